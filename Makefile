@@ -1,0 +1,61 @@
+# Jaga: `make run` sets up and serves the demo; `make test` sets up and runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export JAGA_DATA_DIR ?= $(CURDIR)/data
+BIND ?= 127.0.0.1:8000
+
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres messages clean
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Jaga needs Python 3.11; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.python-ok pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/jaga migrate --noinput
+	$(BIN)/jaga demo
+	$(BIN)/jaga run --bind $(BIND)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy jaga tests
+
+pytest-sqlite: $(VENV)/.installed-test
+	@echo "== pytest on SQLite"
+	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q
+
+# On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
+pytest-postgres: $(VENV)/.installed-test
+	@if url=$$($(BIN)/python tests/postgres_url.py); then \
+		echo "== pytest on PostgreSQL ($$url)"; \
+		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "FAIL: CI=true and PostgreSQL is not reachable (see above)"; exit 1; \
+	else \
+		echo "SKIP: the PostgreSQL run (see the reason above); set DATABASE_URL to enable it"; \
+	fi
+
+pytest: pytest-sqlite pytest-postgres
+
+test: lint typecheck pytest
+
+# Recompile the translations after editing jaga/locale/*/LC_MESSAGES/django.po
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel compile -D django -d jaga/locale --statistics
+
+clean:
+	rm -rf $(VENV) .test-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m jaga`` is the ``jaga`` command."""
+
+from jaga.cli import main
+
+main()

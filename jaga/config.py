@@ -1,0 +1,149 @@
+"""Reading Jaga's settings from environment variables.
+
+Every reader raises ``django.core.exceptions.ImproperlyConfigured`` with a message that
+names the variable and says what it accepts, so a wrong setting stops start-up with a
+clear message (``jaga`` prints it and exits 2).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def env_str(name: str, default: str, env: Mapping[str, str] = os.environ) -> str:
+    """The variable's value stripped of surrounding blanks, or ``default`` if unset."""
+    return env.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool, env: Mapping[str, str] = os.environ) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case); raises ImproperlyConfigured
+    for anything else."""
+    if name not in env:
+        return default
+    value = env[name].strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/true/yes/on or 0/false/no/off, not {value!r}.")
+
+
+def env_int(name: str, default: int, env: Mapping[str, str] = os.environ, minimum: int = 0) -> int:
+    """A whole number not below ``minimum``; raises ImproperlyConfigured otherwise."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def env_list(name: str, default: list[str], env: Mapping[str, str] = os.environ) -> list[str]:
+    """A comma-separated list; blanks around items are dropped, empty items ignored."""
+    if name not in env:
+        return default
+    return [item.strip() for item in env[name].split(",") if item.strip()]
+
+
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], env: Mapping[str, str] = os.environ
+) -> str:
+    """One of ``choices`` (case-insensitive); raises ImproperlyConfigured otherwise."""
+    value = env_str(name, default, env).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def env_timezone(name: str, default: str, env: Mapping[str, str] = os.environ) -> str:
+    """An IANA time-zone name known to zoneinfo (e.g. ``Asia/Jakarta``)."""
+    value = env_str(name, default, env)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be an IANA time zone such as Asia/Jakarta, not {value!r}."
+        ) from None
+    return value
+
+
+def data_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """``JAGA_DATA_DIR`` (default ``./data``), created if missing; raises
+    ImproperlyConfigured if it exists as a file or cannot be created."""
+    path = Path(env_str("JAGA_DATA_DIR", "data", env) or "data").expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(f"JAGA_DATA_DIR: cannot use {path}: {exc.strerror}.") from None
+    if not os.access(path, os.W_OK):
+        raise ImproperlyConfigured(f"JAGA_DATA_DIR: {path} is not writable.")
+    return path
+
+
+def secret_key(data: Path, env: Mapping[str, str] = os.environ) -> str:
+    """``JAGA_SECRET_KEY`` if set (at least 32 characters); otherwise a key generated once
+    and kept in ``<data dir>/secret_key`` (mode 0600), so a fresh install starts without
+    configuration and sessions survive restarts."""
+    if "JAGA_SECRET_KEY" in env:
+        value = env["JAGA_SECRET_KEY"].strip()
+        if len(value) < MIN_SECRET_KEY_LENGTH:
+            raise ImproperlyConfigured(
+                f"JAGA_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long."
+            )
+        return value
+    key_file = data / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+def database(data: Path, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The default database: PostgreSQL from ``DATABASE_URL`` (``postgres://…``), else
+    SQLite at ``<data dir>/jaga.sqlite3`` in WAL mode with immediate transactions (so
+    concurrent writers wait instead of failing). Other URL schemes raise
+    ImproperlyConfigured naming ``DATABASE_URL``."""
+    url = env_str("DATABASE_URL", "", env)
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": data / "jaga.sqlite3",
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}.") from None
+    engine = config.get("ENGINE", "")
+    if engine == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+        return config
+    if engine != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgres:// (or sqlite:///) URL; Jaga supports "
+            "PostgreSQL 15+ and SQLite."
+        )
+    if not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL must name a database: postgres://user@host/NAME.")
+    return config

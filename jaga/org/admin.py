@@ -1,0 +1,131 @@
+"""Admin of the organisation: OPD, units, positions, employees, acting officials, users.
+
+Every admin here is agency-scoped (``jaga.tenancy.admin.TenantAdminMixin``); the user admin
+also keeps agency administrators from granting platform rights.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from jaga.org.models import ActingAssignment, Employee, Opd, OrgUnit, Position, User
+from jaga.tenancy.admin import (
+    AgencyBoundForm,
+    AgencyScopedAdmin,
+    AgencyScopedInline,
+    TenantAdminMixin,
+    is_platform_admin,
+    request_agency_id,
+)
+
+
+@admin.register(Opd)
+class OpdAdmin(AgencyScopedAdmin):
+    list_display = ("name", "abbreviation", "head_name", "phone", "is_active", "agency")
+    list_filter = ("is_active", "agency")
+    search_fields = ("name", "abbreviation", "head_name")
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(AgencyScopedAdmin):
+    list_display = ("name", "kind", "parent", "agency")
+    list_filter = ("kind", "agency")
+    search_fields = ("name", "abbreviation")
+    list_select_related = ("parent",)
+
+
+@admin.register(Position)
+class PositionAdmin(AgencyScopedAdmin):
+    list_display = ("title", "code", "unit", "is_head", "agency")
+    list_filter = ("is_head", "agency")
+    search_fields = ("title", "code")
+    list_select_related = ("unit",)
+
+
+class ActingInline(AgencyScopedInline):
+    model = ActingAssignment
+    fk_name = "employee"
+    fields = ("position", "kind", "start_date", "end_date", "decree_number")
+
+
+@admin.register(Employee)
+class EmployeeAdmin(AgencyScopedAdmin):
+    list_display = ("name", "nip_display", "rank", "phone", "user", "is_active", "agency")
+    list_filter = ("is_active", "positions__unit", "agency")
+    search_fields = ("name", "nip", "email")
+    filter_horizontal = ("positions",)
+    list_select_related = ("user",)
+    inlines = (ActingInline,)
+
+    @admin.display(description=_("NIP"), ordering="nip")
+    def nip_display(self, obj: Employee) -> str:
+        return obj.nip_display
+
+
+@admin.register(ActingAssignment)
+class ActingAssignmentAdmin(AgencyScopedAdmin):
+    list_display = ("position", "employee", "kind", "start_date", "end_date", "agency")
+    list_filter = ("kind", "agency")
+    search_fields = ("position__title", "employee__name", "decree_number")
+    list_select_related = ("position", "employee")
+
+
+@admin.register(User)
+class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
+    """Users: an agency administrator manages the logins of their agency only and can
+    neither make anyone a platform administrator nor hand out per-model permissions."""
+
+    list_display = ("username", "first_name", "last_name", "opd", "is_staff", "is_active", "agency")
+    list_filter = ("is_staff", "is_active", "agency")
+    search_fields = ("username", "first_name", "last_name", "email")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone")}),
+        (_("Place"), {"fields": ("agency", "opd")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
+        (_("Place"), {"fields": ("agency", "opd", "is_staff")}),
+    )
+    _platform_only = ("agency", "is_superuser", "groups", "user_permissions")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if is_platform_admin(request):
+            return fieldsets
+        return tuple(
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in self._platform_only)})
+            for name, opts in fieldsets
+        )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        if is_platform_admin(request):
+            return form
+        return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        return qs if is_platform_admin(request) else qs.filter(is_superuser=False)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not is_platform_admin(request):
+            obj.agency_id = request_agency_id(request)
+            obj.is_superuser = False
+        super().save_model(request, obj, form, change)
+
+
+# The user forms must also carry the agency before validation (constraints on agency).
+UserAdmin.form = type("UserChangeForm", (AgencyBoundForm, UserAdmin.form), {})
+UserAdmin.add_form = type("UserCreationForm", (AgencyBoundForm, UserAdmin.add_form), {})

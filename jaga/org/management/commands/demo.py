@@ -1,0 +1,39 @@
+"""``jaga demo``: load the five demo agencies and print their logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from jaga.org.demo.agencies import AGENCIES
+from jaga.org.demo.load import load_demo
+
+DEMO_PASSWORD = "jaga-demo"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load five demo agencies (after the regions of the shipped SOPs) with their "
+        "organisation, OPDs and logins. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            default=DEMO_PASSWORD,
+            help=f"password of the demo logins it creates (default: {DEMO_PASSWORD})",
+        )
+        parser.add_argument("--quiet", action="store_true", help="do not print the logins")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        logins = load_demo(AGENCIES, options["password"])
+        if options["quiet"]:
+            return
+        self.stdout.write(f"Demo logins (password: {options['password']}):")
+        current = None
+        for login in logins:
+            if login.agency != current:
+                current = login.agency
+                self.stdout.write(f"  [{current}]")
+            self.stdout.write(f"    {login.username:<28} {login.role}")

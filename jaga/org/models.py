@@ -1,0 +1,297 @@
+"""The organisation of an agency and the offices it serves.
+
+``Opd`` are the Perangkat Daerah served by the network; ``OrgUnit`` the tree of Bidang,
+Seksi, Sub Bagian and Tim inside the agency; ``Position`` a jabatan in a unit; ``Employee``
+a pegawai holding positions; ``ActingAssignment`` a Plt/Plh covering a position for a date
+range; ``User`` a login that belongs to one agency (and, for reporters, one OPD).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jaga.org.nip import format_nip, normalize_nip, validate_nip
+from jaga.tenancy.models import Agency, AgencyScoped
+
+
+class Opd(AgencyScoped):
+    """A Perangkat Daerah (OPD) the agency's network serves: Dinas Kesehatan, Kecamatan X…"""
+
+    name = models.CharField(_("name"), max_length=200)
+    abbreviation = models.CharField(_("abbreviation"), max_length=40)
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    head_name = models.CharField(_("head's name"), max_length=150, blank=True)
+    head_title = models.CharField(
+        _("head's position"), max_length=150, blank=True, help_text=_("For example: Camat Bogor Tengah")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("regional office (OPD)")
+        verbose_name_plural = _("regional offices (OPD)")
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agency", "name"], name="opd_name_unique_in_agency"),
+            models.UniqueConstraint(
+                fields=["agency", "abbreviation"], name="opd_abbreviation_unique_in_agency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.abbreviation or self.name
+
+
+class OrgUnitKind(models.TextChoices):
+    DINAS = "dinas", _("Agency (Dinas)")
+    BAGIAN = "bagian", _("Division (Bagian)")
+    BIDANG = "bidang", _("Division (Bidang)")
+    SEKSI = "seksi", _("Section (Seksi)")
+    SUBBAGIAN = "subbagian", _("Subdivision (Sub Bagian)")
+    TIM = "tim", _("Team (Tim)")
+
+
+class OrgUnit(AgencyScoped):
+    """A unit of the agency's organisation tree (Bidang, Seksi, Sub Bagian, Tim)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    abbreviation = models.CharField(_("abbreviation"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=OrgUnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+
+    class Meta:
+        verbose_name = _("organisation unit")
+        verbose_name_plural = _("organisation units")
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["agency", "parent", "name"], name="org_unit_name_unique_under_parent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestors(self) -> list[OrgUnit]:
+        """Parent, grandparent, … up to the top unit (one query per level)."""
+        chain: list[OrgUnit] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.parent is not None and self.parent.agency_id != self.agency_id:
+            raise ValidationError({"parent": _("The parent unit belongs to another agency.")})
+        if self.pk is not None and any(a.pk == self.pk for a in [self.parent, *self.parent.ancestors()] if a):
+            raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
+
+
+class Position(AgencyScoped):
+    """A jabatan in a unit (Kepala Dinas, Kepala Seksi Infrastruktur, Tenaga Teknis…).
+
+    ``code`` is stable within the agency; SOP lanes name positions by it.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, help_text=_("Short stable name, e.g. kadis"))
+    title = models.CharField(_("title"), max_length=200)
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="positions", verbose_name=_("unit")
+    )
+    is_head = models.BooleanField(
+        _("head of unit"), default=False, help_text=_("The position leads its unit.")
+    )
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering: ClassVar = ["unit__name", "-is_head", "title"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agency", "code"], name="position_code_unique_in_agency"),
+            models.UniqueConstraint(
+                fields=["unit"], condition=models.Q(is_head=True), name="one_head_per_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.unit_id is not None and self.unit.agency_id != self.agency_id:
+            raise ValidationError({"unit": _("The unit belongs to another agency.")})
+
+
+class Employee(AgencyScoped):
+    """A pegawai of the agency. ``name`` includes academic titles as printed
+    ("Drs. Firdaus, M.Si"); ``nip`` is stored as 18 digits (empty for non-ASN staff) and
+    printed grouped via ``nip_display``."""
+
+    name = models.CharField(_("name with titles"), max_length=150)
+    nip = models.CharField(
+        _("NIP"), max_length=18, blank=True, validators=[validate_nip],
+        help_text=_("18 digits; leave empty for non-civil-servant staff."),
+    )
+    rank = models.CharField(
+        _("rank and grade"), max_length=80, blank=True, help_text=_("For example: Pembina (IV/a)")
+    )
+    positions = models.ManyToManyField(
+        Position, blank=True, related_name="employees", verbose_name=_("positions")
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    user = models.OneToOneField(
+        "org.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employee",
+        verbose_name=_("login"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["agency", "nip"], condition=~models.Q(nip=""), name="nip_unique_in_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def nip_display(self) -> str:
+        """The NIP grouped for print: ``19671226 198603 1 002``."""
+        return format_nip(self.nip)
+
+    def clean(self) -> None:
+        self.nip = normalize_nip(self.nip or "")
+        if self.user_id is not None and self.user is not None and self.user.agency_id != self.agency_id:
+            raise ValidationError({"user": _("The login belongs to another agency.")})
+
+
+class ActingKind(models.TextChoices):
+    PLT = "plt", _("Plt (Pelaksana Tugas)")
+    PLH = "plh", _("Plh (Pelaksana Harian)")
+
+
+class ActingAssignment(AgencyScoped):
+    """An acting official (Plt or Plh) covering ``position`` from ``start_date`` to
+    ``end_date`` inclusive (local dates), by a surat perintah (BKN SE 1/2021)."""
+
+    position = models.ForeignKey(
+        Position, on_delete=models.CASCADE, related_name="acting", verbose_name=_("position")
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="acting", verbose_name=_("acting official")
+    )
+    kind = models.CharField(_("kind"), max_length=3, choices=ActingKind.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    decree_number = models.CharField(_("decree number"), max_length=100, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("acting official (Plt/Plh)")
+        verbose_name_plural = _("acting officials (Plt/Plh)")
+        ordering: ClassVar = ["-start_date"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="acting_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.position} – {self.employee}"
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether this assignment is in force on local date ``day``."""
+        return self.start_date <= day <= self.end_date
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = str(_("The end cannot be before the start."))
+        if self.position_id is not None and self.position.agency_id != self.agency_id:
+            errors["position"] = str(_("The position belongs to another agency."))
+        if self.employee_id is not None and self.employee.agency_id != self.agency_id:
+            errors["employee"] = str(_("The employee belongs to another agency."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class User(AbstractUser):
+    """A login. A platform administrator (``is_superuser``) sees every agency; everyone else
+    belongs to exactly one ``agency``. ``is_staff`` on an agency user makes them that
+    agency's administrator. An OPD user (a reporter) also names their ``opd``."""
+
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("agency"),
+    )
+    opd = models.ForeignKey(
+        Opd,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("regional office (OPD)"),
+        help_text=_("Set for OPD staff who report disruptions."),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=True) | models.Q(agency__isnull=False),
+                name="user_has_agency_unless_platform_admin",
+                violation_error_message=_(
+                    "Every user except a platform administrator belongs to an agency."
+                ),
+            )
+        ]
+
+    @property
+    def is_platform_admin(self) -> bool:
+        """Sees and configures every agency."""
+        return bool(self.is_superuser)
+
+    @property
+    def is_agency_admin(self) -> bool:
+        """Configures their own agency in the admin."""
+        return bool(self.is_staff and self.agency_id is not None and not self.is_superuser)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.is_superuser and self.agency_id is None:
+            raise ValidationError({"agency": _("Every user except a platform administrator belongs to an agency.")})
+        if self.opd_id is not None and self.opd is not None and self.opd.agency_id != self.agency_id:
+            raise ValidationError({"opd": _("The OPD belongs to another agency.")})
+

@@ -1,0 +1,72 @@
+"""Writes and derived objects of the tenancy app: agencies and their working calendar."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from jaga.tenancy.calendar import (
+    PERPRES_21_2023,
+    SpecialPeriod,
+    WeekSchedule,
+    WorkingCalendar,
+)
+from jaga.tenancy.models import Agency, CalendarMode, DayOff, WorkingHours
+from jaga.tenancy.models import SpecialPeriod as SpecialPeriodRow
+
+
+def _week_from_rows(rows: list[WorkingHours]) -> WeekSchedule:
+    days: list[list[tuple[object, object]]] = [[] for _ in range(7)]
+    for row in sorted(rows, key=lambda r: (r.weekday, r.start)):
+        days[row.weekday].append((row.start, row.end))
+    return WeekSchedule(tuple(tuple(day) for day in days))  # type: ignore[arg-type]
+
+
+def working_calendar(agency: Agency) -> WorkingCalendar:
+    """The ``WorkingCalendar`` of ``agency``, built from its rows (3 queries).
+
+    The regular week is the agency's ``WorkingHours`` without a period, or the Perpres
+    21/2023 default when it has none; each ``SpecialPeriod`` (e.g. Ramadan) brings its own
+    week; ``DayOff`` rows add to the national holidays and cuti bersama. ``calendar_mode``
+    24x7 gives a calendar on which every instant is working time.
+    """
+    hours = list(WorkingHours.objects.filter(agency=agency))
+    regular = [row for row in hours if row.period_id is None]
+    periods = tuple(
+        SpecialPeriod(
+            name=period.name,
+            start=period.start_date,
+            end=period.end_date,
+            schedule=_week_from_rows([row for row in hours if row.period_id == period.pk]),
+        )
+        for period in SpecialPeriodRow.objects.filter(agency=agency).order_by("start_date")
+    )
+    days_off = frozenset(DayOff.objects.filter(agency=agency).values_list("date", flat=True))
+    return WorkingCalendar(
+        timezone=ZoneInfo(agency.timezone),
+        schedule=_week_from_rows(regular) if regular else PERPRES_21_2023,
+        special_periods=periods,
+        extra_days_off=days_off,
+        national_holidays=agency.national_holidays,
+        always_working=agency.calendar_mode == CalendarMode.ALWAYS,
+    )
+
+
+def set_working_week(agency: Agency, schedule: WeekSchedule, period: SpecialPeriodRow | None = None) -> None:
+    """Write ``schedule`` as ``WorkingHours`` rows of ``agency`` (of ``period`` if given),
+    replacing the rows already there, in one transaction."""
+    with transaction.atomic():
+        WorkingHours.objects.filter(agency=agency, period=period).delete()
+        WorkingHours.objects.bulk_create(
+            WorkingHours(agency=agency, period=period, weekday=weekday, start=start, end=end)
+            for weekday, intervals in enumerate(schedule.days)
+            for start, end in intervals
+        )
+
+
+def install_default_working_hours(agency: Agency) -> None:
+    """Give ``agency`` the Perpres 21/2023 week (Mon–Thu 07:30–16:00 with a 60-minute
+    break, Fri 07:30–16:30 with 90 minutes) unless it already has regular hours."""
+    if not WorkingHours.objects.filter(agency=agency, period__isnull=True).exists():
+        set_working_week(agency, PERPRES_21_2023)

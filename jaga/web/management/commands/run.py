@@ -1,0 +1,123 @@
+"""``jaga run``: the web server and the background-task worker together.
+
+Starts gunicorn (WSGI, static files by whitenoise) and the django-tasks database worker as
+child processes, stops both on Ctrl-C or SIGTERM, and stops the other when one dies (exit
+status 1 then). Later long-running processes (scheduler, monitor) join ``processes``.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+STOP_GRACE_SECONDS = 10.0
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One child process: a display ``name`` and its ``argv``."""
+
+    name: str
+    argv: list[str]
+
+
+def processes(bind: str, workers: int, with_worker: bool) -> list[ProcessSpec]:
+    """The children of ``jaga run``: gunicorn on ``bind`` with ``workers`` processes and,
+    when the task backend is the database one and ``with_worker``, the task worker."""
+    specs = [
+        ProcessSpec(
+            "web",
+            [
+                sys.executable, "-m", "gunicorn", "jaga.wsgi:application",
+                "--bind", bind, "--workers", str(workers),
+                "--access-logfile", "-", "--graceful-timeout", "5",
+            ],
+        )
+    ]
+    backend = settings.TASKS["default"]["BACKEND"]
+    if with_worker and backend == "django_tasks_db.DatabaseBackend":
+        specs.append(ProcessSpec("tasks", [sys.executable, "-m", "jaga", "db_worker", "--no-reload"]))
+    return specs
+
+
+class Supervisor:
+    """Runs ``specs`` until a signal arrives or one child exits, then stops all children:
+    SIGTERM, then SIGKILL after ``STOP_GRACE_SECONDS``."""
+
+    def __init__(self, specs: list[ProcessSpec], out: Any) -> None:
+        self.specs = specs
+        self.out = out
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = False
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        status = 0
+        try:
+            for spec in self.specs:
+                self.children[spec.name] = subprocess.Popen(spec.argv)
+            while not self.stopping:
+                for name, child in self.children.items():
+                    code = child.poll()
+                    if code is not None:
+                        self.out.write(f"jaga run: {name} exited with status {code}; stopping.\n")
+                        status = 1
+                        self.stopping = True
+                        break
+                time.sleep(POLL_SECONDS)
+        finally:
+            self.stop_all()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return status
+
+    def stop_all(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in self.children.values():
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+class Command(BaseCommand):
+    help = "Serve Jaga: the web server and the background-task worker, stopped together by Ctrl-C."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port to listen on")
+        parser.add_argument("--workers", type=int, default=2, help="web server processes")
+        parser.add_argument(
+            "--no-tasks", action="store_true", help="do not start the background-task worker"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1.")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.check_migrations()
+        specs = processes(options["bind"], options["workers"], not options["no_tasks"])
+        self.stdout.write(
+            f"Jaga is serving on http://{options['bind']}/ "
+            f"({', '.join(s.name for s in specs)}); press Ctrl-C to stop."
+        )
+        self.stdout.flush()
+        status = Supervisor(specs, self.stdout).run()
+        if status:
+            raise CommandError("a child process stopped unexpectedly", returncode=status)
