@@ -97,6 +97,9 @@ TIME_ZONE = config.env_timezone("JAGA_TIME_ZONE", "Asia/Jakarta")
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# A file missing from the manifest is served under its plain name instead of failing the page.
+WHITENOISE_MANIFEST_STRICT = False
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(config.env_str("JAGA_MEDIA_DIR", "") or DATA_DIR / "media")
 STORAGES = {

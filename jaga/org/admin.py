@@ -109,8 +109,8 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
             for name, opts in fieldsets
         )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
         if is_platform_admin(request):
             return form
         return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})

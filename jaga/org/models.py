@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jaga.org.nip import format_nip, normalize_nip, validate_nip
+from jaga.org.fields import NipField
+from jaga.org.nip import format_nip, normalize_nip
 from jaga.tenancy.models import Agency, AgencyScoped
 
 
@@ -144,10 +145,7 @@ class Employee(AgencyScoped):
     printed grouped via ``nip_display``."""
 
     name = models.CharField(_("name with titles"), max_length=150)
-    nip = models.CharField(
-        _("NIP"), max_length=18, blank=True, validators=[validate_nip],
-        help_text=_("18 digits; leave empty for non-civil-servant staff."),
-    )
+    nip = NipField(_("NIP"), help_text=_("18 digits; leave empty for non-civil-servant staff."))
     rank = models.CharField(
         _("rank and grade"), max_length=80, blank=True, help_text=_("For example: Pembina (IV/a)")
     )

@@ -60,7 +60,7 @@ class TenantAdminMixin:
         related = db_field.related_model
         if is_platform_admin(request) or not isinstance(related, type):
             return
-        if issubclass(related, AgencyScoped):
+        if any(field.name == "agency" for field in related._meta.get_fields()):
             kwargs["queryset"] = related._default_manager.filter(agency_id=request_agency_id(request))
         elif issubclass(related, Agency):
             kwargs["queryset"] = Agency.objects.filter(pk=request_agency_id(request))
@@ -131,8 +131,8 @@ class AgencyScopedAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[typ
 
     form = AgencyBoundForm
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
         if is_platform_admin(request):
             return form
         return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})
@@ -199,6 +199,9 @@ class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         if is_platform_admin(request):
             return qs
         return qs.filter(pk=request_agency_id(request))
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.prepopulated_fields if is_platform_admin(request) else {}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if is_platform_admin(request):

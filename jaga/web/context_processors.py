@@ -6,12 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-import jaga
+from jaga import __version__
 
 
 def jaga(request: HttpRequest) -> dict[str, Any]:
     """``jaga_version`` and ``current_agency`` (the user's agency or None)."""
     return {
-        "jaga_version": jaga.__version__,
+        "jaga_version": __version__,
         "current_agency": getattr(request.user, "agency", None) if hasattr(request, "user") else None,
     }

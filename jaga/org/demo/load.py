@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from jaga.org.demo.schema import DemoAgency, DemoEmployee
@@ -16,6 +17,9 @@ from jaga.org.models import Employee, Opd, OrgUnit, Position, User
 from jaga.org.nip import normalize_nip
 from jaga.tenancy.models import Agency
 from jaga.tenancy.services import install_default_working_hours
+
+
+REPORTER_ROLE = "Pelapor OPD"
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,14 @@ class DemoLogin:
     role: str
 
 
-def _user(agency: Agency, username: str, password: str, **fields: object) -> User:
+def _user(agency: Agency | None, username: str, password: str, **fields: object) -> User:
+    """Create or update a login; ``password`` is an already hashed password, set only when
+    the login is created (hashing once keeps ``jaga demo`` fast)."""
     user, created = User.objects.update_or_create(
         username=username, defaults={"agency": agency, **fields}
     )
     if created:
-        user.set_password(password)
+        user.password = password
         user.save(update_fields=["password"])
     return user
 
@@ -64,7 +70,7 @@ def _employee(agency: Agency, person: DemoEmployee, password: str) -> Employee:
 
 def load_agency(data: DemoAgency, password: str) -> list[DemoLogin]:
     """Create or update one demo agency with its units, positions, employees, OPDs and
-    logins, in one transaction. Returns the logins it holds."""
+    logins, in one transaction; ``password`` is already hashed. Returns its logins."""
     logins: list[DemoLogin] = []
     with transaction.atomic():
         agency, _ = Agency.objects.update_or_create(
@@ -126,10 +132,17 @@ def load_agency(data: DemoAgency, password: str) -> list[DemoLogin]:
                 agency, reporter.username, password, opd=opd,
                 first_name=first, last_name=last, email=reporter.email, phone=reporter.phone,
             )
-            logins.append(DemoLogin(data.slug, reporter.username, f"Pelapor {opd.abbreviation}"))
+            logins.append(DemoLogin(data.slug, reporter.username, REPORTER_ROLE))
     return logins
 
 
+PLATFORM_ADMIN = "admin"
+
+
 def load_demo(agencies: tuple[DemoAgency, ...], password: str) -> list[DemoLogin]:
-    """Load every agency of ``agencies`` (each in its own transaction)."""
-    return [login for agency in agencies for login in load_agency(agency, password)]
+    """Load a platform administrator ``admin`` and every agency of ``agencies`` (each in
+    its own transaction); ``password`` is the plain password of logins it creates."""
+    hashed = make_password(password)
+    _user(None, PLATFORM_ADMIN, hashed, is_staff=True, is_superuser=True)
+    logins = [DemoLogin("*", PLATFORM_ADMIN, "Admin platform")]
+    return logins + [login for agency in agencies for login in load_agency(agency, hashed)]

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from jaga.org.demo.agencies import AGENCIES
-from jaga.org.demo.load import load_demo
+from jaga.org.demo.load import REPORTER_ROLE, load_demo
 
 DEMO_PASSWORD = "jaga-demo"
 
@@ -30,10 +30,13 @@ class Command(BaseCommand):
         logins = load_demo(AGENCIES, options["password"])
         if options["quiet"]:
             return
-        self.stdout.write(f"Demo logins (password: {options['password']}):")
-        current = None
-        for login in logins:
-            if login.agency != current:
-                current = login.agency
-                self.stdout.write(f"  [{current}]")
-            self.stdout.write(f"    {login.username:<28} {login.role}")
+        self.stdout.write(f"Demo logins, all with the password {options['password']!r}:")
+        for agency in dict.fromkeys(login.agency for login in logins):
+            rows = [login for login in logins if login.agency == agency]
+            self.stdout.write(f"  [{agency}]" if agency != "*" else "  [platform]")
+            for login in rows:
+                if login.role != REPORTER_ROLE:
+                    self.stdout.write(f"    {login.username:<22} {login.role}")
+            reporters = [login.username for login in rows if login.role == REPORTER_ROLE]
+            if reporters:
+                self.stdout.write(f"    {REPORTER_ROLE}: {', '.join(reporters)}")

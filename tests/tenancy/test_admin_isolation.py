@@ -1,0 +1,181 @@
+"""No agency administrator sees or edits another agency's rows anywhere in the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.db import models
+from django.forms import ModelChoiceField
+from django.test import Client
+from django.urls import reverse
+
+from jaga.org.models import ActingAssignment, Employee, Opd, User
+from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def scoped_models() -> list[type[models.Model]]:
+    """Every model in the admin that belongs to an agency, plus Agency and User."""
+    return [
+        model
+        for model in admin.site._registry
+        if issubclass(model, AgencyScoped | Agency | User)
+    ]
+
+
+def rows_of(model: type[models.Model], agency: Agency) -> list[models.Model]:
+    if model is Agency:
+        return [agency]
+    return list(model._default_manager.filter(agency=agency))
+
+
+def url(model: type[models.Model], view: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def login(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
+    for agency in (agency_a, agency_b):
+        period = SpecialPeriod.objects.create(
+            agency=agency, name="Ramadan", start_date="2027-02-08", end_date="2027-03-09"
+        )
+        assert period.pk
+        DayOff.objects.create(agency=agency, date="2026-11-30", name="HUT Kota")
+        employee = Employee.objects.get(agency=agency)
+        ActingAssignment.objects.create(
+            agency=agency, position=employee.positions.get(), employee=employee, kind="plh",
+            start_date="2026-11-23", end_date="2026-11-27",
+        )
+    return agency_a, agency_b
+
+
+def test_it_registers_every_scoped_model_in_the_admin() -> None:
+    names = {model.__name__ for model in scoped_models()}
+    assert {"Agency", "Opd", "OrgUnit", "Position", "Employee", "ActingAssignment", "User",
+            "SpecialPeriod"} <= names
+
+
+@pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m.__name__)
+def test_it_lists_only_the_admins_own_agency(model: type[models.Model], both: tuple[Agency, Agency]) -> None:
+    mine, theirs = both
+    response = login("alpha.admin").get(url(model, "changelist"))
+    assert response.status_code == 200
+    listed = list(response.context["cl"].queryset)
+    assert listed, f"{model.__name__}: the own agency's rows are listed"
+    own_ids = {row.pk for row in rows_of(model, mine)}
+    assert {row.pk for row in listed} <= own_ids
+    assert not {row.pk for row in rows_of(model, theirs)} & {row.pk for row in listed}
+
+
+@pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m.__name__)
+def test_it_answers_another_agencys_object_as_missing(model: type[models.Model], both: tuple[Agency, Agency]) -> None:
+    _, theirs = both
+    client = login("alpha.admin")
+    for row in rows_of(model, theirs):
+        for view in ("change", "delete", "history"):
+            response = client.get(url(model, view, row.pk))
+            # Missing (redirect to the index), or forbidden outright (agencies cannot be
+            # deleted by an agency admin): never the page.
+            assert response.status_code in (302, 403), (model.__name__, view)
+            if response.status_code == 302:
+                assert response["Location"] == reverse("admin:index")
+        response = client.post(url(model, "delete", row.pk), {"post": "yes"})
+        assert response.status_code in (302, 403)
+        assert model._default_manager.filter(pk=row.pk).exists()
+
+
+@pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m.__name__)
+def test_it_offers_only_own_agency_rows_as_choices(model: type[models.Model], both: tuple[Agency, Agency]) -> None:
+    mine, theirs = both
+    client = login("alpha.admin")
+    own = rows_of(model, mine)[0]
+    response = client.get(url(model, "change", own.pk))
+    assert response.status_code == 200
+    forms = [response.context["adminform"].form] + [
+        inline.formset.form for inline in response.context["inline_admin_formsets"]
+    ]
+    for form in forms:
+        fields = form.base_fields if isinstance(form, type) else form.fields
+        for name, field in fields.items():
+            if isinstance(field, ModelChoiceField):
+                for choice in field.queryset:
+                    agency_id = choice.pk if isinstance(choice, Agency) else getattr(choice, "agency_id", None)
+                    assert agency_id in (None, mine.pk), (model.__name__, name, choice)
+    assert "agency" not in response.context["adminform"].form.fields
+
+
+def test_it_cannot_post_a_change_to_another_agencys_row(both: tuple[Agency, Agency]) -> None:
+    _, theirs = both
+    opd = Opd.objects.get(agency=theirs)
+    response = login("alpha.admin").post(
+        url(Opd, "change", opd.pk), {"name": "Dibajak", "abbreviation": "X"}
+    )
+    assert response.status_code == 302
+    opd.refresh_from_db()
+    assert opd.name == "Dinas Kesehatan"
+
+
+def test_it_creates_rows_in_the_admins_agency_even_if_another_is_posted(both: tuple[Agency, Agency]) -> None:
+    mine, theirs = both
+    response = login("alpha.admin").post(
+        url(Opd, "add"),
+        {"name": "Kecamatan Bogor Tengah", "abbreviation": "Kec. Bogteng", "agency": theirs.pk, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert Opd.objects.get(abbreviation="Kec. Bogteng").agency == mine
+
+
+def test_it_reports_a_duplicate_within_the_agency_as_a_form_error(both: tuple[Agency, Agency]) -> None:
+    response = login("alpha.admin").post(
+        url(Opd, "add"), {"name": "Dinas Kesehatan", "abbreviation": "Dinkes", "is_active": "on"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+
+
+def test_it_rejects_an_employee_with_a_bad_nip_with_the_reason(both: tuple[Agency, Agency]) -> None:
+    response = login("alpha.admin").post(
+        url(Employee, "add"),
+        {"name": "Budi", "nip": "19671226 198613 1 002", "is_active": "on",
+         "acting-TOTAL_FORMS": "0", "acting-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 200
+    assert "appointment month" in str(response.context["adminform"].form.errors["nip"])
+    assert not Employee.objects.filter(name="Budi").exists()
+
+
+def test_it_keeps_an_agency_admin_from_granting_platform_rights(both: tuple[Agency, Agency]) -> None:
+    mine, _ = both
+    target = User.objects.get(username="alpha.dinkes")
+    response = login("alpha.admin").post(
+        url(User, "change", target.pk),
+        {"username": "alpha.dinkes", "is_active": "on", "is_superuser": "on", "is_staff": "on",
+         "date_joined_0": "2026-11-01", "date_joined_1": "08:00:00"},
+    )
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    target.refresh_from_db()
+    assert target.is_staff
+    assert not target.is_superuser
+    assert target.agency == mine
+
+
+def test_it_lets_a_platform_admin_see_every_agency(both: tuple[Agency, Agency], platform_admin: User) -> None:
+    response = login("root").get(url(Opd, "changelist"))
+    assert {opd.agency.slug for opd in response.context["cl"].queryset} == {"alpha", "beta"}
+
+
+@pytest.mark.parametrize("username", ["alpha.kadis", "alpha.dinkes"])
+def test_it_keeps_users_who_are_not_admins_out_of_the_admin(username: str, both: tuple[Agency, Agency]) -> None:
+    response = login(username).get(url(Opd, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

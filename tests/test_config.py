@@ -1,0 +1,87 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from jaga import config
+
+
+def test_it_reads_booleans_strictly_and_names_the_variable() -> None:
+    assert config.env_bool("JAGA_DEBUG", False, {"JAGA_DEBUG": "Yes"}) is True
+    assert config.env_bool("JAGA_DEBUG", True, {"JAGA_DEBUG": "off"}) is False
+    assert config.env_bool("JAGA_DEBUG", True, {}) is True
+    with pytest.raises(ImproperlyConfigured, match="JAGA_DEBUG"):
+        config.env_bool("JAGA_DEBUG", False, {"JAGA_DEBUG": "maybe"})
+
+
+def test_it_splits_allowed_hosts_on_commas() -> None:
+    hosts = config.env_list("JAGA_ALLOWED_HOSTS", [], {"JAGA_ALLOWED_HOSTS": " jaga.go.id, ,10.0.0.5 "})
+    assert hosts == ["jaga.go.id", "10.0.0.5"]
+
+
+def test_it_rejects_an_unknown_time_zone() -> None:
+    with pytest.raises(ImproperlyConfigured, match="JAGA_TIME_ZONE"):
+        config.env_timezone("JAGA_TIME_ZONE", "Asia/Jakarta", {"JAGA_TIME_ZONE": "Asia/Bogor"})
+
+
+def test_it_rejects_a_short_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="JAGA_SECRET_KEY"):
+        config.secret_key(tmp_path, {"JAGA_SECRET_KEY": "short"})
+
+
+def test_it_generates_a_secret_key_once_and_keeps_it(tmp_path: Path) -> None:
+    first = config.secret_key(tmp_path, {})
+    assert len(first) >= config.MIN_SECRET_KEY_LENGTH
+    assert config.secret_key(tmp_path, {}) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_it_uses_sqlite_in_wal_mode_under_the_data_dir_by_default(tmp_path: Path) -> None:
+    db = config.database(tmp_path, {})
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == tmp_path / "jaga.sqlite3"
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+
+
+def test_it_reads_postgresql_from_database_url(tmp_path: Path) -> None:
+    db = config.database(tmp_path, {"DATABASE_URL": "postgres://jaga:pw@db.local:5433/jaga"})
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.local", 5433, "jaga", "jaga")
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/jaga", "postgres://user@host/", "nonsense"])
+def test_it_rejects_an_unsupported_database_url(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        config.database(tmp_path, {"DATABASE_URL": url})
+
+
+def test_it_rejects_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ImproperlyConfigured, match="JAGA_DATA_DIR"):
+        config.data_dir({"JAGA_DATA_DIR": str(blocker / "sub")})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("JAGA_DEBUG", "sometimes"),
+        ("DATABASE_URL", "mysql://root@localhost/jaga"),
+        ("JAGA_SECRET_KEY", "tooshort"),
+        ("JAGA_TASK_BACKEND", "celery"),
+    ],
+)
+def test_it_stops_the_jaga_command_with_a_message_naming_the_variable(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update({"JAGA_DATA_DIR": str(tmp_path), variable: value})
+    result = subprocess.run(
+        [sys.executable, "-m", "jaga", "check"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("jaga: configuration error:")
+    assert variable in result.stderr
