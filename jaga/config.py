@@ -37,7 +37,9 @@ def env_bool(name: str, default: bool, env: Mapping[str, str] = os.environ) -> b
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/true/yes/on or 0/false/no/off, not {value!r}.")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/true/yes/on or 0/false/no/off, not {value!r}."
+    )
 
 
 def env_int(name: str, default: int, env: Mapping[str, str] = os.environ, minimum: int = 0) -> int:

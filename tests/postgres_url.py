@@ -18,7 +18,9 @@ LOCAL = "postgres://postgres@127.0.0.1:5432/test"
 def main() -> int:
     url = os.environ.get("DATABASE_URL") or LOCAL
     try:
-        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3) as conn:
+        with psycopg.connect(
+            url.replace("postgres://", "postgresql://", 1), connect_timeout=3
+        ) as conn:
             version = conn.info.server_version
     except psycopg.Error as exc:
         print(f"PostgreSQL not reachable at {url}: {str(exc).strip()}", file=sys.stderr)

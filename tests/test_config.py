@@ -18,7 +18,9 @@ def test_it_reads_booleans_strictly_and_names_the_variable() -> None:
 
 
 def test_it_splits_allowed_hosts_on_commas() -> None:
-    hosts = config.env_list("JAGA_ALLOWED_HOSTS", [], {"JAGA_ALLOWED_HOSTS": " jaga.go.id, ,10.0.0.5 "})
+    hosts = config.env_list(
+        "JAGA_ALLOWED_HOSTS", [], {"JAGA_ALLOWED_HOSTS": " jaga.go.id, ,10.0.0.5 "}
+    )
     assert hosts == ["jaga.go.id", "10.0.0.5"]
 
 
@@ -52,7 +54,9 @@ def test_it_reads_postgresql_from_database_url(tmp_path: Path) -> None:
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.local", 5433, "jaga", "jaga")
 
 
-@pytest.mark.parametrize("url", ["mysql://root@localhost/jaga", "postgres://user@host/", "nonsense"])
+@pytest.mark.parametrize(
+    "url", ["mysql://root@localhost/jaga", "postgres://user@host/", "nonsense"]
+)
 def test_it_rejects_an_unsupported_database_url(tmp_path: Path, url: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
         config.database(tmp_path, {"DATABASE_URL": url})
@@ -77,7 +81,9 @@ def test_it_rejects_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
 def test_it_stops_the_jaga_command_with_a_message_naming_the_variable(
     tmp_path: Path, variable: str, value: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env.update({"JAGA_DATA_DIR": str(tmp_path), variable: value})
     result = subprocess.run(
         [sys.executable, "-m", "jaga", "check"], env=env, capture_output=True, text=True, timeout=60

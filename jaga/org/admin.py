@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -76,6 +77,14 @@ class ActingAssignmentAdmin(AgencyScopedAdmin):
     list_select_related = ("position", "employee")
 
 
+class UserChangeForm(AgencyBoundForm, auth_forms.UserChangeForm):  # type: ignore[type-arg]
+    """The admin's user form, bound to the agency before validation."""
+
+
+class UserCreationForm(AgencyBoundForm, auth_forms.AdminUserCreationForm):
+    """The admin's add-user form, bound to the agency before validation."""
+
+
 @admin.register(User)
 class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
     """Users: an agency administrator manages the logins of their agency only and can
@@ -98,6 +107,8 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
         (_("Place"), {"fields": ("agency", "opd", "is_staff")}),
     )
+    form = UserChangeForm
+    add_form = UserCreationForm
     _platform_only = ("agency", "is_superuser", "groups", "user_permissions")
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -105,12 +116,20 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
         if is_platform_admin(request):
             return fieldsets
         return tuple(
-            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in self._platform_only)})
+            (
+                name,
+                {
+                    **opts,
+                    "fields": tuple(f for f in opts["fields"] if f not in self._platform_only),
+                },
+            )
             for name, opts in fieldsets
         )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if is_platform_admin(request):
             return form
         return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})
@@ -124,8 +143,3 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
             obj.agency_id = request_agency_id(request)
             obj.is_superuser = False
         super().save_model(request, obj, form, change)
-
-
-# The user forms must also carry the agency before validation (constraints on agency).
-UserAdmin.form = type("UserChangeForm", (AgencyBoundForm, UserAdmin.form), {})
-UserAdmin.add_form = type("UserCreationForm", (AgencyBoundForm, UserAdmin.add_form), {})

@@ -39,5 +39,5 @@ class NipField(models.CharField):  # type: ignore[type-arg]
         kwargs.pop("validators", None)
         return name, path, args, kwargs
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         return super().formfield(**{"form_class": NipFormField, **kwargs})

@@ -31,7 +31,10 @@ class Opd(AgencyScoped):
     email = models.EmailField(_("e-mail"), blank=True)
     head_name = models.CharField(_("head's name"), max_length=150, blank=True)
     head_title = models.CharField(
-        _("head's position"), max_length=150, blank=True, help_text=_("For example: Camat Bogor Tengah")
+        _("head's position"),
+        max_length=150,
+        blank=True,
+        help_text=_("For example: Camat Bogor Tengah"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -97,11 +100,12 @@ class OrgUnit(AgencyScoped):
         return chain
 
     def clean(self) -> None:
-        if self.parent_id is None:
+        parent = self.parent if self.parent_id is not None else None
+        if parent is None:
             return
-        if self.parent is not None and self.parent.agency_id != self.agency_id:
+        if parent.agency_id != self.agency_id:
             raise ValidationError({"parent": _("The parent unit belongs to another agency.")})
-        if self.pk is not None and any(a.pk == self.pk for a in [self.parent, *self.parent.ancestors()] if a):
+        if self.pk is not None and any(a.pk == self.pk for a in [parent, *parent.ancestors()]):
             raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
 
 
@@ -125,7 +129,9 @@ class Position(AgencyScoped):
         verbose_name_plural = _("positions")
         ordering: ClassVar = ["unit__name", "-is_head", "title"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["agency", "code"], name="position_code_unique_in_agency"),
+            models.UniqueConstraint(
+                fields=["agency", "code"], name="position_code_unique_in_agency"
+            ),
             models.UniqueConstraint(
                 fields=["unit"], condition=models.Q(is_head=True), name="one_head_per_unit"
             ),
@@ -184,7 +190,11 @@ class Employee(AgencyScoped):
 
     def clean(self) -> None:
         self.nip = normalize_nip(self.nip or "")
-        if self.user_id is not None and self.user is not None and self.user.agency_id != self.agency_id:
+        if (
+            self.user_id is not None
+            and self.user is not None
+            and self.user.agency_id != self.agency_id
+        ):
             raise ValidationError({"user": _("The login belongs to another agency.")})
 
 
@@ -263,7 +273,7 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined,misc]
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints: ClassVar = [
@@ -289,7 +299,12 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if not self.is_superuser and self.agency_id is None:
-            raise ValidationError({"agency": _("Every user except a platform administrator belongs to an agency.")})
-        if self.opd_id is not None and self.opd is not None and self.opd.agency_id != self.agency_id:
+            raise ValidationError(
+                {"agency": _("Every user except a platform administrator belongs to an agency.")}
+            )
+        if (
+            self.opd_id is not None
+            and self.opd is not None
+            and self.opd.agency_id != self.agency_id
+        ):
             raise ValidationError({"opd": _("The OPD belongs to another agency.")})
-

@@ -10,10 +10,10 @@ from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.forms.models import BaseInlineFormSet
-from django.utils.translation import gettext_lazy as _
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod, WorkingHours
+from jaga.tenancy.models import Agency, DayOff, SpecialPeriod, WorkingHours
 from jaga.tenancy.services import install_default_working_hours
 
 admin.site.site_header = "Jaga"
@@ -56,14 +56,18 @@ class TenantAdminMixin:
             return qs
         return qs.filter(**{f"{self.agency_field}_id": request_agency_id(request)})
 
-    def _scope_choices(self, db_field: models.Field[Any, Any], request: HttpRequest, kwargs: dict[str, Any]) -> None:
+    def _scope_choices(
+        self, db_field: models.Field[Any, Any], request: HttpRequest, kwargs: dict[str, Any]
+    ) -> None:
         related = db_field.related_model
         if is_platform_admin(request) or not isinstance(related, type):
             return
         if any(field.name == "agency" for field in related._meta.get_fields()):
-            kwargs["queryset"] = related._default_manager.filter(agency_id=request_agency_id(request))
+            kwargs["queryset"] = related._default_manager.filter(
+                agency_id=request_agency_id(request)
+            )
         elif issubclass(related, Agency):
-            kwargs["queryset"] = Agency.objects.filter(pk=request_agency_id(request))
+            kwargs["queryset"] = Agency.objects.filter(pk=request_agency_id(request) or 0)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         self._scope_choices(db_field, request, kwargs)
@@ -120,7 +124,7 @@ class AgencyBoundForm(ModelForm):  # type: ignore[type-arg]
             self.instance.agency_id = self.jaga_agency_id
 
     def _get_validation_exclusions(self) -> set[str]:
-        exclusions: set[str] = super()._get_validation_exclusions()
+        exclusions: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
         if self.jaga_agency_id is not None:
             exclusions.discard("agency")
         return exclusions
@@ -131,8 +135,10 @@ class AgencyScopedAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[typ
 
     form = AgencyBoundForm
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if is_platform_admin(request):
             return form
         return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})
@@ -143,7 +149,7 @@ class AgencyInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
     itself when it is the agency)."""
 
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         parent = self.instance
         agency_id = parent.pk if isinstance(parent, Agency) else getattr(parent, "agency_id", None)
         if agency_id is not None and getattr(form.instance, "agency_id", None) is None:
@@ -182,7 +188,14 @@ class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     sees and edits only their own."""
 
     agency_field = "pk"
-    list_display = ("name", "region_name", "kemendagri_code", "timezone", "calendar_mode", "is_active")
+    list_display = (
+        "name",
+        "region_name",
+        "kemendagri_code",
+        "timezone",
+        "calendar_mode",
+        "is_active",
+    )
     search_fields = ("name", "short_name", "region_name", "slug")
     prepopulated_fields = {"slug": ("region_name",)}
     inlines = (RegularHoursInline, DayOffInline)

@@ -88,7 +88,9 @@ class Agency(models.Model):
         max_length=10,
         choices=CalendarMode.choices,
         default=CalendarMode.WORKING,
-        help_text=_("Working time follows the working hours and days off below; 24x7 counts clock time."),
+        help_text=_(
+            "Working time follows the working hours and days off below; 24x7 counts clock time."
+        ),
     )
     national_holidays = models.BooleanField(
         _("observe national holidays and cuti bersama"), default=True

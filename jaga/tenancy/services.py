@@ -53,7 +53,9 @@ def working_calendar(agency: Agency) -> WorkingCalendar:
     )
 
 
-def set_working_week(agency: Agency, schedule: WeekSchedule, period: SpecialPeriodRow | None = None) -> None:
+def set_working_week(
+    agency: Agency, schedule: WeekSchedule, period: SpecialPeriodRow | None = None
+) -> None:
     """Write ``schedule`` as ``WorkingHours`` rows of ``agency`` (of ``period`` if given),
     replacing the rows already there, in one transaction."""
     with transaction.atomic():

@@ -13,5 +13,7 @@ def jaga(request: HttpRequest) -> dict[str, Any]:
     """``jaga_version`` and ``current_agency`` (the user's agency or None)."""
     return {
         "jaga_version": __version__,
-        "current_agency": getattr(request.user, "agency", None) if hasattr(request, "user") else None,
+        "current_agency": getattr(request.user, "agency", None)
+        if hasattr(request, "user")
+        else None,
     }

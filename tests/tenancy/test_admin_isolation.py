@@ -21,9 +21,7 @@ pytestmark = pytest.mark.django_db
 def scoped_models() -> list[type[models.Model]]:
     """Every model in the admin that belongs to an agency, plus Agency and User."""
     return [
-        model
-        for model in admin.site._registry
-        if issubclass(model, AgencyScoped | Agency | User)
+        model for model in admin.site._registry if issubclass(model, AgencyScoped | Agency | User)
     ]
 
 
@@ -53,20 +51,34 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
         DayOff.objects.create(agency=agency, date="2026-11-30", name="HUT Kota")
         employee = Employee.objects.get(agency=agency)
         ActingAssignment.objects.create(
-            agency=agency, position=employee.positions.get(), employee=employee, kind="plh",
-            start_date="2026-11-23", end_date="2026-11-27",
+            agency=agency,
+            position=employee.positions.get(),
+            employee=employee,
+            kind="plh",
+            start_date="2026-11-23",
+            end_date="2026-11-27",
         )
     return agency_a, agency_b
 
 
 def test_it_registers_every_scoped_model_in_the_admin() -> None:
     names = {model.__name__ for model in scoped_models()}
-    assert {"Agency", "Opd", "OrgUnit", "Position", "Employee", "ActingAssignment", "User",
-            "SpecialPeriod"} <= names
+    assert {
+        "Agency",
+        "Opd",
+        "OrgUnit",
+        "Position",
+        "Employee",
+        "ActingAssignment",
+        "User",
+        "SpecialPeriod",
+    } <= names
 
 
 @pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m.__name__)
-def test_it_lists_only_the_admins_own_agency(model: type[models.Model], both: tuple[Agency, Agency]) -> None:
+def test_it_lists_only_the_admins_own_agency(
+    model: type[models.Model], both: tuple[Agency, Agency]
+) -> None:
     mine, theirs = both
     response = login("alpha.admin").get(url(model, "changelist"))
     assert response.status_code == 200
@@ -78,7 +90,9 @@ def test_it_lists_only_the_admins_own_agency(model: type[models.Model], both: tu
 
 
 @pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m.__name__)
-def test_it_answers_another_agencys_object_as_missing(model: type[models.Model], both: tuple[Agency, Agency]) -> None:
+def test_it_answers_another_agencys_object_as_missing(
+    model: type[models.Model], both: tuple[Agency, Agency]
+) -> None:
     _, theirs = both
     client = login("alpha.admin")
     for row in rows_of(model, theirs):
@@ -95,21 +109,27 @@ def test_it_answers_another_agencys_object_as_missing(model: type[models.Model],
 
 
 @pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m.__name__)
-def test_it_offers_only_own_agency_rows_as_choices(model: type[models.Model], both: tuple[Agency, Agency]) -> None:
-    mine, theirs = both
+def test_it_offers_only_own_agency_rows_as_choices(
+    model: type[models.Model], both: tuple[Agency, Agency]
+) -> None:
+    mine = both[0]
     client = login("alpha.admin")
     own = rows_of(model, mine)[0]
     response = client.get(url(model, "change", own.pk))
     assert response.status_code == 200
-    forms = [response.context["adminform"].form] + [
-        inline.formset.form for inline in response.context["inline_admin_formsets"]
+    field_sets: list[dict[str, Any]] = [response.context["adminform"].form.fields] + [
+        inline.formset.form.base_fields for inline in response.context["inline_admin_formsets"]
     ]
-    for form in forms:
-        fields = form.base_fields if isinstance(form, type) else form.fields
+    for fields in field_sets:
         for name, field in fields.items():
             if isinstance(field, ModelChoiceField):
+                assert field.queryset is not None
                 for choice in field.queryset:
-                    agency_id = choice.pk if isinstance(choice, Agency) else getattr(choice, "agency_id", None)
+                    agency_id = (
+                        choice.pk
+                        if isinstance(choice, Agency)
+                        else getattr(choice, "agency_id", None)
+                    )
                     assert agency_id in (None, mine.pk), (model.__name__, name, choice)
     assert "agency" not in response.context["adminform"].form.fields
 
@@ -125,17 +145,26 @@ def test_it_cannot_post_a_change_to_another_agencys_row(both: tuple[Agency, Agen
     assert opd.name == "Dinas Kesehatan"
 
 
-def test_it_creates_rows_in_the_admins_agency_even_if_another_is_posted(both: tuple[Agency, Agency]) -> None:
+def test_it_creates_rows_in_the_admins_agency_even_if_another_is_posted(
+    both: tuple[Agency, Agency],
+) -> None:
     mine, theirs = both
     response = login("alpha.admin").post(
         url(Opd, "add"),
-        {"name": "Kecamatan Bogor Tengah", "abbreviation": "Kec. Bogteng", "agency": theirs.pk, "is_active": "on"},
+        {
+            "name": "Kecamatan Bogor Tengah",
+            "abbreviation": "Kec. Bogteng",
+            "agency": theirs.pk,
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     assert Opd.objects.get(abbreviation="Kec. Bogteng").agency == mine
 
 
-def test_it_reports_a_duplicate_within_the_agency_as_a_form_error(both: tuple[Agency, Agency]) -> None:
+def test_it_reports_a_duplicate_within_the_agency_as_a_form_error(
+    both: tuple[Agency, Agency],
+) -> None:
     response = login("alpha.admin").post(
         url(Opd, "add"), {"name": "Dinas Kesehatan", "abbreviation": "Dinkes", "is_active": "on"}
     )
@@ -146,36 +175,55 @@ def test_it_reports_a_duplicate_within_the_agency_as_a_form_error(both: tuple[Ag
 def test_it_rejects_an_employee_with_a_bad_nip_with_the_reason(both: tuple[Agency, Agency]) -> None:
     response = login("alpha.admin").post(
         url(Employee, "add"),
-        {"name": "Budi", "nip": "19671226 198613 1 002", "is_active": "on",
-         "acting-TOTAL_FORMS": "0", "acting-INITIAL_FORMS": "0"},
+        {
+            "name": "Budi",
+            "nip": "19671226 198613 1 002",
+            "is_active": "on",
+            "acting-TOTAL_FORMS": "0",
+            "acting-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 200
     assert "appointment month" in str(response.context["adminform"].form.errors["nip"])
     assert not Employee.objects.filter(name="Budi").exists()
 
 
-def test_it_keeps_an_agency_admin_from_granting_platform_rights(both: tuple[Agency, Agency]) -> None:
+def test_it_keeps_an_agency_admin_from_granting_platform_rights(
+    both: tuple[Agency, Agency],
+) -> None:
     mine, _ = both
     target = User.objects.get(username="alpha.dinkes")
     response = login("alpha.admin").post(
         url(User, "change", target.pk),
-        {"username": "alpha.dinkes", "is_active": "on", "is_superuser": "on", "is_staff": "on",
-         "date_joined_0": "2026-11-01", "date_joined_1": "08:00:00"},
+        {
+            "username": "alpha.dinkes",
+            "is_active": "on",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "date_joined_0": "2026-11-01",
+            "date_joined_1": "08:00:00",
+        },
     )
-    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
     target.refresh_from_db()
     assert target.is_staff
     assert not target.is_superuser
     assert target.agency == mine
 
 
-def test_it_lets_a_platform_admin_see_every_agency(both: tuple[Agency, Agency], platform_admin: User) -> None:
+def test_it_lets_a_platform_admin_see_every_agency(
+    both: tuple[Agency, Agency], platform_admin: User
+) -> None:
     response = login("root").get(url(Opd, "changelist"))
     assert {opd.agency.slug for opd in response.context["cl"].queryset} == {"alpha", "beta"}
 
 
 @pytest.mark.parametrize("username", ["alpha.kadis", "alpha.dinkes"])
-def test_it_keeps_users_who_are_not_admins_out_of_the_admin(username: str, both: tuple[Agency, Agency]) -> None:
+def test_it_keeps_users_who_are_not_admins_out_of_the_admin(
+    username: str, both: tuple[Agency, Agency]
+) -> None:
     response = login(username).get(url(Opd, "changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))

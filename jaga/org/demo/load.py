@@ -18,7 +18,6 @@ from jaga.org.nip import normalize_nip
 from jaga.tenancy.models import Agency
 from jaga.tenancy.services import install_default_working_hours
 
-
 REPORTER_ROLE = "Pelapor OPD"
 
 
@@ -51,8 +50,13 @@ def _split_name(name: str) -> tuple[str, str]:
 def _employee(agency: Agency, person: DemoEmployee, password: str) -> Employee:
     first, last = _split_name(person.name)
     user = _user(
-        agency, person.username, password,
-        first_name=first, last_name=last, email=person.email, phone=person.phone,
+        agency,
+        person.username,
+        password,
+        first_name=first,
+        last_name=last,
+        email=person.email,
+        phone=person.phone,
     )
     employee, _ = Employee.objects.update_or_create(
         agency=agency,
@@ -91,8 +95,14 @@ def load_agency(data: DemoAgency, password: str) -> list[DemoLogin]:
             },
         )
         install_default_working_hours(agency)
-        _user(agency, data.admin_username, password, is_staff=True, first_name="Admin",
-              last_name=data.short_name[:150])
+        _user(
+            agency,
+            data.admin_username,
+            password,
+            is_staff=True,
+            first_name="Admin",
+            last_name=data.short_name[:150],
+        )
         logins.append(DemoLogin(data.slug, data.admin_username, "Admin instansi"))
 
         units: dict[str, OrgUnit] = {}
@@ -129,8 +139,14 @@ def load_agency(data: DemoAgency, password: str) -> list[DemoLogin]:
             reporter = opd_data.reporter
             first, last = _split_name(reporter.name)
             _user(
-                agency, reporter.username, password, opd=opd,
-                first_name=first, last_name=last, email=reporter.email, phone=reporter.phone,
+                agency,
+                reporter.username,
+                password,
+                opd=opd,
+                first_name=first,
+                last_name=last,
+                email=reporter.email,
+                phone=reporter.phone,
             )
             logins.append(DemoLogin(data.slug, reporter.username, REPORTER_ROLE))
     return logins

@@ -38,15 +38,26 @@ def processes(bind: str, workers: int, with_worker: bool) -> list[ProcessSpec]:
         ProcessSpec(
             "web",
             [
-                sys.executable, "-m", "gunicorn", "jaga.wsgi:application",
-                "--bind", bind, "--workers", str(workers),
-                "--access-logfile", "-", "--graceful-timeout", "5",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "jaga.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
             ],
         )
     ]
     backend = settings.TASKS["default"]["BACKEND"]
     if with_worker and backend == "django_tasks_db.DatabaseBackend":
-        specs.append(ProcessSpec("tasks", [sys.executable, "-m", "jaga", "db_worker", "--no-reload"]))
+        specs.append(
+            ProcessSpec("tasks", [sys.executable, "-m", "jaga", "db_worker", "--no-reload"])
+        )
     return specs
 
 
@@ -64,7 +75,9 @@ class Supervisor:
         self.stopping = True
 
     def run(self) -> int:
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         status = 0
         try:
             for spec in self.specs:
