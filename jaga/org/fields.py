@@ -34,6 +34,11 @@ class NipField(models.CharField):  # type: ignore[type-arg]
         kwargs.setdefault("validators", [validate_nip])
         super().__init__(*args, **kwargs)
 
+    def to_python(self, value: Any) -> Any:
+        """Normalise grouped input to 18 digits before the validators run."""
+        value = super().to_python(value)
+        return normalize_nip(value) if isinstance(value, str) else value
+
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("validators", None)

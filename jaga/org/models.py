@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jaga.org.fields import NipField
-from jaga.org.nip import format_nip, normalize_nip
+from jaga.org.nip import format_nip
 from jaga.tenancy.models import Agency, AgencyScoped
 
 
@@ -91,12 +91,15 @@ class OrgUnit(AgencyScoped):
         return self.name
 
     def ancestors(self) -> list[OrgUnit]:
-        """Parent, grandparent, … up to the top unit (one query per level)."""
+        """Parent, grandparent, … up to the top unit (one query per level); stops at a
+        unit seen before, so an unsaved cycle cannot loop."""
         chain: list[OrgUnit] = []
-        node = self.parent
-        while node is not None:
+        seen = {self.pk}
+        node = self.parent if self.parent_id is not None else None
+        while node is not None and node.pk not in seen:
             chain.append(node)
-            node = node.parent
+            seen.add(node.pk)
+            node = node.parent if node.parent_id is not None else None
         return chain
 
     def clean(self) -> None:
@@ -105,7 +108,9 @@ class OrgUnit(AgencyScoped):
             return
         if parent.agency_id != self.agency_id:
             raise ValidationError({"parent": _("The parent unit belongs to another agency.")})
-        if self.pk is not None and any(a.pk == self.pk for a in [parent, *parent.ancestors()]):
+        if self.pk is not None and (
+            parent.pk == self.pk or any(a.pk == self.pk for a in parent.ancestors())
+        ):
             raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
 
 
@@ -189,7 +194,6 @@ class Employee(AgencyScoped):
         return format_nip(self.nip)
 
     def clean(self) -> None:
-        self.nip = normalize_nip(self.nip or "")
         if (
             self.user_id is not None
             and self.user is not None

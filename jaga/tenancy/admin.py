@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from jaga.tenancy.models import Agency, DayOff, SpecialPeriod, WorkingHours
-from jaga.tenancy.services import install_default_working_hours
+from jaga.tenancy.calendar import RAMADAN_PERPRES_21_2023
+from jaga.tenancy.services import install_default_working_hours, set_working_week
 
 admin.site.site_header = "Jaga"
 admin.site.site_title = "Jaga"
@@ -199,6 +200,7 @@ class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("name", "short_name", "region_name", "slug")
     prepopulated_fields = {"slug": ("region_name",)}
     inlines = (RegularHoursInline, DayOffInline)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("slug", "name", "short_name", "government_name")}),
         (_("Region"), {"fields": ("region_kind", "region_name", "kemendagri_code", "timezone")}),
@@ -235,6 +237,15 @@ class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(SpecialPeriod)
 class SpecialPeriodAdmin(AgencyScopedAdmin):
+    """Special working-hours periods; a new one saved without hours gets the Ramadan hours
+    of Perpres 21/2023."""
+
     list_display = ("name", "start_date", "end_date", "agency")
     list_filter = ("agency",)
     inlines = (PeriodHoursInline,)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        period = form.instance
+        if not change and not period.hours.exists():
+            set_working_week(period.agency, RAMADAN_PERPRES_21_2023, period)

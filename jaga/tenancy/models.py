@@ -144,8 +144,27 @@ class SpecialPeriod(AgencyScoped):
         return f"{self.name} ({self.start_date:%d-%m-%Y} – {self.end_date:%d-%m-%Y})"
 
     def clean(self) -> None:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
+        """Rejects a range that ends before it starts or overlaps another period of the
+        agency (a day has one schedule)."""
+        if not (self.start_date and self.end_date):
+            return
+        if self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
+        if self.agency_id is None:
+            return
+        overlapping = (
+            SpecialPeriod.objects.filter(
+                agency_id=self.agency_id,
+                start_date__lte=self.end_date,
+                end_date__gte=self.start_date,
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                _("The dates overlap the period %(period)s.") % {"period": overlapping}
+            )
 
 
 class WorkingHours(AgencyScoped):
