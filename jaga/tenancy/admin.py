@@ -13,8 +13,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from jaga.tenancy.models import Agency, DayOff, SpecialPeriod, WorkingHours
 from jaga.tenancy.calendar import RAMADAN_PERPRES_21_2023
+from jaga.tenancy.models import Agency, DayOff, SpecialPeriod, WorkingHours
 from jaga.tenancy.services import install_default_working_hours, set_working_week
 
 admin.site.site_header = "Jaga"

@@ -30,7 +30,8 @@ def test_it_computes_a_wita_agencys_deadlines_in_asia_makassar(agency_b: Agency)
     start = datetime(2026, 11, 20, 16, 15, tzinfo=WITA)  # Friday
     due = calendar.due_at(start, parse_time_standard("30 menit"))
     assert due == datetime(2026, 11, 23, 7, 45, tzinfo=WITA)
-    assert due is not None and due.utcoffset() == timedelta(0)
+    assert due is not None
+    assert due.utcoffset() == timedelta(0)
 
 
 def test_it_skips_the_agencys_own_day_off(agency_a: Agency) -> None:

@@ -39,7 +39,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def jaga_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def jaga_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An environment with its own migrated SQLite data directory."""
     data = tmp_path_factory.mktemp("run-data")
     env = {
@@ -49,7 +49,7 @@ def jaga_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     subprocess.run(
         [sys.executable, "-m", "jaga", "migrate", "-v0"], env=env, check=True, timeout=180
     )
-    yield env
+    return env
 
 
 def wait_for(url: str, timeout: float) -> int:
