@@ -96,7 +96,7 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone")}),
-        (_("Place"), {"fields": ("agency", "opd")}),
+        (_("Placement"), {"fields": ("agency", "opd")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -105,7 +105,7 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
-        (_("Place"), {"fields": ("agency", "opd", "is_staff")}),
+        (_("Placement"), {"fields": ("agency", "opd", "is_staff")}),
     )
     form = UserChangeForm
     add_form = UserCreationForm

@@ -121,7 +121,7 @@ class Position(AgencyScoped):
     """
 
     code = models.SlugField(_("code"), max_length=60, help_text=_("Short stable name, e.g. kadis"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("position title"), max_length=200)
     unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="positions", verbose_name=_("unit")
     )
@@ -171,7 +171,7 @@ class Employee(AgencyScoped):
         null=True,
         blank=True,
         related_name="employee",
-        verbose_name=_("login"),
+        verbose_name=_("user account"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -199,7 +199,7 @@ class Employee(AgencyScoped):
             and self.user is not None
             and self.user.agency_id != self.agency_id
         ):
-            raise ValidationError({"user": _("The login belongs to another agency.")})
+            raise ValidationError({"user": _("The user account belongs to another agency.")})
 
 
 class ActingKind(models.TextChoices):
@@ -220,7 +220,7 @@ class ActingAssignment(AgencyScoped):
     kind = models.CharField(_("kind"), max_length=3, choices=ActingKind.choices)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"))
-    decree_number = models.CharField(_("decree number"), max_length=100, blank=True)
+    decree_number = models.CharField(_("appointment order number"), max_length=100, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

@@ -78,7 +78,7 @@ def parse_nip(value: str, *, today: date | None = None) -> Nip:
         raise fail(_("A NIP has digits only; “%(value)s” has other characters.") % {"value": value})
     if len(digits) != NIP_LENGTH:
         raise fail(
-            _("A NIP has 18 digits; “%(value)s” has %(count)d.")
+            _("A NIP has 18 digits; “%(value)s” has %(count)d digits.")
             % {"value": value, "count": len(digits)}
         )
     try:
@@ -115,7 +115,7 @@ def parse_nip(value: str, *, today: date | None = None) -> Nip:
         )
     serial = int(digits[15:])
     if serial == 0:
-        raise fail(_("The last 3 digits of a NIP are a serial from 001; 000 is not one."))
+        raise fail(_("The last 3 digits of a NIP are a serial from 001 to 999; 000 is not valid."))
     return Nip(digits, birth, appointment, gender, serial)
 
 

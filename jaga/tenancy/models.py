@@ -207,7 +207,7 @@ class DayOff(AgencyScoped):
     (a local holiday, a regional anniversary set as a day off, …)."""
 
     date = models.DateField(_("date"))
-    name = models.CharField(_("reason"), max_length=150)
+    name = models.CharField(_("description"), max_length=150)
 
     class Meta:
         verbose_name = _("agency day off")

@@ -173,18 +173,19 @@ def test_it_reports_a_duplicate_within_the_agency_as_a_form_error(
 
 
 def test_it_rejects_an_employee_with_a_bad_nip_with_the_reason(both: tuple[Agency, Agency]) -> None:
-    response = login("alpha.admin").post(
-        url(Employee, "add"),
-        {
-            "name": "Budi",
-            "nip": "19671226 198613 1 002",
-            "is_active": "on",
-            "acting-TOTAL_FORMS": "0",
-            "acting-INITIAL_FORMS": "0",
-        },
-    )
-    assert response.status_code == 200
-    assert "appointment month" in str(response.context["adminform"].form.errors["nip"])
+    form = {
+        "name": "Budi",
+        "nip": "19671226 198613 1 002",
+        "is_active": "on",
+        "acting-TOTAL_FORMS": "0",
+        "acting-INITIAL_FORMS": "0",
+    }
+    client = login("alpha.admin")
+    indonesian = client.post(url(Employee, "add"), form)  # Indonesian is the default
+    assert indonesian.status_code == 200
+    assert "bulan pengangkatan" in str(indonesian.context["adminform"].form.errors["nip"])
+    english = client.post(url(Employee, "add"), form, headers={"accept-language": "en"})
+    assert "appointment month" in str(english.context["adminform"].form.errors["nip"])
     assert not Employee.objects.filter(name="Budi").exists()
 
 
