@@ -6,3 +6,6 @@ class OrgConfig(AppConfig):
     name = "jaga.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from jaga.org import signals  # noqa: F401 - connects the receivers

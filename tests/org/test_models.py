@@ -115,3 +115,15 @@ def test_it_rejects_a_reporter_of_another_agencys_opd(agency_a: Agency, agency_b
     with pytest.raises(ValidationError) as caught:
         user.full_clean()
     assert "opd" in caught.value.message_dict
+
+
+def test_it_refuses_a_position_of_another_agency_for_an_employee(
+    agency_a: Agency, agency_b: Agency
+) -> None:
+    employee = Employee.objects.get(agency=agency_a)
+    foreign = Position.objects.get(agency=agency_b)
+    with pytest.raises(ValidationError, match="same agency"), transaction.atomic():
+        employee.positions.add(foreign)
+    with pytest.raises(ValidationError, match="same agency"), transaction.atomic():
+        foreign.employees.add(employee)
+    assert list(employee.positions.values_list("agency_id", flat=True)) == [agency_a.pk]
