@@ -20,9 +20,7 @@ def positions_stay_in_the_agency(
     relation); raises ``ValidationError`` before anything is written."""
     if action != "pre_add" or not pk_set:
         return
-    if reverse:  # position.employees.add(...)
-        foreign = Employee.objects.filter(pk__in=pk_set).exclude(agency_id=instance.agency_id)
-    else:  # employee.positions.add(...)
-        foreign = Position.objects.filter(pk__in=pk_set).exclude(agency_id=instance.agency_id)
-    if foreign.exists():
+    # reverse: position.employees.add(...); otherwise employee.positions.add(...)
+    added = Employee if reverse else Position
+    if added.objects.filter(pk__in=pk_set).exclude(agency_id=instance.agency_id).exists():
         raise ValidationError(_("A position and its holders belong to the same agency."))

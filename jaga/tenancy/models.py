@@ -200,7 +200,8 @@ class WorkingHours(AgencyScoped):
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")})
-        if self.period_id is not None and self.period.agency_id != self.agency_id:
+        period = self.period if self.period_id is not None else None
+        if period is not None and period.agency_id != self.agency_id:
             raise ValidationError({"period": _("The period belongs to another agency.")})
 
 
