@@ -53,8 +53,10 @@ pytest: pytest-sqlite pytest-postgres
 
 test: lint typecheck pytest
 
-# Recompile the translations after editing jaga/locale/*/LC_MESSAGES/django.po
+# Extract new strings into jaga/locale/*/LC_MESSAGES/django.po (needs GNU gettext) and
+# compile the committed .mo files; translate the new Indonesian entries, then run it again.
 messages: $(VENV)/.installed-test
+	cd jaga && ../$(BIN)/jaga makemessages -l id -l en --no-location --ignore=migrations
 	$(BIN)/pybabel compile -D django -d jaga/locale --statistics
 
 clean:

@@ -8,7 +8,6 @@ range; ``User`` a login that belongs to one agency (and, for reporters, one OPD)
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jaga.org.fields import NipField
 from jaga.org.nip import format_nip
-from jaga.tenancy.models import Agency, AgencyScoped
+from jaga.tenancy.models import Agency, AgencyScoped, DateRange
 
 
 class Opd(AgencyScoped):
@@ -207,7 +206,7 @@ class ActingKind(models.TextChoices):
     PLH = "plh", _("Plh (Pelaksana Harian)")
 
 
-class ActingAssignment(AgencyScoped):
+class ActingAssignment(AgencyScoped, DateRange):
     """An acting official (Plt or Plh) covering ``position`` from ``start_date`` to
     ``end_date`` inclusive (local dates), by a surat perintah (BKN SE 1/2021)."""
 
@@ -215,36 +214,26 @@ class ActingAssignment(AgencyScoped):
         Position, on_delete=models.CASCADE, related_name="acting", verbose_name=_("position")
     )
     employee = models.ForeignKey(
-        Employee, on_delete=models.CASCADE, related_name="acting", verbose_name=_("acting official")
+        Employee,
+        on_delete=models.CASCADE,
+        related_name="acting",
+        verbose_name=_("acting official"),
     )
     kind = models.CharField(_("kind"), max_length=3, choices=ActingKind.choices)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"))
     decree_number = models.CharField(_("appointment order number"), max_length=100, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(DateRange.Meta):
         verbose_name = _("acting official (Plt/Plh)")
         verbose_name_plural = _("acting officials (Plt/Plh)")
         ordering: ClassVar = ["-start_date"]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__gte=models.F("start_date")),
-                name="acting_ends_after_start",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.position} – {self.employee}"
 
-    def covers(self, day: dt.date) -> bool:
-        """Whether this assignment is in force on local date ``day``."""
-        return self.start_date <= day <= self.end_date
-
     def clean(self) -> None:
+        super().clean()
         errors: dict[str, str] = {}
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            errors["end_date"] = str(_("The end cannot be before the start."))
         if self.position_id is not None and self.position.agency_id != self.agency_id:
             errors["position"] = str(_("The position belongs to another agency."))
         if self.employee_id is not None and self.employee.agency_id != self.agency_id:

@@ -121,24 +121,41 @@ class AgencyScoped(models.Model):
         abstract = True
 
 
-class SpecialPeriod(AgencyScoped):
+class DateRange(models.Model):
+    """Abstract: an inclusive range of local dates, ``start_date`` to ``end_date``; the
+    database refuses one that ends before it starts and ``clean`` says so."""
+
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+
+    class Meta:
+        abstract = True
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            )
+        ]
+
+    def covers(self, day: date) -> bool:
+        """Whether local date ``day`` is inside the range."""
+        return self.start_date <= day <= self.end_date
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end cannot be before the start.")})
+
+
+class SpecialPeriod(AgencyScoped, DateRange):
     """A date range with its own working hours, e.g. Ramadan (Perpres 21/2023: 32.5 hours a
     week starting 08:00). Dates are local and inclusive."""
 
     name = models.CharField(_("name"), max_length=100, help_text=_("For example: Ramadan 1448 H"))
-    start_date = models.DateField(_("first day"))
-    end_date = models.DateField(_("last day"))
 
-    class Meta:
+    class Meta(DateRange.Meta):
         verbose_name = _("special working-hours period")
         verbose_name_plural = _("special working-hours periods")
         ordering: ClassVar = ["start_date"]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__gte=models.F("start_date")),
-                name="special_period_ends_after_start",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.start_date:%d-%m-%Y} – {self.end_date:%d-%m-%Y})"
@@ -146,11 +163,8 @@ class SpecialPeriod(AgencyScoped):
     def clean(self) -> None:
         """Rejects a range that ends before it starts or overlaps another period of the
         agency (a day has one schedule)."""
-        if not (self.start_date and self.end_date):
-            return
-        if self.end_date < self.start_date:
-            raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
-        if self.agency_id is None:
+        super().clean()
+        if self.agency_id is None or not (self.start_date and self.end_date):
             return
         overlapping = (
             SpecialPeriod.objects.filter(
