@@ -32,7 +32,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy jaga tests
+	$(BIN)/mypy jaga tests bench
 
 pytest-sqlite: $(VENV)/.installed-test
 	@echo "== pytest on SQLite"

@@ -1,6 +1,5 @@
 """The working calendar: days off, working hours, and deadlines of time standards."""
 
-import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -271,14 +270,10 @@ def test_it_counts_working_time_to_the_microsecond(calendar: WorkingCalendar) ->
     )
 
 
-def test_it_counts_a_year_of_working_time_in_milliseconds(calendar: WorkingCalendar) -> None:
-    national_days_off(2026)  # loading the holidays is not part of the walk
-    national_days_off(2027)
-    started = clock.perf_counter()
-
+def test_it_counts_a_year_of_working_time(calendar: WorkingCalendar) -> None:
+    # (Its speed is measured by bench/calendar.py, not here.)
     total = calendar.working_time_between(wib(date(2026, 1, 1), 0), wib(date(2027, 1, 1), 0))
 
-    assert clock.perf_counter() - started < 0.1
     # 2026 has 240 working days: 261 weekdays less 21 weekday holidays and cuti bersama.
     assert total == 240 * timedelta(hours=7, minutes=30)
 
