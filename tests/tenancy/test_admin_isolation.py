@@ -189,6 +189,20 @@ def test_it_rejects_an_employee_with_a_bad_nip_with_the_reason(both: tuple[Agenc
     assert not Employee.objects.filter(name="Budi").exists()
 
 
+def test_it_does_not_let_an_agency_admin_set_another_agencys_password(
+    both: tuple[Agency, Agency],
+) -> None:
+    target = User.objects.get(username="beta.kadis")
+    before = target.password
+    path = reverse("admin:auth_user_password_change", args=[target.pk])
+    client = login("alpha.admin")
+    assert client.get(path).status_code in (302, 404)
+    response = client.post(path, {"password1": "Baru-sekali-123", "password2": "Baru-sekali-123"})
+    assert response.status_code in (302, 404)
+    target.refresh_from_db()
+    assert target.password == before
+
+
 def test_it_keeps_an_agency_admin_from_granting_platform_rights(
     both: tuple[Agency, Agency],
 ) -> None:
