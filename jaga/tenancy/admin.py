@@ -3,9 +3,11 @@ admin of agency-owned rows: it keeps each agency administrator inside their agen
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
@@ -14,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from jaga.tenancy.calendar import RAMADAN_PERPRES_21_2023
-from jaga.tenancy.models import Agency, DayOff, SpecialPeriod, WorkingHours
+from jaga.tenancy.models import Agency, DayOff, SpecialPeriod, Weekday, WorkingHours
 from jaga.tenancy.services import install_default_working_hours, set_working_week
 
 admin.site.site_header = "Jaga"
@@ -158,6 +160,31 @@ class AgencyInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
         return form
 
 
+class WorkingHoursFormSet(AgencyInlineFormSet):
+    """The intervals of one week: per weekday they must not overlap (a ``WeekSchedule``)."""
+
+    def clean(self) -> None:
+        super().clean()
+        days: list[list[tuple[Any, Any]]] = [[] for _ in range(7)]
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or form.errors:
+                continue
+            days[data["weekday"]].append((data["start"], data["end"]))
+        for weekday, intervals in enumerate(days):
+            intervals.sort()
+            for (_start, end), (start, _end) in itertools.pairwise(intervals):
+                if start < end:
+                    raise ValidationError(
+                        _("Working hours on %(day)s overlap: %(start)s starts before %(end)s.")
+                        % {
+                            "day": Weekday(weekday).label,
+                            "start": f"{start:%H:%M}",
+                            "end": f"{end:%H:%M}",
+                        }
+                    )
+
+
 class AgencyScopedInline(TenantAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
     """Inline of an ``AgencyScoped`` model; its agency comes from the parent."""
 
@@ -167,6 +194,7 @@ class AgencyScopedInline(TenantAdminMixin, admin.TabularInline):  # type: ignore
 
 class RegularHoursInline(AgencyScopedInline):
     model = WorkingHours
+    formset = WorkingHoursFormSet
     fields = ("weekday", "start", "end")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -175,6 +203,7 @@ class RegularHoursInline(AgencyScopedInline):
 
 class PeriodHoursInline(AgencyScopedInline):
     model = WorkingHours
+    formset = WorkingHoursFormSet
     fields = ("weekday", "start", "end")
 
 
