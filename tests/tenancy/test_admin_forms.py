@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.forms import inlineformset_factory
 from django.utils import translation
@@ -11,7 +13,7 @@ from jaga.tenancy.models import Agency, WorkingHours
 
 pytestmark = pytest.mark.django_db
 
-FormSet = inlineformset_factory(
+FormSet: Any = inlineformset_factory(
     Agency, WorkingHours, formset=WorkingHoursFormSet, fields=("weekday", "start", "end"), extra=0
 )
 
