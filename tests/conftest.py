@@ -47,7 +47,7 @@ def make_agency(slug: str, timezone: str = "Asia/Jakarta") -> Agency:
         timezone=timezone,
     )
     install_default_working_hours(agency)
-    unit = OrgUnit.objects.create(agency=agency, name="Dinas", kind="dinas")
+    unit = OrgUnit.objects.create(agency=agency, name=f"Dinas {slug.upper()}", kind="dinas")
     position = Position.objects.create(
         agency=agency, code="kadis", title="Kepala Dinas", unit=unit, is_head=True
     )

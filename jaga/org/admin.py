@@ -58,7 +58,8 @@ class ActingInline(AgencyScopedInline):
 @admin.register(Employee)
 class EmployeeAdmin(AgencyScopedAdmin):
     list_display = ("name", "nip_display", "rank", "phone", "user", "is_active", "agency")
-    list_filter = ("is_active", "positions__unit", "agency")
+    # RelatedOnly: the units offered are those of the listed (own agency's) employees.
+    list_filter = ("is_active", ("positions__unit", admin.RelatedOnlyFieldListFilter), "agency")
     search_fields = ("name", "nip", "email")
     filter_horizontal = ("positions",)
     list_select_related = ("user",)

@@ -134,6 +134,23 @@ def test_it_offers_only_own_agency_rows_as_choices(
     assert "agency" not in response.context["adminform"].form.fields
 
 
+@pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m.__name__)
+def test_it_never_prints_another_agencys_names_on_a_page(
+    model: type[models.Model], both: tuple[Agency, Agency]
+) -> None:
+    """Lists (with their filters), add forms and change forms of agency alpha's admin hold
+    nothing of agency beta, whose every name and login contains "beta"."""
+    client = login("alpha.admin")
+    own = rows_of(model, both[0])[0]
+    pages = [url(model, "changelist"), url(model, "change", own.pk)]
+    if model is not Agency:
+        pages.append(url(model, "add"))
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert "beta" not in response.content.decode().lower(), page
+
+
 def test_it_cannot_post_a_change_to_another_agencys_row(both: tuple[Agency, Agency]) -> None:
     _, theirs = both
     opd = Opd.objects.get(agency=theirs)
