@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.forms import ModelChoiceField
@@ -201,7 +202,8 @@ def test_it_rejects_an_employee_with_a_bad_nip_with_the_reason(both: tuple[Agenc
     indonesian = client.post(url(Employee, "add"), form)  # Indonesian is the default
     assert indonesian.status_code == 200
     assert "bulan pengangkatan" in str(indonesian.context["adminform"].form.errors["nip"])
-    english = client.post(url(Employee, "add"), form, headers={"accept-language": "en"})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch's choice
+    english = client.post(url(Employee, "add"), form)
     assert "appointment month" in str(english.context["adminform"].form.errors["nip"])
     assert not Employee.objects.filter(name="Budi").exists()
 

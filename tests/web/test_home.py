@@ -18,6 +18,11 @@ def test_it_serves_the_home_page_in_indonesian_by_default() -> None:
     assert '<html lang="id">' in response.content.decode()
 
 
+def test_it_ignores_an_english_browser() -> None:
+    response = Client().get("/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert "Pemeliharaan jaringan, sesuai SOP" in response.content.decode()
+
+
 def test_it_switches_to_english() -> None:
     client = Client()
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
