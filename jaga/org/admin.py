@@ -127,14 +127,6 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
             for name, opts in fieldsets
         )
 
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if is_platform_admin(request):
-            return form
-        return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
         return qs if is_platform_admin(request) else qs.filter(is_superuser=False)

@@ -46,8 +46,8 @@ class TenantAdminMixin:
 
     For everyone but a platform administrator: the list and every object view hold only
     rows of the user's agency (others answer as missing), foreign-key and many-to-many
-    choices hold only the agency's rows, the ``agency`` field is hidden and set from the
-    user on save. Agency administrators (staff users with an agency) get full rights on
+    choices hold only the agency's rows, the ``agency`` field is hidden and the form's
+    instance gets the user's agency before validation (``AgencyBoundForm``). Agency administrators (staff users with an agency) get full rights on
     their agency's rows without per-model permissions.
     """
 
@@ -57,7 +57,8 @@ class TenantAdminMixin:
         qs: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
         if is_platform_admin(request):
             return qs
-        return qs.filter(**{f"{self.agency_field}_id": request_agency_id(request)})
+        lookup = "pk" if self.agency_field == "pk" else f"{self.agency_field}_id"
+        return qs.filter(**{lookup: request_agency_id(request)})
 
     def _scope_choices(
         self, db_field: models.Field[Any, Any], request: HttpRequest, kwargs: dict[str, Any]
@@ -98,6 +99,15 @@ class TenantAdminMixin:
             columns = [c for c in columns if c != self.agency_field]
         return columns
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        """The form class, told the user's agency (see ``AgencyBoundForm``)."""
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if is_platform_admin(request):
+            return form
+        return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_administer(request)
 
@@ -137,14 +147,6 @@ class AgencyScopedAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[typ
     """ModelAdmin of an ``AgencyScoped`` model (see ``TenantAdminMixin``)."""
 
     form = AgencyBoundForm
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if is_platform_admin(request):
-            return form
-        return type(form.__name__, (form,), {"jaga_agency_id": request_agency_id(request)})
 
 
 class AgencyInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
@@ -237,12 +239,6 @@ class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         (_("Letterhead"), {"fields": ("logo", "letterhead")}),
         (_("Working calendar"), {"fields": ("calendar_mode", "national_holidays")}),
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        if is_platform_admin(request):
-            return qs
-        return qs.filter(pk=request_agency_id(request))
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.prepopulated_fields if is_platform_admin(request) else {}

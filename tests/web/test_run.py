@@ -62,14 +62,18 @@ def wait_for(url: str, timeout: float) -> int:
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
-def test_it_serves_pages_and_stops_web_and_worker_on_ctrl_c(jaga_env: dict[str, str]) -> None:
-    port = free_port()
-    process = subprocess.Popen(
+def start_jaga_run(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [sys.executable, "-m", "jaga", "run", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=jaga_env,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def test_it_serves_pages_and_stops_web_and_worker_on_ctrl_c(jaga_env: dict[str, str]) -> None:
+    port = free_port()
+    process = start_jaga_run(jaga_env, port)
     try:
         assert wait_for(f"http://127.0.0.1:{port}/healthz", 60) == 200
         assert wait_for(f"http://127.0.0.1:{port}/", 10) == 200
@@ -95,13 +99,7 @@ def test_it_stops_the_worker_and_fails_when_the_web_server_cannot_start(
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jaga", "run", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-            env=jaga_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        process = start_jaga_run(jaga_env, taken.getsockname()[1])
         try:
             assert process.wait(timeout=90) == 1
         finally:
