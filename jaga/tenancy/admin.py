@@ -47,8 +47,9 @@ class TenantAdminMixin:
     For everyone but a platform administrator: the list and every object view hold only
     rows of the user's agency (others answer as missing), foreign-key and many-to-many
     choices hold only the agency's rows, the ``agency`` field is hidden and the form's
-    instance gets the user's agency before validation (``AgencyBoundForm``). Agency administrators (staff users with an agency) get full rights on
-    their agency's rows without per-model permissions.
+    instance gets the user's agency before validation (``AgencyBoundForm``). Agency
+    administrators (staff users with an agency) get full rights on their agency's rows
+    without per-model permissions.
     """
 
     agency_field = "agency"
