@@ -1,0 +1,262 @@
+"""The SOP definition format (``format: jaga-sop/1``), validated with pydantic.
+
+It mirrors the SOP AP document of Permenpan-RB 35/2012 (docs/domain.md, docs/sop-format.md):
+the identity block; the lanes (Pelaksana, the flowchart's swimlane columns); the steps
+(Kegiatan) with their Mutu Baku (Kelengkapan, Waktu, Output) and Keterangan; decisions with
+labelled branches; and how a case starts. The ``kind`` of a step tells the engine what the
+actor does and records.
+
+This module checks the shape of one definition. Cross-references (unknown lanes, jumps to
+missing steps, unreachable steps, no path to the end) are checked by
+``jaga.sop.validate``, which also maps every problem to a line of the YAML file.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from jaga.tenancy.timestandard import TimeStandard, TimeStandardError, parse_time_standard
+
+FORMAT = "jaga-sop/1"
+END: Literal["end"] = "end"
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=60)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+def _step_number(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+#: A step number as the No column prints it: "1", "2", or "1a" for a continued row.
+StepNo = Annotated[
+    str,
+    BeforeValidator(_step_number),
+    StringConstraints(pattern=r"^[1-9][0-9]*[a-z]?$", max_length=6),
+]
+#: Where a step leads: another step's number, or "end".
+Target = StepNo | Literal["end"]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StepKind(StrEnum):
+    """What the actor of a step does and records (issue 3, "step kinds")."""
+
+    ACTIVITY = "activity"  # does the work, notes what was done
+    DISPOSITION = "disposition"  # forwards to one holder of the next lane, with instructions
+    ASSIGNMENT = "assignment"  # appoints one or more people of a lane (technicians)
+    CHECK = "check"  # accepts, or returns the case to an earlier step with a reason
+    DECISION = "decision"  # chooses one of the labelled branches
+    FORM = "form"  # fills in the fields the SOP declares
+    ACKNOWLEDGMENT = "acknowledgment"  # the reporting OPD acknowledges (Berita Acara)
+    REPORT = "report"  # writes a report up the chain
+
+
+class StartMode(StrEnum):
+    """How a case of the SOP starts."""
+
+    REPORT = "report"  # a disruption report from an OPD
+    SCHEDULE = "schedule"  # a maintenance schedule
+    MANUAL = "manual"  # started by hand by an agency admin
+
+
+class CalendarChoice(StrEnum):
+    """Which clock a time standard runs on: working time (the agency's calendar) or 24x7."""
+
+    WORKING = "working"
+    ALWAYS = "24x7"
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+
+
+class Official(Strict):
+    """The official who signed the SOP (Disahkan oleh)."""
+
+    jabatan: Text
+    nama: Text = ""
+    nip: Text = ""
+    pangkat: Text = ""
+
+
+class Identity(Strict):
+    """The identity block of the SOP AP's first page, as printed. Dates stay text because
+    SOPs print partial dates ("November 2017", "2020")."""
+
+    nomor: Text = ""
+    nama: Text
+    instansi: list[Text] = Field(min_length=1)
+    tanggal_pembuatan: Text = ""
+    tanggal_revisi: Text = ""
+    tanggal_efektif: Text = ""
+    disahkan_oleh: Official | None = None
+    dasar_hukum: list[Text] = []
+    kualifikasi_pelaksana: list[Text] = []
+    keterkaitan: list[Text] = []
+    peralatan_perlengkapan: list[Text] = []
+    peringatan: list[Text] = []
+    pencatatan_pendataan: list[Text] = []
+    # Labels as printed where the document uses a variant ("Judul SOP", "Uraian Prosedur").
+    labels: dict[Key, Text] = {}
+
+
+class Lane(Strict):
+    """A Pelaksana column. ``positions`` are Position codes of the agency that fill it; the
+    ``reporter`` lane is filled by the users of the case's reporting OPD."""
+
+    key: Key
+    label: Text
+    positions: list[Key] = []
+    reporter: bool = False
+
+
+class Branch(Strict):
+    """One labelled arrow out of a decision ("Ya", "Tidak", "Ringan"...)."""
+
+    key: Key
+    label: Text
+    next: Target
+
+
+class FormField(Strict):
+    """A field the actor fills in (a form step, or findings recorded on any step)."""
+
+    key: Key
+    label: Text
+    type: FieldType = FieldType.TEXT
+    required: bool = True
+    choices: list[Text] = []
+    help: Text = ""
+
+
+DEFAULT_INSTRUCTIONS = [
+    "Tindak lanjuti",
+    "Untuk diketahui",
+    "Pelajari",
+    "Koordinasikan",
+    "Siapkan jawaban",
+]
+
+
+class Step(Strict):
+    """One row of the flowchart table.
+
+    ``no`` is the number as printed ("1", or "1a" for a continued row; YAML integers are
+    accepted). ``next`` defaults to the following step (the last step ends the case); a
+    decision's ``branches`` and a check's ``return_to`` name other steps. ``to_lane`` is the lane a
+    disposition forwards to or an assignment appoints from. ``waktu`` is the time standard as
+    written ("30 Menit", "kondisional"); ``calendar`` overrides the SOP's clock for this step.
+    """
+
+    no: StepNo
+    kegiatan: Text
+    lane: Key | None = None
+    lanes: list[Key] = []
+    kind: StepKind = StepKind.ACTIVITY
+    kelengkapan: Text = ""
+    waktu: Text
+    output: Text = ""
+    keterangan: Text = ""
+    next: Target | None = None
+    branches: list[Branch] = []
+    return_to: list[StepNo] = []
+    to_lane: Key | None = None
+    min_assignees: int = Field(default=1, ge=1)
+    max_assignees: int | None = Field(default=None, ge=1)
+    instructions: list[Text] = []
+    fields: list[FormField] = []
+    calendar: CalendarChoice | None = None
+    document: Key | None = None
+
+    @field_validator("waktu")
+    @classmethod
+    def _readable_waktu(cls, value: str) -> str:
+        try:
+            parse_time_standard(value)
+        except TimeStandardError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def all_lanes(self) -> list[str]:
+        """``lane`` and ``lanes`` together, in order, without repeats."""
+        ordered = ([self.lane] if self.lane else []) + list(self.lanes)
+        return list(dict.fromkeys(ordered))
+
+    @property
+    def time_standard(self) -> TimeStandard:
+        """``waktu`` parsed."""
+        return parse_time_standard(self.waktu)
+
+    @property
+    def disposition_instructions(self) -> list[str]:
+        """The checklist a disposition offers: the step's own or the usual Lembar Disposisi."""
+        return self.instructions or DEFAULT_INSTRUCTIONS
+
+
+class SopSpec(Strict):
+    """A whole SOP definition. ``code`` is stable within an agency (versions share it)."""
+
+    format: Literal["jaga-sop/1"]
+    code: Key
+    identity: Identity
+    start: list[StartMode] = Field(min_length=1)
+    # None: the agency's calendar setting decides (working time unless it runs 24x7).
+    calendar: CalendarChoice | None = None
+    lanes: list[Lane] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1)
+
+    def step(self, no: str) -> Step:
+        """The step numbered ``no``; ``KeyError`` if there is none."""
+        for step in self.steps:
+            if step.no == no:
+                return step
+        raise KeyError(no)
+
+    def lane(self, key: str) -> Lane:
+        """The lane ``key``; ``KeyError`` if there is none."""
+        for lane in self.lanes:
+            if lane.key == key:
+                return lane
+        raise KeyError(key)
+
+    def following(self, step: Step) -> Target:
+        """Where an ordinary step goes: its ``next``, else the next step in the table, else
+        the end."""
+        if step.next is not None:
+            return step.next
+        index = self.steps.index(step)
+        if index + 1 < len(self.steps):
+            return self.steps[index + 1].no
+        return END
+
+    def successors(self, step: Step) -> list[Target]:
+        """Every step (or the end) an instance of ``step`` can lead to."""
+        if step.kind is StepKind.DECISION:
+            return [branch.next for branch in step.branches]
+        targets: list[Target] = [self.following(step)]
+        if step.kind is StepKind.CHECK:
+            targets.extend(step.return_to)
+        return targets

@@ -1,0 +1,103 @@
+"""Loading SOP definitions into an agency: a new version when the content changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from jaga.org.models import Position, User
+from jaga.sop.models import SopDefinition
+from jaga.sop.schema import SopSpec, StartMode
+from jaga.sop.validate import Problem, SopInvalid, load_spec
+from jaga.tenancy.models import Agency
+
+LIBRARY = Path(__file__).resolve().parent / "library"
+
+
+def content_hash(spec: SopSpec) -> str:
+    """SHA-256 (hex) of the definition's canonical JSON: equal for equal content, whatever
+    the YAML formatting or comments."""
+    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What ``load_definition`` did: ``created`` is False when the content was already the
+    current version."""
+
+    definition: SopDefinition
+    created: bool
+
+
+def check_positions(spec: SopSpec, agency: Agency, path: str) -> list[Problem]:
+    """Problems for lanes naming position codes the agency does not have."""
+    known = set(Position.objects.filter(agency=agency).values_list("code", flat=True))
+    return [
+        Problem(path, 0, f'lane "{lane.key}": agency "{agency.slug}" has no position "{code}"')
+        for lane in spec.lanes
+        for code in lane.positions
+        if code not in known
+    ]
+
+
+def load_definition(
+    agency: Agency, source: str, *, path: str = "<text>", by: User | None = None
+) -> LoadResult:
+    """Load (or upgrade) an agency's SOP from YAML ``source``, in one transaction.
+
+    Raises ``SopInvalid`` (nothing written) when the definition has problems or names
+    positions the agency lacks. Same content as the current version: nothing changes.
+    Otherwise a new version (previous + 1) becomes current; running cases keep theirs.
+    """
+    spec = load_spec(source, path)
+    problems = check_positions(spec, agency, path)
+    if problems:
+        raise SopInvalid(problems)
+    digest = content_hash(spec)
+    with transaction.atomic():
+        # No row lock: two concurrent loads of a new version collide on the unique
+        # (agency, code, version) constraint and the second fails, writing nothing.
+        current = SopDefinition.objects.filter(
+            agency=agency, code=spec.code, is_current=True
+        ).first()
+        if current is not None and current.content_hash == digest:
+            return LoadResult(current, created=False)
+        latest = (
+            SopDefinition.objects.filter(agency=agency, code=spec.code)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        SopDefinition.objects.filter(agency=agency, code=spec.code, is_current=True).update(
+            is_current=False
+        )
+        definition = SopDefinition.objects.create(
+            agency=agency,
+            code=spec.code,
+            version=(latest or 0) + 1,
+            name=spec.identity.nama,
+            number=spec.identity.nomor,
+            source=source,
+            content_hash=digest,
+            starts_by_report=StartMode.REPORT in spec.start,
+            starts_by_schedule=StartMode.SCHEDULE in spec.start,
+            starts_manually=StartMode.MANUAL in spec.start,
+            loaded_by=by,
+        )
+    return LoadResult(definition, created=True)
+
+
+def load_file(agency: Agency, path: Path, *, by: User | None = None) -> LoadResult:
+    """``load_definition`` of a file (``OSError`` if it cannot be read)."""
+    return load_definition(agency, path.read_text(encoding="utf-8"), path=str(path), by=by)
+
+
+def current_definition(agency: Agency, code: str) -> SopDefinition:
+    """The version new cases of ``code`` start with; ``SopDefinition.DoesNotExist`` if the
+    agency has none."""
+    return SopDefinition.objects.get(agency=agency, code=code, is_current=True)

@@ -1,0 +1,311 @@
+"""Reading and checking SOP definition files, with the line of every problem.
+
+``check_text(text, path)`` returns the parsed ``SopSpec`` (or None) and a list of
+``Problem`` (``path:line: message``); ``load_spec`` raises ``SopInvalid`` instead. Checks,
+beyond the shape (jaga.sop.schema): duplicate YAML keys, duplicate lane keys and step
+numbers, step numbers out of order, unknown lanes, jumps to missing steps, decisions without
+two branches, returns that do not go back, an acknowledgment outside the reporting OPD's
+lane, unreachable steps, and steps with no path to the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from jaga.sop.schema import END, SopSpec, Step, StepKind, Target
+
+Location = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a definition file: ``line`` is 1-based (0 when unknown)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class SopInvalid(ValueError):
+    """A definition that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 (PyYAML's default) also reads yes, no,
+    on and off as booleans, which would turn a step's ``no:`` key into False."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+class _Lines:
+    """Line numbers of the nodes of a YAML document, by location (keys and list indexes)."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Location, int] = {}
+        self.duplicates: list[tuple[Location, int]] = []
+
+    def walk(self, node: yaml.Node, location: Location = ()) -> None:
+        self.lines[location] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key in seen:
+                    self.duplicates.append(((*location, key), key_node.start_mark.line + 1))
+                seen.add(key)
+                self.lines[(*location, key)] = key_node.start_mark.line + 1
+                self.walk(value_node, (*location, key))
+                self.lines[(*location, key)] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, (*location, index))
+
+    def line(self, location: Location) -> int:
+        """The line of ``location``, or of its nearest ancestor that has one."""
+        while location:
+            if location in self.lines:
+                return self.lines[location]
+            location = location[:-1]
+        return self.lines.get((), 1)
+
+
+class _Checker:
+    def __init__(self, path: str, lines: _Lines) -> None:
+        self.path = path
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def add(self, location: Location, message: str) -> None:
+        self.problems.append(Problem(self.path, self.lines.line(location), message))
+
+    def check(self, spec: SopSpec) -> None:
+        self.check_lanes(spec)
+        numbers = self.check_numbers(spec)
+        for index, step in enumerate(spec.steps):
+            self.check_step(spec, index, step, numbers)
+        if not self.problems:
+            self.check_graph(spec)
+
+    def check_lanes(self, spec: SopSpec) -> None:
+        seen: set[str] = set()
+        for index, lane in enumerate(spec.lanes):
+            where: Location = ("lanes", index)
+            if lane.key in seen:
+                self.add((*where, "key"), f'lane "{lane.key}" is defined twice')
+            seen.add(lane.key)
+            if lane.reporter and lane.positions:
+                self.add(where, f'lane "{lane.key}": a reporter lane names no positions')
+            if not lane.reporter and not lane.positions:
+                self.add(where, f'lane "{lane.key}" needs positions (or reporter: true)')
+        if sum(lane.reporter for lane in spec.lanes) > 1:
+            self.add(("lanes",), "only one lane can be the reporting OPD (reporter: true)")
+
+    def check_numbers(self, spec: SopSpec) -> dict[str, int]:
+        """Step number -> position in the table; duplicates and numbers out of order are
+        problems ("2" after "3"; "1a" must follow "1")."""
+        numbers: dict[str, int] = {}
+        previous: tuple[int, str] = (0, "")
+        for index, step in enumerate(spec.steps):
+            order = _order(step.no)
+            if step.no in numbers:
+                self.add(("steps", index, "no"), f"step {step.no} is numbered twice")
+            elif order < previous:
+                self.add(("steps", index, "no"), f"step {step.no} comes after a later number")
+            numbers.setdefault(step.no, index)
+            previous = max(previous, order)
+        return numbers
+
+    def check_target(self, where: Location, target: Target, numbers: dict[str, int]) -> None:
+        if target != END and target not in numbers:
+            self.add(where, f"jumps to step {target}, which does not exist")
+
+    def check_step(self, spec: SopSpec, index: int, step: Step, numbers: dict[str, int]) -> None:
+        where: Location = ("steps", index)
+        lanes = {lane.key: lane for lane in spec.lanes}
+        label = f"step {step.no}"
+        if not step.all_lanes:
+            self.add(where, f"{label} needs a lane")
+        for key in step.all_lanes:
+            if key not in lanes:
+                field = "lane" if key == step.lane else "lanes"
+                self.add((*where, field), f'{label}: unknown lane "{key}"')
+        if step.next is not None:
+            self.check_target((*where, "next"), step.next, numbers)
+        if step.kind is StepKind.DECISION:
+            if len(step.branches) < 2:
+                self.add(where, f"{label} is a decision and needs at least two branches")
+            if step.next is not None:
+                self.add((*where, "next"), f"{label}: a decision goes where its branches say")
+            keys = [branch.key for branch in step.branches]
+            if len(set(keys)) != len(keys):
+                self.add((*where, "branches"), f"{label}: two branches have the same key")
+            for b, branch in enumerate(step.branches):
+                self.check_target((*where, "branches", b, "next"), branch.next, numbers)
+        elif step.branches:
+            self.add((*where, "branches"), f"{label}: only a decision has branches")
+        if step.kind is StepKind.CHECK:
+            if not step.return_to:
+                self.add(
+                    where, f"{label} is a check and needs return_to (the steps it may send back to)"
+                )
+            for r, target in enumerate(step.return_to):
+                if target not in numbers:
+                    self.add(
+                        (*where, "return_to", r),
+                        f"{label} returns to step {target}, which does not exist",
+                    )
+                elif numbers[target] >= index:
+                    self.add(
+                        (*where, "return_to", r),
+                        f"{label} can only return to an earlier step, not {target}",
+                    )
+        elif step.return_to:
+            self.add((*where, "return_to"), f"{label}: only a check returns to earlier steps")
+        if step.kind in (StepKind.DISPOSITION, StepKind.ASSIGNMENT):
+            if step.to_lane is None:
+                self.add(where, f"{label} ({step.kind}) needs to_lane: the lane it names people of")
+            elif step.to_lane not in lanes:
+                self.add((*where, "to_lane"), f'{label}: unknown lane "{step.to_lane}"')
+            elif lanes[step.to_lane].reporter:
+                self.add((*where, "to_lane"), f"{label}: the reporting OPD's lane cannot be named")
+        elif step.to_lane is not None:
+            self.add(
+                (*where, "to_lane"), f"{label}: only a disposition or an assignment has to_lane"
+            )
+        if step.max_assignees is not None and step.max_assignees < step.min_assignees:
+            self.add((*where, "max_assignees"), f"{label}: max_assignees is below min_assignees")
+        if step.kind is StepKind.ACKNOWLEDGMENT and not any(
+            key in lanes and lanes[key].reporter for key in step.all_lanes
+        ):
+            self.add(where, f"{label}: an acknowledgment belongs in the reporting OPD's lane")
+        if step.kind is StepKind.FORM and not step.fields:
+            self.add(where, f"{label} is a form and needs fields")
+        field_keys: set[str] = set()
+        for f, form_field in enumerate(step.fields):
+            spot: Location = (*where, "fields", f)
+            if form_field.key in field_keys:
+                self.add((*spot, "key"), f'{label}: field "{form_field.key}" is defined twice')
+            field_keys.add(form_field.key)
+            if (form_field.type == "choice") != bool(form_field.choices):
+                self.add(
+                    spot,
+                    f'{label}: field "{form_field.key}": type choice needs choices, and only it',
+                )
+
+    def check_graph(self, spec: SopSpec) -> None:
+        by_no = {step.no: step for step in spec.steps}
+        reached: set[str] = set()
+        queue: deque[str] = deque([spec.steps[0].no])
+        while queue:
+            no = queue.popleft()
+            if no in reached:
+                continue
+            reached.add(no)
+            queue.extend(t for t in spec.successors(by_no[no]) if t != END)
+        finishing: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for step in spec.steps:
+                if step.no not in finishing and any(
+                    t == END or t in finishing for t in spec.successors(step)
+                ):
+                    finishing.add(step.no)
+                    changed = True
+        for index, step in enumerate(spec.steps):
+            if step.no not in reached:
+                self.add(("steps", index, "no"), f"step {step.no} can never be reached")
+            elif step.no not in finishing:
+                self.add(("steps", index, "no"), f"there is no path to the end from step {step.no}")
+
+
+def _order(no: str) -> tuple[int, str]:
+    """Sort key of a step number: "2" < "2a" < "2b" < "3"."""
+    digits = no.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return int(digits), no[len(digits) :]
+
+
+def _pydantic_problems(error: ValidationError, path: str, lines: _Lines) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        location = tuple(
+            part
+            for part in item["loc"]
+            if not isinstance(part, str) or not part.startswith(("int", "literal"))
+        )
+        where = ".".join(str(part) for part in location) or "the document"
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(Problem(path, lines.line(location), f"{where}: {message}"))
+    return problems
+
+
+def check_text(text: str, path: str = "<text>") -> tuple[SopSpec | None, list[Problem]]:
+    """Parse and check one definition. Returns ``(spec, [])`` when it is usable, else
+    ``(spec or None, problems)`` with every problem found, in file order."""
+    lines = _Lines()
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader: no arbitrary objects
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(path, line, f"not valid YAML: {reason}")]
+    if node is None or not isinstance(data, dict):
+        return None, [
+            Problem(path, 1, "an SOP definition is a YAML mapping (format, code, identity, ...)")
+        ]
+    lines.walk(node)
+    problems = [
+        Problem(path, line, f'key "{location[-1]}" appears twice')
+        for location, line in lines.duplicates
+    ]
+    try:
+        spec = SopSpec.model_validate(data)
+    except ValidationError as exc:
+        return None, problems + _pydantic_problems(exc, path, lines)
+    checker = _Checker(path, lines)
+    checker.check(spec)
+    problems += checker.problems
+    problems.sort(key=lambda problem: problem.line)
+    return spec, problems
+
+
+def load_spec(text: str, path: str = "<text>") -> SopSpec:
+    """The checked definition in ``text``; raises ``SopInvalid`` listing every problem."""
+    spec, problems = check_text(text, path)
+    if problems or spec is None:
+        raise SopInvalid(problems)
+    return spec
+
+
+def check_file(path: Path) -> list[Problem]:
+    """Problems of the definition file at ``path`` (unreadable file included)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(str(path), 0, f"cannot read the file: {exc}")]
+    return check_text(text, str(path))[1]

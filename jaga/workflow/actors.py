@@ -1,0 +1,119 @@
+"""Who may act on a step: actor resolution (issue 3).
+
+A step goes to the holders of its lane's positions, or to the people a disposition or an
+assignment named for that lane in this case; acting officials (Plt/Plh) covering a position
+on the day count as holders; the reporting OPD's lane goes to that OPD's users; an agency
+administrator may act on behalf of anyone (recorded as such).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Q, QuerySet
+
+from jaga.org.models import ActingAssignment, ActingKind, Position, User
+from jaga.sop.schema import Lane
+from jaga.workflow.models import ActingAs, Case, LaneAssignee
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Why a user may act: ``acting_as`` and, when it is a position, which."""
+
+    acting_as: ActingAs
+    position: Position | None = None
+
+
+def local_date(case: Case, at: dt.datetime) -> dt.date:
+    """The date of instant ``at`` in the case's agency zone."""
+    return at.astimezone(ZoneInfo(case.agency.timezone)).date()
+
+
+def named_for(case: Case, lane: str) -> list[int]:
+    """User ids the latest disposition or assignment named for ``lane`` in ``case`` (empty
+    when nobody was named)."""
+    latest = LaneAssignee.objects.filter(case=case, lane=lane).aggregate(last=Max("named_by"))
+    if latest["last"] is None:
+        return []
+    return list(
+        LaneAssignee.objects.filter(case=case, lane=lane, named_by=latest["last"]).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def lane_positions(case: Case, lane: Lane) -> QuerySet[Position]:
+    """The agency's positions that fill ``lane``."""
+    return Position.objects.filter(agency_id=case.agency_id, code__in=lane.positions)
+
+
+def lane_holders(case: Case, lane: Lane, on: dt.date) -> QuerySet[User]:
+    """Active users who hold (or act for, on local date ``on``) a position of ``lane``; for
+    the reporting OPD's lane, the active users of the case's OPD."""
+    users = User.objects.filter(agency_id=case.agency_id, is_active=True)
+    if lane.reporter:
+        return users.filter(opd_id=case.opd_id) if case.opd_id else users.none()
+    positions = lane_positions(case, lane)
+    return (
+        users.filter(
+            Q(employee__positions__in=positions, employee__is_active=True)
+            | Q(
+                employee__acting__position__in=positions,
+                employee__acting__start_date__lte=on,
+                employee__acting__end_date__gte=on,
+                employee__is_active=True,
+            )
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def eligibility(user: User, case: Case, lanes: list[Lane], at: dt.datetime) -> Eligibility | None:
+    """On what ground ``user`` may act in one of ``lanes`` of ``case`` at ``at``; None if not.
+
+    Order: named for the lane (when someone was named, only they and administrators may
+    act), reporting OPD user, position holder, Plt/Plh covering the position that day,
+    agency administrator (or platform administrator) on behalf.
+    """
+    if not user.is_active:
+        return None
+    if user.agency_id not in (case.agency_id, None) or (
+        user.agency_id is None and not user.is_superuser
+    ):
+        return None
+    on = local_date(case, at)
+    employee = getattr(user, "employee", None) if user.agency_id == case.agency_id else None
+    for lane in lanes:
+        named = named_for(case, lane.key)
+        if named:
+            if user.pk in named:
+                return Eligibility(ActingAs.NAMED, lane_positions(case, lane).first())
+            continue
+        if lane.reporter:
+            if case.opd_id is not None and user.opd_id == case.opd_id:
+                return Eligibility(ActingAs.REPORTER)
+            continue
+        if employee is None or not employee.is_active:
+            continue
+        positions = lane_positions(case, lane)
+        held = employee.positions.filter(pk__in=positions).first()
+        if held is not None:
+            return Eligibility(ActingAs.HOLDER, held)
+        acting = (
+            ActingAssignment.objects.filter(
+                employee=employee, position__in=positions, start_date__lte=on, end_date__gte=on
+            )
+            .select_related("position")
+            .first()
+        )
+        if acting is not None:
+            kind = ActingAs.PLT if acting.kind == ActingKind.PLT else ActingAs.PLH
+            return Eligibility(kind, acting.position)
+    if user.is_superuser or (user.is_staff and user.agency_id == case.agency_id):
+        first = next((lane for lane in lanes if not lane.reporter), None)
+        return Eligibility(ActingAs.ADMIN, lane_positions(case, first).first() if first else None)
+    return None

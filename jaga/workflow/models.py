@@ -1,0 +1,203 @@
+"""Cases (running SOP instances) and their step instances.
+
+Case and step state are relational columns (architecture.md): a case is open until its last
+step completes; each step instance records its lane, when it started, when it is due (from
+the agency's calendar and the step's Mutu Baku), when it was completed, who acted and on
+whose behalf, the data entered, and the outcome (branch taken, accepted, returned).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jaga.org.models import Opd, Position
+from jaga.sop.models import SopDefinition
+from jaga.tenancy.models import AgencyScoped
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CaseSource(models.TextChoices):
+    REPORT = "report", _("Report from an OPD")
+    SCHEDULE = "schedule", _("Schedule")
+    MANUAL = "manual", _("Started by hand")
+
+
+class Case(AgencyScoped):
+    """One running instance of an SOP version (``definition`` is pinned at start)."""
+
+    definition = models.ForeignKey(
+        SopDefinition, on_delete=models.PROTECT, related_name="cases", verbose_name=_("SOP")
+    )
+    title = models.CharField(_("title"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("started by"), max_length=10, choices=CaseSource.choices)
+    opd = models.ForeignKey(
+        Opd,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("regional office (OPD)"),
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporter"),
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="started_cases",
+        verbose_name=_("started by user"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    started_at = models.DateTimeField(_("started"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    data = models.JSONField(_("report data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering: ClassVar = ["-started_at"]
+        indexes: ClassVar = [models.Index(fields=["agency", "status", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class StepStatus(models.TextChoices):
+    OPEN = "open", _("Waiting")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActingAs(models.TextChoices):
+    """On what ground the actor acted."""
+
+    HOLDER = "holder", _("Position holder")
+    PLT = "plt", _("Plt (Pelaksana Tugas)")
+    PLH = "plh", _("Plh (Pelaksana Harian)")
+    NAMED = "named", _("Named by a disposition or assignment")
+    REPORTER = "reporter", _("Reporting OPD")
+    ADMIN = "admin", _("Agency administrator on behalf")
+
+
+class StepInstance(AgencyScoped):
+    """One visit of a case to one step of its SOP. A step returned to is visited again
+    (``visit`` 2, 3…). Times are UTC; ``due_at`` is empty for "kondisional"."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="steps", verbose_name=_("case")
+    )
+    step_no = models.CharField(_("step"), max_length=6)
+    lane = models.CharField(_("lane"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=20)
+    visit = models.PositiveSmallIntegerField(_("visit"), default=1)
+    status = models.CharField(
+        _("status"), max_length=10, choices=StepStatus.choices, default=StepStatus.OPEN
+    )
+    started_at = models.DateTimeField(_("started"))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acted by"),
+    )
+    acting_as = models.CharField(
+        _("acting as"), max_length=10, choices=ActingAs.choices, blank=True
+    )
+    on_behalf_of = models.ForeignKey(
+        Position,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("on behalf of position"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=60, blank=True)
+    next_step_no = models.CharField(_("next step"), max_length=6, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    output = models.TextField(_("output"), blank=True)
+    data = models.JSONField(_("data entered"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering: ClassVar = ["case", "started_at", "pk"]
+        indexes: ClassVar = [
+            models.Index(fields=["agency", "status", "lane", "due_at"]),
+            models.Index(fields=["case", "status"]),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="open"),
+                name="one_open_step_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.step_no}#{self.visit}"
+
+    @property
+    def is_late(self) -> bool:
+        """Completed after its due time, or still open past it (compared with now)."""
+        from django.utils import timezone
+
+        if self.due_at is None:
+            return False
+        return (self.completed_at or timezone.now()) > self.due_at
+
+
+class LaneAssignee(AgencyScoped):
+    """A person a disposition or an assignment named for a lane of a case: the case's
+    later steps in that lane go to these people rather than to every holder."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="assignees", verbose_name=_("case")
+    )
+    lane = models.CharField(_("lane"), max_length=60)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    named_by = models.ForeignKey(
+        StepInstance,
+        on_delete=models.CASCADE,
+        related_name="named",
+        verbose_name=_("named in step"),
+    )
+
+    class Meta:
+        verbose_name = _("named person")
+        verbose_name_plural = _("named people")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["case", "lane", "user", "named_by"], name="lane_assignee_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.lane}: {self.user}"

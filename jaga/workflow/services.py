@@ -1,0 +1,483 @@
+"""The SOP engine: start a case, complete, decide, accept or return its steps.
+
+Every function is one transaction: the step transition, the next step, the names recorded
+for a lane and the audit events commit together or not at all. Transitions are
+compare-and-set (``filter(pk=…, status=OPEN).update(…)``), so two people completing the
+same step at once produce exactly one transition; the other gets ``StepNotOpen``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jaga.audit.services import record
+from jaga.org.models import Opd, User
+from jaga.sop.models import SopDefinition
+from jaga.sop.schema import END, CalendarChoice, FieldType, SopSpec, StartMode, Step, StepKind
+from jaga.tenancy.calendar import WorkingCalendar
+from jaga.tenancy.services import working_calendar
+from jaga.workflow.actors import Eligibility, eligibility, lane_holders, local_date
+from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
+from jaga.workflow.models import (
+    ActingAs,
+    Case,
+    CaseSource,
+    CaseStatus,
+    LaneAssignee,
+    StepInstance,
+    StepStatus,
+)
+
+CHECK_ACCEPTED = "accepted"
+CHECK_RETURNED = "returned"
+DONE = "done"
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    if at is not None and timezone.is_naive(at):
+        raise ValueError("at must be timezone-aware")
+    return at or timezone.now()
+
+
+def calendar_for(case: Case, step: Step) -> WorkingCalendar:
+    """The calendar a step's Mutu Baku runs on: the step's setting, else the SOP's, else the
+    agency's (working time, or 24x7 when the agency runs 24x7)."""
+    calendar = working_calendar(case.agency)
+    choice = step.calendar or case.definition.spec.calendar
+    if choice is CalendarChoice.ALWAYS:
+        return calendar.as_24x7()
+    if choice is CalendarChoice.WORKING and calendar.always_working:
+        return dataclasses.replace(calendar, always_working=False)  # the agency's hours
+    return calendar
+
+
+def due_at(case: Case, step: Step, started_at: dt.datetime) -> dt.datetime | None:
+    """When ``step`` started at ``started_at`` is due (UTC), or None for kondisional."""
+    return calendar_for(case, step).due_at(started_at, step.time_standard)
+
+
+def _open_step(case: Case, step: Step, at: dt.datetime) -> StepInstance:
+    visits = StepInstance.objects.filter(case=case, step_no=step.no).count()
+    return StepInstance.objects.create(
+        agency_id=case.agency_id,
+        case=case,
+        step_no=step.no,
+        lane=step.all_lanes[0],
+        kind=step.kind.value,
+        visit=visits + 1,
+        started_at=at,
+        due_at=due_at(case, step, at),
+    )
+
+
+def start_case(
+    definition: SopDefinition,
+    *,
+    source: CaseSource,
+    title: str,
+    by: User | None = None,
+    opd: Opd | None = None,
+    reporter: User | None = None,
+    description: str = "",
+    data: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Start a case of ``definition`` (the version is pinned to the case).
+
+    ``source`` must be one of the SOP's start modes. A report needs the reporting ``opd``
+    (defaults to the reporter's). When a report starts a case whose first step is in the
+    reporting OPD's lane ("Laporan masuk dari kepala OPD…"), the report is that step: it is
+    completed by the reporter at ``at`` and the case waits on the next step. Raises
+    ``CannotStart``.
+    """
+    at = _now(at)
+    spec = definition.spec
+    if not definition.starts_by(StartMode(source)):
+        raise CannotStart(f"SOP {definition.code} does not start by {source}")
+    if source == CaseSource.REPORT:
+        opd = opd or (reporter.opd if reporter is not None else None)
+        if opd is None:
+            raise CannotStart("a report needs the reporting OPD")
+        if reporter is not None and reporter.opd_id not in (None, opd.pk):
+            raise CannotStart("the reporter belongs to another OPD")
+    if opd is not None and opd.agency_id != definition.agency_id:
+        raise CannotStart("the OPD belongs to another agency")
+    if not title.strip():
+        raise InvalidInput({"title": "a case needs a title"})
+    with transaction.atomic():
+        case = Case.objects.create(
+            agency_id=definition.agency_id,
+            definition=definition,
+            title=title.strip(),
+            description=description,
+            source=source,
+            opd=opd,
+            reporter=reporter,
+            started_by=by or reporter,
+            started_at=at,
+            data=dict(data or {}),
+        )
+        record(
+            agency=case.agency,
+            actor=by or reporter,
+            action="case.started",
+            obj=case,
+            after={"sop": definition.code, "version": definition.version, "source": source},
+            at=at,
+        )
+        first = spec.steps[0]
+        instance = _open_step(case, first, at)
+        lanes = [spec.lane(key) for key in first.all_lanes]
+        if (
+            source == CaseSource.REPORT
+            and reporter is not None
+            and any(lane.reporter for lane in lanes)
+        ):
+            _finish(
+                case,
+                instance,
+                first,
+                reporter,
+                Eligibility(ActingAs.REPORTER),
+                outcome=DONE,
+                target=spec.following(first),
+                note=description,
+                at=at,
+            )
+    return case
+
+
+def _load_case(step: StepInstance) -> tuple[Case, Step, SopSpec]:
+    case = Case.objects.select_related("definition", "agency").get(pk=step.case_id)
+    spec = case.definition.spec
+    return case, spec.step(step.step_no), spec
+
+
+def _require(
+    user: User, case: Case, step: StepInstance, spec_step: Step, spec: SopSpec, at: dt.datetime
+) -> Eligibility:
+    if step.status != StepStatus.OPEN or case.status != CaseStatus.OPEN:
+        raise StepNotOpen(f"step {step.step_no} of case {case.pk} is not waiting")
+    grounds = eligibility(user, case, [spec.lane(key) for key in spec_step.all_lanes], at)
+    if grounds is None:
+        raise NotEligible(f"{user.username} may not act on step {step.step_no} of case {case.pk}")
+    return grounds
+
+
+def _clean_fields(step: Step, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared fields of ``step`` from ``data``, converted to JSON values; raises
+    ``InvalidInput`` naming each bad field."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field in step.fields:
+        raw = data.get(field.key)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if field.required and field.type is not FieldType.BOOLEAN:
+                errors[field.key] = "required"
+            continue
+        try:
+            cleaned[field.key] = _convert(field.type, raw, field.choices)
+        except (ValueError, InvalidOperation) as exc:
+            errors[field.key] = str(exc) or "invalid value"
+    unknown = set(data) - {field.key for field in step.fields}
+    for key in sorted(unknown):
+        errors[key] = "not a field of this step"
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def _convert(kind: FieldType, raw: Any, choices: list[str]) -> Any:
+    if kind in (FieldType.TEXT, FieldType.TEXTAREA):
+        return str(raw).strip()
+    if kind is FieldType.INTEGER:
+        if isinstance(raw, bool):
+            raise ValueError("a whole number is required")
+        return int(str(raw).strip())
+    if kind is FieldType.DECIMAL:
+        return str(Decimal(str(raw).strip().replace(",", ".")))
+    if kind is FieldType.DATE:
+        return (
+            raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw).strip())
+        ).isoformat()
+    if kind is FieldType.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "ya", "yes", "on"):
+            return True
+        if text in ("0", "false", "tidak", "no", "off"):
+            return False
+        raise ValueError("yes or no is required")
+    if kind is FieldType.CHOICE:
+        if str(raw) not in choices:
+            raise ValueError(f"choose one of: {', '.join(choices)}")
+        return str(raw)
+    raise ValueError(f"unknown field type {kind}")  # pragma: no cover
+
+
+def _finish(
+    case: Case,
+    step: StepInstance,
+    spec_step: Step,
+    user: User,
+    grounds: Eligibility,
+    *,
+    outcome: str,
+    target: str,
+    at: dt.datetime,
+    note: str = "",
+    output: str = "",
+    data: Mapping[str, Any] | None = None,
+    named: Iterable[User] = (),
+) -> StepInstance:
+    """Complete ``step`` (compare-and-set), record names, open ``target`` or close the case,
+    and write the audit events. Runs inside the caller's transaction."""
+    fields = {
+        "status": StepStatus.DONE,
+        "completed_at": at,
+        "actor": user,
+        "acting_as": grounds.acting_as,
+        "on_behalf_of": grounds.position,
+        "outcome": outcome,
+        "next_step_no": "" if target == END else target,
+        "note": note,
+        "output": output or spec_step.output,
+        "data": dict(data or {}),
+    }
+    changed = StepInstance.objects.filter(pk=step.pk, status=StepStatus.OPEN).update(**fields)
+    if changed != 1:
+        raise StepNotOpen(f"step {step.step_no} of case {case.pk} was completed already")
+    for name, value in fields.items():
+        setattr(step, name, value)
+    for person in named:
+        LaneAssignee.objects.create(
+            agency_id=case.agency_id,
+            case=case,
+            lane=spec_step.to_lane or "",
+            user=person,
+            named_by=step,
+        )
+    on_behalf = ""
+    if grounds.position is not None and grounds.acting_as != ActingAs.HOLDER:
+        on_behalf = f"{grounds.acting_as} {grounds.position.title}"
+    record(
+        agency=case.agency,
+        actor=user,
+        action=f"step.{outcome if outcome in (CHECK_RETURNED,) else 'completed'}",
+        obj=step,
+        before={"status": StepStatus.OPEN, "step": step.step_no, "visit": step.visit},
+        after={
+            "status": StepStatus.DONE,
+            "outcome": outcome,
+            "next": target,
+            "acting_as": grounds.acting_as,
+            "data": fields["data"],
+            "note": note,
+            "named": [person.username for person in named],
+        },
+        on_behalf_of=on_behalf,
+        at=at,
+    )
+    if target == END:
+        closed = Case.objects.filter(pk=case.pk, status=CaseStatus.OPEN).update(
+            status=CaseStatus.CLOSED, closed_at=at
+        )
+        if closed != 1:
+            raise StepNotOpen(f"case {case.pk} is not open")
+        case.status, case.closed_at = CaseStatus.CLOSED, at
+        record(
+            agency=case.agency,
+            actor=user,
+            action="case.closed",
+            obj=case,
+            before={"status": CaseStatus.OPEN},
+            after={"status": CaseStatus.CLOSED},
+            at=at,
+        )
+    else:
+        _open_step(case, case.definition.spec.step(target), at)
+    return step
+
+
+def _names(
+    case: Case, spec: SopSpec, spec_step: Step, people: Iterable[User], at: dt.datetime
+) -> list[User]:
+    chosen = list(dict.fromkeys(people))
+    assert spec_step.to_lane is not None  # checked by the validator for these kinds
+    allowed = set(
+        lane_holders(case, spec.lane(spec_step.to_lane), local_date(case, at)).values_list(
+            "pk", flat=True
+        )
+    )
+    outside = [person.username for person in chosen if person.pk not in allowed]
+    if outside:
+        raise InvalidInput(
+            {"named": f"not a holder of lane {spec_step.to_lane}: {', '.join(outside)}"}
+        )
+    if spec_step.kind is StepKind.DISPOSITION and len(chosen) != 1:
+        raise InvalidInput({"named": "a disposition names exactly one recipient"})
+    if spec_step.kind is StepKind.ASSIGNMENT:
+        if len(chosen) < spec_step.min_assignees:
+            raise InvalidInput({"named": f"appoint at least {spec_step.min_assignees}"})
+        if spec_step.max_assignees is not None and len(chosen) > spec_step.max_assignees:
+            raise InvalidInput({"named": f"appoint at most {spec_step.max_assignees}"})
+    return chosen
+
+
+def complete_step(
+    step: StepInstance,
+    user: User,
+    *,
+    note: str = "",
+    output: str = "",
+    data: Mapping[str, Any] | None = None,
+    named: Iterable[User] = (),
+    instructions: Iterable[str] = (),
+    at: dt.datetime | None = None,
+) -> StepInstance:
+    """Complete an activity, form, report, acknowledgment, disposition or assignment step.
+
+    ``data`` holds the step's declared fields (converted and checked); a disposition names
+    exactly one recipient in ``named`` (a holder of its ``to_lane``) and ticks
+    ``instructions`` from its checklist; an assignment names ``min_assignees`` to
+    ``max_assignees`` people. Raises ``NotEligible``, ``StepNotOpen`` or ``InvalidInput``;
+    decisions and checks have their own functions.
+    """
+    at = _now(at)
+    with transaction.atomic():
+        case, spec_step, spec = _load_case(step)
+        if spec_step.kind in (StepKind.DECISION, StepKind.CHECK):
+            raise InvalidInput(
+                {"kind": f"step {step.step_no} is a {spec_step.kind}: decide or check it"}
+            )
+        grounds = _require(user, case, step, spec_step, spec, at)
+        cleaned = _clean_fields(spec_step, data or {})
+        people: list[User] = []
+        if spec_step.kind in (StepKind.DISPOSITION, StepKind.ASSIGNMENT):
+            people = _names(case, spec, spec_step, named, at)
+        elif list(named):
+            raise InvalidInput({"named": "only a disposition or an assignment names people"})
+        ticked = list(dict.fromkeys(instructions))
+        if ticked:
+            if spec_step.kind is not StepKind.DISPOSITION:
+                raise InvalidInput({"instructions": "only a disposition has instructions"})
+            unknown = [item for item in ticked if item not in spec_step.disposition_instructions]
+            if unknown:
+                raise InvalidInput({"instructions": f"not on the checklist: {', '.join(unknown)}"})
+            cleaned["instructions"] = ticked
+        return _finish(
+            case,
+            step,
+            spec_step,
+            user,
+            grounds,
+            outcome=DONE,
+            target=spec.following(spec_step),
+            at=at,
+            note=note,
+            output=output,
+            data=cleaned,
+            named=people,
+        )
+
+
+def decide(
+    step: StepInstance,
+    user: User,
+    branch: str,
+    *,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> StepInstance:
+    """Take ``branch`` (its key) of a decision step; the case goes where the branch says.
+    ``data`` holds the findings the step declares. Raises ``InvalidInput`` for an unknown
+    branch, and ``NotEligible`` or ``StepNotOpen``."""
+    at = _now(at)
+    with transaction.atomic():
+        case, spec_step, spec = _load_case(step)
+        if spec_step.kind is not StepKind.DECISION:
+            raise InvalidInput({"branch": f"step {step.step_no} is not a decision"})
+        grounds = _require(user, case, step, spec_step, spec, at)
+        chosen = next((b for b in spec_step.branches if b.key == branch), None)
+        if chosen is None:
+            keys = ", ".join(b.key for b in spec_step.branches)
+            raise InvalidInput({"branch": f"choose one of: {keys}"})
+        cleaned = _clean_fields(spec_step, data or {})
+        return _finish(
+            case,
+            step,
+            spec_step,
+            user,
+            grounds,
+            outcome=chosen.key,
+            target=chosen.next,
+            at=at,
+            note=note,
+            data=cleaned,
+        )
+
+
+def accept(
+    step: StepInstance, user: User, *, note: str = "", at: dt.datetime | None = None
+) -> StepInstance:
+    """Accept a check step: the case goes on to the following step."""
+    at = _now(at)
+    with transaction.atomic():
+        case, spec_step, spec = _load_case(step)
+        if spec_step.kind is not StepKind.CHECK:
+            raise InvalidInput({"kind": f"step {step.step_no} is not a check"})
+        grounds = _require(user, case, step, spec_step, spec, at)
+        return _finish(
+            case,
+            step,
+            spec_step,
+            user,
+            grounds,
+            outcome=CHECK_ACCEPTED,
+            target=spec.following(spec_step),
+            at=at,
+            note=note,
+        )
+
+
+def return_step(
+    step: StepInstance, user: User, to: str, reason: str, *, at: dt.datetime | None = None
+) -> StepInstance:
+    """Return the case from a check step to earlier step ``to`` (one of its ``return_to``)
+    with ``reason``; that step is visited again. Raises ``InvalidInput`` without a reason or
+    for a step the check may not return to."""
+    at = _now(at)
+    with transaction.atomic():
+        case, spec_step, spec = _load_case(step)
+        if spec_step.kind is not StepKind.CHECK:
+            raise InvalidInput({"kind": f"step {step.step_no} is not a check"})
+        grounds = _require(user, case, step, spec_step, spec, at)
+        if to not in spec_step.return_to:
+            raise InvalidInput({"to": f"return to one of: {', '.join(spec_step.return_to)}"})
+        if not reason.strip():
+            raise InvalidInput({"reason": "a return needs a reason"})
+        return _finish(
+            case,
+            step,
+            spec_step,
+            user,
+            grounds,
+            outcome=CHECK_RETURNED,
+            target=to,
+            at=at,
+            note=reason.strip(),
+        )
+
+
+def open_step(case: Case) -> StepInstance | None:
+    """The step the case waits on (None when it is closed)."""
+    return StepInstance.objects.filter(case=case, status=StepStatus.OPEN).first()
