@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jaga.tenancy",
     "jaga.org",
+    "jaga.audit",
+    "jaga.sop",
+    "jaga.workflow",
     "jaga.web",
 ]
 

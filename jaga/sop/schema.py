@@ -82,6 +82,17 @@ class CalendarChoice(StrEnum):
     ALWAYS = "24x7"
 
 
+class DocumentType(StrEnum):
+    """The official documents a step can issue (glossary; the documents issue renders them)."""
+
+    LEMBAR_DISPOSISI = "lembar_disposisi"
+    SURAT_TUGAS = "surat_tugas"  # Memo / Surat Tugas
+    BERITA_ACARA_PENGGANTIAN = "berita_acara_penggantian"  # Pengajuan Penggantian Perangkat
+    BERITA_ACARA_PEKERJAAN = "berita_acara_pekerjaan"
+    LAPORAN_TINDAK_LANJUT = "laporan_tindak_lanjut"
+    RENCANA_KERJA = "rencana_kerja"
+
+
 class FieldType(StrEnum):
     TEXT = "text"
     TEXTAREA = "textarea"
@@ -188,7 +199,7 @@ class Step(Strict):
     instructions: list[Text] = []
     fields: list[FormField] = []
     calendar: CalendarChoice | None = None
-    document: Key | None = None
+    document: DocumentType | None = None
 
     @field_validator("waktu")
     @classmethod

@@ -8,7 +8,6 @@ same step at once produce exactly one transition; the other gets ``StepNotOpen``
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -20,8 +19,8 @@ from django.utils import timezone
 from jaga.audit.services import record
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
-from jaga.sop.schema import END, CalendarChoice, FieldType, SopSpec, StartMode, Step, StepKind
-from jaga.tenancy.calendar import WorkingCalendar
+from jaga.sop.schema import END, FieldType, SopSpec, StartMode, Step, StepKind
+from jaga.sop.timing import step_due
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.actors import Eligibility, eligibility, lane_holders, local_date
 from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
@@ -46,21 +45,10 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
-def calendar_for(case: Case, step: Step) -> WorkingCalendar:
-    """The calendar a step's Mutu Baku runs on: the step's setting, else the SOP's, else the
-    agency's (working time, or 24x7 when the agency runs 24x7)."""
-    calendar = working_calendar(case.agency)
-    choice = step.calendar or case.definition.spec.calendar
-    if choice is CalendarChoice.ALWAYS:
-        return calendar.as_24x7()
-    if choice is CalendarChoice.WORKING and calendar.always_working:
-        return dataclasses.replace(calendar, always_working=False)  # the agency's hours
-    return calendar
-
-
 def due_at(case: Case, step: Step, started_at: dt.datetime) -> dt.datetime | None:
-    """When ``step`` started at ``started_at`` is due (UTC), or None for kondisional."""
-    return calendar_for(case, step).due_at(started_at, step.time_standard)
+    """When ``step`` started at ``started_at`` is due (UTC), or None for kondisional, on the
+    clock the step runs on (``jaga.sop.timing.step_calendar``)."""
+    return step_due(working_calendar(case.agency), case.definition.spec, step, started_at)
 
 
 def _open_step(case: Case, step: Step, at: dt.datetime) -> StepInstance:

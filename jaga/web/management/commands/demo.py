@@ -1,4 +1,4 @@
-"""``jaga demo``: load the five demo agencies and print their logins."""
+"""``jaga demo``: load the five demo agencies, their SOPs, and print their logins."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.demo.load import REPORTER_ROLE, load_demo
+from jaga.sop.demo import load_demo_sops
 
 DEMO_PASSWORD = "jaga-demo"
 
@@ -28,8 +29,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = load_demo(AGENCIES, options["password"])
+        sops = load_demo_sops(AGENCIES)
         if options["quiet"]:
             return
+        for result in sops:
+            definition = result.definition
+            self.stdout.write(
+                f"SOP {definition.code} v{definition.version} for {definition.agency.slug}"
+                + (" (loaded)" if result.created else "")
+            )
         self.stdout.write(f"Demo logins, all with the password {options['password']!r}:")
         for agency in dict.fromkeys(login.agency for login in logins):
             rows = [login for login in logins if login.agency == agency]

@@ -12,6 +12,7 @@ from django.test import Client
 
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.models import Employee, Opd, Position, User
+from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,7 @@ def test_it_changes_nothing_when_run_twice() -> None:
     call_command("demo", "--quiet")
     assert snapshot() == before
     assert sum(len(agency.opds) for agency in AGENCIES) == Opd.objects.count()
+    assert SopDefinition.objects.filter(is_current=True).count() == len(AGENCIES)
 
 
 def test_it_gives_every_position_a_holder_with_a_login() -> None:
