@@ -6,3 +6,6 @@ class TenancyConfig(AppConfig):
     name = "jaga.tenancy"
     label = "tenancy"
     verbose_name = _("Agencies and working calendar")
+
+    def ready(self) -> None:
+        from jaga.tenancy import signals  # noqa: F401 - connects the receivers

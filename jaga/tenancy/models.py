@@ -6,6 +6,7 @@ Every domain row of Jaga belongs to exactly one agency through ``AgencyScoped``.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import ClassVar
 
@@ -49,6 +50,11 @@ kemendagri_code_validator = RegexValidator(
     r"^\d{2}(\.\d{2})?$",
     _("A Kemendagri region code looks like 32 (province) or 32.71 (city or regency)."),
 )
+
+
+def new_token() -> str:
+    """A fresh random calendar token (32 hex digits)."""
+    return uuid.uuid4().hex
 
 
 class Agency(models.Model):
@@ -97,6 +103,9 @@ class Agency(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A new random value whenever anything the working calendar is built from changes
+    # (jaga.tenancy.signals); built calendars are cached under it.
+    calendar_token = models.CharField(max_length=32, default=new_token, editable=False)
 
     class Meta:
         verbose_name = _("agency")

@@ -12,7 +12,7 @@ from jaga.tenancy.calendar import (
     WeekSchedule,
     WorkingCalendar,
 )
-from jaga.tenancy.models import Agency, CalendarMode, DayOff, WorkingHours
+from jaga.tenancy.models import Agency, CalendarMode, DayOff, WorkingHours, new_token
 from jaga.tenancy.models import SpecialPeriod as SpecialPeriodRow
 
 
@@ -23,14 +23,37 @@ def _week_from_rows(rows: list[WorkingHours]) -> WeekSchedule:
     return WeekSchedule(tuple(tuple(day) for day in days))  # type: ignore[arg-type]
 
 
+_CACHE: dict[tuple[int, str], WorkingCalendar] = {}
+_CACHE_SIZE = 512
+
+
 def working_calendar(agency: Agency) -> WorkingCalendar:
-    """The ``WorkingCalendar`` of ``agency``, built from its rows (3 queries).
+    """The ``WorkingCalendar`` of ``agency``: built from its rows (3 queries) the first time,
+    then from a per-process cache keyed on ``agency.calendar_token``, which changes with
+    every change to the rows (jaga.tenancy.signals).
 
     The regular week is the agency's ``WorkingHours`` without a period, or the Perpres
     21/2023 default when it has none; each ``SpecialPeriod`` (e.g. Ramadan) brings its own
     week; ``DayOff`` rows add to the national holidays and cuti bersama. ``calendar_mode``
     24x7 gives a calendar on which every instant is working time.
     """
+    key = (agency.pk, agency.calendar_token)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    calendar = _build(agency)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = calendar
+    return calendar
+
+
+def calendar_changed(agency_id: int) -> None:
+    """Give the agency a new calendar token, so its cached calendars are not used again."""
+    Agency.objects.filter(pk=agency_id).update(calendar_token=new_token())
+
+
+def _build(agency: Agency) -> WorkingCalendar:
     hours = list(WorkingHours.objects.filter(agency=agency))
     regular = [row for row in hours if row.period_id is None]
     periods = tuple(
@@ -65,6 +88,8 @@ def set_working_week(
             for weekday, intervals in enumerate(schedule.days)
             for start, end in intervals
         )
+        calendar_changed(agency.pk)
+        agency.refresh_from_db(fields=["calendar_token"])
 
 
 def install_default_working_hours(agency: Agency) -> None:

@@ -94,3 +94,15 @@ def test_it_allows_the_same_dates_in_another_agency(agency_a: Agency, agency_b: 
     SpecialPeriod(
         agency=agency_b, name="Ramadan", start_date=date(2027, 2, 8), end_date=date(2027, 3, 9)
     ).full_clean()
+
+
+def test_it_rebuilds_a_cached_calendar_after_a_change(agency_a: Agency) -> None:
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
+    assert working_calendar(agency_a).is_working_time(monday)
+    assert working_calendar(agency_a) is working_calendar(agency_a)  # cached
+    DayOff.objects.create(agency=agency_a, date=date(2026, 11, 23), name="HUT Kota")
+    agency_a.refresh_from_db()
+    assert not working_calendar(agency_a).is_working_time(monday)
+    agency_a.calendar_mode = CalendarMode.ALWAYS
+    agency_a.save()
+    assert working_calendar(agency_a).is_working_time(monday)
