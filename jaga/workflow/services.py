@@ -80,9 +80,11 @@ def start_case(
     """Start a case of ``definition`` (the version is pinned to the case).
 
     ``source`` must be one of the SOP's start modes. A report needs the reporting ``opd``
-    (defaults to the reporter's). When a report starts a case whose first step is in the
-    reporting OPD's lane ("Laporan masuk dari kepala OPD…"), the report is that step: it is
-    completed by the reporter at ``at`` and the case waits on the next step. Raises
+    (defaults to the reporter's); so does any case of an SOP with steps in the reporting
+    OPD's lane (a scheduled round's acknowledgment names the OPD of the site). When a report
+    starts a case whose first step is in the reporting OPD's lane ("Laporan masuk dari
+    kepala OPD…"), the report is that step: it is completed by the reporter at ``at`` and
+    the case waits on the next step. Raises
     ``CannotStart``.
     """
     at = _now(at)
@@ -97,6 +99,11 @@ def start_case(
             raise CannotStart("the reporter belongs to another OPD")
     if opd is not None and opd.agency_id != definition.agency_id:
         raise CannotStart("the OPD belongs to another agency")
+    reporter_lanes = {lane.key for lane in spec.lanes if lane.reporter}
+    if opd is None and any(set(step.all_lanes) & reporter_lanes for step in spec.steps):
+        raise CannotStart(
+            "this SOP has steps for the OPD (such as an acknowledgment): name the OPD"
+        )
     if not title.strip():
         raise InvalidInput({"title": "a case needs a title"})
     with transaction.atomic():

@@ -18,8 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import KW_ONLY, dataclass
-from types import MappingProxyType
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -63,7 +62,6 @@ _OUTCOME: dict[Action, str] = {
     ACCEPT: "accepted",
     RETURN: "returned",
 }
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ class Act:
     named: tuple[str, ...] = ()
     branch: str = ""
     to: str = ""
-    data: Mapping[str, Any] = _EMPTY
+    data: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
 
     @property
@@ -215,6 +213,7 @@ def run(path: Path) -> Case:
             f"{where}: due {step.due_at and step.due_at.astimezone(ZoneInfo(path.zone))},"
             f" expected {due}"
         )
+        assert act.refused, f"{where}: name at least one plausible wrong person"
         stale = StepInstance.objects.get(pk=step.pk)
         for name in (*act.refused, path.outsider):
             with pytest.raises(NotEligible):

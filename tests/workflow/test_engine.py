@@ -264,6 +264,15 @@ def test_it_refuses_a_start_mode_the_sop_does_not_have(world: World) -> None:
         start_case(world.definition, source=CaseSource.SCHEDULE, title="Rutin", by=world.admin)
 
 
+def test_it_needs_the_opd_when_the_sop_has_steps_for_it(world: World) -> None:
+    with pytest.raises(CannotStart, match="name the OPD"):
+        start_case(world.definition, source=CaseSource.MANUAL, title="Rutin", by=world.admin)
+    case = start_case(
+        world.definition, source=CaseSource.MANUAL, title="Rutin", by=world.admin, opd=world.opd
+    )
+    assert waiting(case).step_no == "1"  # by hand, the OPD's first step still waits for it
+
+
 def test_it_writes_an_audit_event_for_every_action(world: World) -> None:
     from jaga.audit.models import Event
 
