@@ -13,8 +13,12 @@ SYMBOL = {
 }
 PROCESS = "□"
 KEGIATAN_WIDTH = 38
-LANE_WIDTH = 9
+LANE_WIDTH = 11
 OUTPUT_WIDTH = 22
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _leads(spec: SopSpec, step: Step) -> str:
@@ -36,10 +40,7 @@ def text_table(spec: SopSpec) -> str:
     header = [
         "No".ljust(4),
         "Kegiatan".ljust(KEGIATAN_WIDTH),
-        *(
-            textwrap.shorten(lane.label, LANE_WIDTH, placeholder="…").ljust(LANE_WIDTH)
-            for lane in lanes
-        ),
+        *(_clip(lane.label, LANE_WIDTH).ljust(LANE_WIDTH) for lane in lanes),
         "Waktu".ljust(12),
         "Output".ljust(OUTPUT_WIDTH),
         "Lanjut",
