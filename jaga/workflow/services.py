@@ -266,7 +266,7 @@ def _finish(
     record(
         agency=case.agency,
         actor=user,
-        action=f"step.{outcome if outcome in (CHECK_RETURNED,) else 'completed'}",
+        action="step.returned" if outcome == CHECK_RETURNED else "step.completed",
         obj=step,
         before={"status": StepStatus.OPEN, "step": step.step_no, "visit": step.visit},
         after={
