@@ -6,17 +6,14 @@ administrators see their own agency's events, platform administrators every agen
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from jaga.audit.models import Event
-from jaga.tenancy.admin import AgencyScopedAdmin
+from jaga.tenancy.admin import AgencyScopedAdmin, ReadOnlyAdminMixin
 
 
 @admin.register(Event)
-class EventAdmin(AgencyScopedAdmin):
+class EventAdmin(ReadOnlyAdminMixin, AgencyScopedAdmin):
     list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id", "agency")
     list_display_links = ("seq",)
     list_filter = ("action", "agency")
@@ -25,12 +22,3 @@ class EventAdmin(AgencyScopedAdmin):
     ordering = ("-id",)
     # No COUNT(*) over the whole log on every page.
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from jaga.sop.models import SopDefinition
-from jaga.tenancy.admin import AgencyScopedAdmin
+from jaga.tenancy.admin import AgencyScopedAdmin, ReadOnlyAdminMixin
 
 
 @admin.register(SopDefinition)
-class SopDefinitionAdmin(AgencyScopedAdmin):
+class SopDefinitionAdmin(ReadOnlyAdminMixin, AgencyScopedAdmin):
     list_display = ("name", "code", "version", "is_current", "loaded_at", "agency")
     list_filter = ("is_current", "agency")
     search_fields = ("name", "code", "number")
@@ -31,12 +28,3 @@ class SopDefinitionAdmin(AgencyScopedAdmin):
         "source",
     )
     exclude = ("agency",)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -125,6 +125,20 @@ class TenantAdminMixin:
         return may_administer(request)
 
 
+class ReadOnlyAdminMixin:
+    """For records written only by Jaga's services (SOP versions, cases, the audit log):
+    the admin may look, never add, change or delete. Put it before the agency mixin."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AgencyBoundForm(ModelForm):  # type: ignore[type-arg]
     """Model form whose instance gets the user's agency before validation, so constraints
     that involve ``agency`` (unique names, NIPs, dates) are checked as form errors rather

@@ -3,27 +3,13 @@ People work on cases in the web UI (the web issue), through the engine's service
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from jaga.tenancy.admin import AgencyScopedAdmin, AgencyScopedInline
+from jaga.tenancy.admin import AgencyScopedAdmin, AgencyScopedInline, ReadOnlyAdminMixin
 from jaga.workflow.models import Case, StepInstance
 
 
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class StepInline(ReadOnly, AgencyScopedInline):
+class StepInline(ReadOnlyAdminMixin, AgencyScopedInline):
     model = StepInstance
     fields = (
         "step_no",
@@ -44,7 +30,7 @@ class StepInline(ReadOnly, AgencyScopedInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnly, AgencyScopedAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, AgencyScopedAdmin):
     list_display = ("__str__", "definition", "opd", "status", "started_at", "closed_at", "agency")
     list_filter = ("status", "source", "agency")
     search_fields = ("title", "description")

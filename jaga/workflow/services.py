@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,6 +35,14 @@ from jaga.workflow.models import (
     StepStatus,
 )
 
+_COMPLETABLE = {
+    StepKind.ACTIVITY,
+    StepKind.FORM,
+    StepKind.REPORT,
+    StepKind.ACKNOWLEDGMENT,
+    StepKind.DISPOSITION,
+    StepKind.ASSIGNMENT,
+}
 CHECK_ACCEPTED = "accepted"
 CHECK_RETURNED = "returned"
 DONE = "done"
@@ -135,35 +144,43 @@ def start_case(
             and reporter is not None
             and any(lane.reporter for lane in lanes)
         ):
-            _finish(
-                case,
-                instance,
-                first,
-                reporter,
-                Eligibility(ActingAs.REPORTER),
-                outcome=DONE,
-                target=spec.following(first),
-                note=description,
-                at=at,
+            report = _Action(
+                case, instance, first, spec, reporter, Eligibility(ActingAs.REPORTER), at
             )
+            _finish(report, outcome=DONE, target=spec.following(first), note=description)
     return case
 
 
-def _load_case(step: StepInstance) -> tuple[Case, Step, SopSpec]:
+@dataclass(frozen=True)
+class _Action:
+    """A step about to be completed by ``user``: the case, the step's definition, the whole
+    SOP, and the grounds on which the user acts."""
+
+    case: Case
+    step: StepInstance
+    spec_step: Step
+    spec: SopSpec
+    user: User
+    grounds: Eligibility
+    at: dt.datetime
+
+
+def _begin(
+    step: StepInstance, user: User, kinds: set[StepKind], at: dt.datetime, field: str = "kind"
+) -> _Action:
+    """Load the case, check the step is of one of ``kinds``, waiting, and that ``user`` may
+    act on it; raises ``InvalidInput``, ``StepNotOpen`` or ``NotEligible``."""
     case = Case.objects.select_related("definition", "agency").get(pk=step.case_id)
     spec = case.definition.spec
-    return case, spec.step(step.step_no), spec
-
-
-def _require(
-    user: User, case: Case, step: StepInstance, spec_step: Step, spec: SopSpec, at: dt.datetime
-) -> Eligibility:
+    spec_step = spec.step(step.step_no)
+    if spec_step.kind not in kinds:
+        raise InvalidInput({field: f"step {step.step_no} is a {spec_step.kind} step"})
     if step.status != StepStatus.OPEN or case.status != CaseStatus.OPEN:
         raise StepNotOpen(f"step {step.step_no} of case {case.pk} is not waiting")
     grounds = eligibility(user, case, [spec.lane(key) for key in spec_step.all_lanes], at)
     if grounds is None:
         raise NotEligible(f"{user.username} may not act on step {step.step_no} of case {case.pk}")
-    return grounds
+    return _Action(case, step, spec_step, spec, user, grounds, at)
 
 
 def _clean_fields(step: Step, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -219,15 +236,10 @@ def _convert(kind: FieldType, raw: Any, choices: list[str]) -> Any:
 
 
 def _finish(
-    case: Case,
-    step: StepInstance,
-    spec_step: Step,
-    user: User,
-    grounds: Eligibility,
+    action: _Action,
     *,
     outcome: str,
     target: str,
-    at: dt.datetime,
     note: str = "",
     output: str = "",
     data: Mapping[str, Any] | None = None,
@@ -235,6 +247,14 @@ def _finish(
 ) -> StepInstance:
     """Complete ``step`` (compare-and-set), record names, open ``target`` or close the case,
     and write the audit events. Runs inside the caller's transaction."""
+    case, step, spec_step, user, grounds, at = (
+        action.case,
+        action.step,
+        action.spec_step,
+        action.user,
+        action.grounds,
+        action.at,
+    )
     fields = {
         "status": StepStatus.DONE,
         "completed_at": at,
@@ -348,17 +368,14 @@ def complete_step(
     """
     at = _now(at)
     with transaction.atomic():
-        case, spec_step, spec = _load_case(step)
-        if spec_step.kind in (StepKind.DECISION, StepKind.CHECK):
-            raise InvalidInput(
-                {"kind": f"step {step.step_no} is a {spec_step.kind}: decide or check it"}
-            )
-        grounds = _require(user, case, step, spec_step, spec, at)
+        action = _begin(step, user, _COMPLETABLE, at)
+        spec_step = action.spec_step
         cleaned = _clean_fields(spec_step, data or {})
         people: list[User] = []
+        named = list(named)
         if spec_step.kind in (StepKind.DISPOSITION, StepKind.ASSIGNMENT):
-            people = _names(case, spec, spec_step, named, at)
-        elif list(named):
+            people = _names(action.case, action.spec, spec_step, named, at)
+        elif named:
             raise InvalidInput({"named": "only a disposition or an assignment names people"})
         ticked = list(dict.fromkeys(instructions))
         if ticked:
@@ -368,15 +385,11 @@ def complete_step(
             if unknown:
                 raise InvalidInput({"instructions": f"not on the checklist: {', '.join(unknown)}"})
             cleaned["instructions"] = ticked
+        target = action.spec.following(spec_step)
         return _finish(
-            case,
-            step,
-            spec_step,
-            user,
-            grounds,
+            action,
             outcome=DONE,
-            target=spec.following(spec_step),
-            at=at,
+            target=target,
             note=note,
             output=output,
             data=cleaned,
@@ -398,27 +411,13 @@ def decide(
     branch, and ``NotEligible`` or ``StepNotOpen``."""
     at = _now(at)
     with transaction.atomic():
-        case, spec_step, spec = _load_case(step)
-        if spec_step.kind is not StepKind.DECISION:
-            raise InvalidInput({"branch": f"step {step.step_no} is not a decision"})
-        grounds = _require(user, case, step, spec_step, spec, at)
-        chosen = next((b for b in spec_step.branches if b.key == branch), None)
+        action = _begin(step, user, {StepKind.DECISION}, at, field="branch")
+        branches = action.spec_step.branches
+        chosen = next((b for b in branches if b.key == branch), None)
         if chosen is None:
-            keys = ", ".join(b.key for b in spec_step.branches)
-            raise InvalidInput({"branch": f"choose one of: {keys}"})
-        cleaned = _clean_fields(spec_step, data or {})
-        return _finish(
-            case,
-            step,
-            spec_step,
-            user,
-            grounds,
-            outcome=chosen.key,
-            target=chosen.next,
-            at=at,
-            note=note,
-            data=cleaned,
-        )
+            raise InvalidInput({"branch": f"choose one of: {', '.join(b.key for b in branches)}"})
+        cleaned = _clean_fields(action.spec_step, data or {})
+        return _finish(action, outcome=chosen.key, target=chosen.next, note=note, data=cleaned)
 
 
 def accept(
@@ -427,21 +426,9 @@ def accept(
     """Accept a check step: the case goes on to the following step."""
     at = _now(at)
     with transaction.atomic():
-        case, spec_step, spec = _load_case(step)
-        if spec_step.kind is not StepKind.CHECK:
-            raise InvalidInput({"kind": f"step {step.step_no} is not a check"})
-        grounds = _require(user, case, step, spec_step, spec, at)
-        return _finish(
-            case,
-            step,
-            spec_step,
-            user,
-            grounds,
-            outcome=CHECK_ACCEPTED,
-            target=spec.following(spec_step),
-            at=at,
-            note=note,
-        )
+        action = _begin(step, user, {StepKind.CHECK}, at)
+        target = action.spec.following(action.spec_step)
+        return _finish(action, outcome=CHECK_ACCEPTED, target=target, note=note)
 
 
 def return_step(
@@ -452,25 +439,13 @@ def return_step(
     for a step the check may not return to."""
     at = _now(at)
     with transaction.atomic():
-        case, spec_step, spec = _load_case(step)
-        if spec_step.kind is not StepKind.CHECK:
-            raise InvalidInput({"kind": f"step {step.step_no} is not a check"})
-        grounds = _require(user, case, step, spec_step, spec, at)
-        if to not in spec_step.return_to:
-            raise InvalidInput({"to": f"return to one of: {', '.join(spec_step.return_to)}"})
+        action = _begin(step, user, {StepKind.CHECK}, at)
+        allowed = action.spec_step.return_to
+        if to not in allowed:
+            raise InvalidInput({"to": f"return to one of: {', '.join(allowed)}"})
         if not reason.strip():
             raise InvalidInput({"reason": "a return needs a reason"})
-        return _finish(
-            case,
-            step,
-            spec_step,
-            user,
-            grounds,
-            outcome=CHECK_RETURNED,
-            target=to,
-            at=at,
-            note=reason.strip(),
-        )
+        return _finish(action, outcome=CHECK_RETURNED, target=to, note=reason.strip())
 
 
 def open_step(case: Case) -> StepInstance | None:
