@@ -90,8 +90,9 @@ def test_it_simulates_the_replacement_path_on_the_wita_calendar(demo: None) -> N
     assert "(Asia/Makassar)" in output
     assert "   2  Kadis Kominfo" in output
     assert "Fri 20-11 16:15 → Mon 23-11 07:45" in output
-    assert "   9  OPD Pelapor" in output
-    assert output.strip().endswith("13:00:00 working time, 15 steps")
+    assert "  9a  OPD Pelapor" in output
+    assert "   9  Tenaga Teknis Kominfo  decision" in output
+    assert output.strip().endswith("13:00:00 working time, 16 steps")
 
 
 def test_it_simulates_a_return_once(demo: None) -> None:

@@ -36,7 +36,7 @@ IMPLIED = {
     "000": {"3a", "3b"},
     "001": set(),
     "002": {"1a", "2a"},
-    "003": {"6a", "11a"},
+    "003": {"6a", "9a", "11a"},
     "004": {"7a"},
 }
 
@@ -369,7 +369,8 @@ def test_it_transcribes_the_bolmut_steps() -> None:
         ("6a", "teknis", "activity", "kondisional"),
         ("7", "teknis", "activity", "1 jam"),
         ("8", "teknis", "decision", "2 jam"),
-        ("9", "opd", "form", "3 Jam"),
+        ("9", "teknis", "decision", "3 Jam"),
+        ("9a", "opd", "form", "kondisional"),
         ("10", "teknis", "activity", "1 Jam"),
         ("11", "teknis", "report", "1 jam"),
         ("11a", "opd", "acknowledgment", "kondisional"),
@@ -387,14 +388,37 @@ def test_it_makes_the_bolmut_decisions_explicit() -> None:
         ("diperbaiki", "Diperbaiki", "11"),
         ("diganti", "Diganti", "9"),
     ]
-    # Row 9 ("Apabila perangkat harus diganti ...") is the Diganti branch of row 8.
-    assert spec.step("9").kegiatan.startswith("Apabila perangkat harus diganti")
-    assert spec.following(spec.step("9")) == "10"
+    # Row 9 ("Apabila perangkat harus diganti ...") is the team's own decision, with its
+    # printed Mutu Baku: the confirmation that the device must be replaced.
+    nine = spec.step("9")
+    assert nine.kegiatan == (
+        "Apabila perangkat harus diganti Tim Teknis menginformasikan kepada OPD pelapor untuk"
+        " mengisi formulir Berita Acara Pengajuan penggantian Perangkat"
+    )
+    assert (nine.kelengkapan, nine.waktu, nine.output) == (
+        "Peralatan Jaringan",
+        "3 Jam",
+        "Dokumen Formulir",
+    )
+    assert branches(nine) == [
+        ("ya", "Ya, harus diganti", "9a"),
+        ("tidak", "Tidak, dapat diperbaiki", "11"),
+    ]
+    assert nine.keterangan.startswith("Catatan transkripsi:")
+    assert "9a" in nine.keterangan
+    assert nine.fields == []
+    assert nine.document is None
+    assert spec.step("9a").next is None  # the table's order: on to 10
+    assert spec.following(spec.step("9a")) == "10"
     assert spec.following(spec.step("10")) == "11"
 
 
 def test_it_has_the_reporter_fill_in_the_bolmut_replacement_form() -> None:
-    step = spec_of("003").step("9")
+    spec = spec_of("003")
+    step = spec.step("9a")
+    assert spec.lane(step.lane or "").reporter
+    assert (step.kind, step.waktu, step.output) == (StepKind.FORM, "kondisional", "")
+    assert "menginformasikan kepada OPD pelapor untuk mengisi formulir" in normal(step.keterangan)
     assert step.document == "berita_acara_penggantian"
     assert [field.key for field in step.fields] == [
         "nama_barang",
@@ -429,7 +453,7 @@ def test_it_names_the_bolmut_documents() -> None:
         "2": "lembar_disposisi",
         "3": "lembar_disposisi",
         "4": "surat_tugas",
-        "9": "berita_acara_penggantian",
+        "9a": "berita_acara_penggantian",
         "11": "berita_acara_pekerjaan",
     }
 

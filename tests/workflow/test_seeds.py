@@ -436,8 +436,9 @@ PONTIANAK_HEAVY = Path(
 # --- 003 Kabupaten Bolaang Mongondow Utara: Maintenance Gangguan Jaringan, WITA ---------------
 # 1 OPD 30 Menit (the report), 2 Kadis 30 Menit, 3 Kabid 15 menit, 4 Kasi 15 Menit, 5 Tim 1 Jam,
 # 6 Tim 1 Jam (ya -> 7, tidak -> 6a kondisional -> 11), 7 Tim 1 jam, 8 Tim 2 jam (diperbaiki
-# -> 11, diganti -> 9), 9 OPD 3 Jam, 10 Tim 1 Jam, 11 Tim 1 jam, 11a OPD kondisional,
-# checks 12 Kasi (-> 11), 13 Kabid (-> 12), 14 Kadis (-> 13), 30 menit each.
+# -> 11, diganti -> 9), 9 Tim 3 Jam (ya -> 9a OPD form kondisional -> 10, tidak -> 11),
+# 10 Tim 1 Jam, 11 Tim 1 jam, 11a OPD kondisional, checks 12 Kasi (-> 11), 13 Kabid (-> 12),
+# 14 Kadis (-> 13), 30 menit each.
 
 
 def bolmut_to_6(team: tuple[str, ...], bystander: str, branch: str) -> tuple[Act, ...]:
@@ -593,7 +594,7 @@ BOLMUT_REPAIRED = Path(
 )
 
 BOLMUT_REPLACED = Path(
-    name="003-ya-diganti-kasi-mengembalikan",
+    name="003-ya-diganti-ya-kasi-mengembalikan",
     seed="003",
     slug="bolmut",
     code="maintenance-gangguan-jaringan",
@@ -607,10 +608,20 @@ BOLMUT_REPLACED = Path(
         *bolmut_on_site("bolmut.teknisi1", "bolmut.teknisi3", "diganti"),
         Act(
             "9",
+            "bolmut.teknisi1",
+            DECIDE,
+            at="Tue 2026-11-24 09:40",
+            due="Tue 2026-11-24 11:30",
+            ground=NAMED,
+            refused=("bolmut.dinkes", "bolmut.teknisi3"),
+            branch="ya",
+        ),
+        Act(
+            "9a",
             "bolmut.dinkes",
             COMPLETE,
             at="Tue 2026-11-24 11:00",
-            due="Tue 2026-11-24 11:30",
+            due=None,
             ground=REPORTER,
             refused=("bolmut.disdikbud", "bolmut.teknisi1"),
             data={
@@ -701,6 +712,78 @@ BOLMUT_REPLACED = Path(
             ACCEPT,
             at="Wed 2026-11-25 08:30",
             due="Wed 2026-11-25 08:50",
+            ground=HOLDER,
+            refused=("bolmut.kabid", "bolmut.kasi"),
+        ),
+    ),
+)
+
+BOLMUT_NOT_REPLACED = Path(
+    name="003-ya-diganti-tidak",
+    seed="003",
+    slug="bolmut",
+    code="maintenance-gangguan-jaringan",
+    zone="Asia/Makassar",
+    source=CaseSource.REPORT,
+    starter="bolmut.dinkes",
+    opd="Dinkes",
+    start=START,
+    acts=(
+        *bolmut_to_6(("bolmut.teknisi2", "bolmut.teknisi3"), "bolmut.teknisi1", "ya"),
+        *bolmut_on_site("bolmut.teknisi3", "bolmut.teknisi1", "diganti"),
+        # Row 9 does not confirm the replacement: no form for the OPD, on to the Berita Acara.
+        Act(
+            "9",
+            "bolmut.teknisi2",
+            DECIDE,
+            at="Tue 2026-11-24 10:45",
+            due="Tue 2026-11-24 11:30",
+            ground=NAMED,
+            refused=("bolmut.dinkes", "bolmut.teknisi1"),
+            branch="tidak",
+        ),
+        Act(
+            "11",
+            "bolmut.teknisi3",
+            COMPLETE,
+            at="Tue 2026-11-24 13:10",
+            due="Tue 2026-11-24 11:45",
+            ground=NAMED,
+            refused=("bolmut.teknisi1", "bolmut.kasi"),
+        ),
+        Act(
+            "11a",
+            "bolmut.dinkes",
+            COMPLETE,
+            at="Tue 2026-11-24 13:30",
+            due=None,
+            ground=REPORTER,
+            refused=("bolmut.bpkad", "bolmut.teknisi3"),
+        ),
+        Act(
+            "12",
+            "bolmut.kasi",
+            ACCEPT,
+            at="Tue 2026-11-24 13:45",
+            due="Tue 2026-11-24 14:00",
+            ground=NAMED,
+            refused=("bolmut.teknisi2", "bolmut.kabid"),
+        ),
+        Act(
+            "13",
+            "bolmut.kabid",
+            ACCEPT,
+            at="Tue 2026-11-24 15:50",
+            due="Tue 2026-11-24 14:15",
+            ground=NAMED,
+            refused=("bolmut.kasi", "bolmut.kadis"),
+        ),
+        Act(
+            "14",
+            "bolmut.kadis",
+            ACCEPT,
+            at="Wed 2026-11-25 07:40",
+            due="Wed 2026-11-25 07:50",  # 10 minutes on Tuesday, 20 on Wednesday
             ground=HOLDER,
             refused=("bolmut.kabid", "bolmut.kasi"),
         ),
@@ -1060,6 +1143,7 @@ PATHS = (
     PONTIANAK_HEAVY,
     BOLMUT_REPAIRED,
     BOLMUT_REPLACED,
+    BOLMUT_NOT_REPLACED,
     BOLMUT_SERVER,
     BATAM_ACCEPTED,
     BATAM_RETURNED,
@@ -1077,16 +1161,36 @@ def test_it_runs_the_path_to_the_end(demo: None, path: Path) -> None:
     run(path)
 
 
+#: Every (decision, branch) of each seed SOP, written out so that a transcription losing a
+#: decision (or a branch) fails here too.
+DECISIONS = {
+    "000": {("3a", "ada_kerusakan"), ("3a", "tidak")},
+    "001": set(),
+    "002": {("2a", "ringan"), ("2a", "sedang"), ("2a", "berat")},
+    "003": {
+        ("6", "ya"),
+        ("6", "tidak"),
+        ("8", "diperbaiki"),
+        ("8", "diganti"),
+        ("9", "ya"),
+        ("9", "tidak"),
+    },
+    "004": set(),
+}
+
+
 @pytest.mark.parametrize("seed", ["000", "001", "002", "003", "004"])
 def test_it_covers_every_step_branch_and_return_of_the_seed(seed: str) -> None:
-    """The paths of a seed together visit every step, take every branch of every decision,
-    and at every check both accept and return to each step it may return to."""
+    """The paths of a seed together visit every step, take every branch of every decision
+    (those of ``DECISIONS``), and at every check both accept and return to each step it may
+    return to."""
     (file,) = LIBRARY.glob(f"{seed}-*.yaml")
     spec = load_spec(file.read_text(encoding="utf-8"), str(file))
     acts = [act for path in PATHS if path.seed == seed for act in path.acts]
     assert {path.code for path in PATHS if path.seed == seed} == {spec.code}
     assert {act.step for act in acts} == {step.no for step in spec.steps}
     decisions = {(step.no, branch.key) for step in spec.steps for branch in step.branches}
+    assert decisions == DECISIONS[seed]
     assert {(act.step, act.branch) for act in acts if act.action == DECIDE} == decisions
     checks = {(step.no, "") for step in spec.steps if step.kind == "check"}
     returns = {
