@@ -134,6 +134,16 @@ class StepInstance(AgencyScoped):
         related_name="+",
         verbose_name=_("on behalf of position"),
     )
+    # Who the step waits for, fixed when it opens (the inbox query; jaga.workflow.actors
+    # decides eligibility): the people named for its lane, else the positions of its lanes;
+    # ``for_reporter`` when the reporting OPD's users may act.
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("named people")
+    )
+    positions = models.ManyToManyField(
+        Position, blank=True, related_name="+", verbose_name=_("positions")
+    )
+    for_reporter = models.BooleanField(_("for the reporting OPD"), default=False)
     outcome = models.CharField(_("outcome"), max_length=60, blank=True)
     next_step_no = models.CharField(_("next step"), max_length=6, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -23,7 +23,14 @@ from jaga.sop.models import SopDefinition
 from jaga.sop.schema import END, FieldType, SopSpec, StartMode, Step, StepKind
 from jaga.sop.timing import step_due
 from jaga.tenancy.services import working_calendar
-from jaga.workflow.actors import Eligibility, eligibility, lane_holders, local_date
+from jaga.workflow.actors import (
+    Eligibility,
+    eligibility,
+    lane_holders,
+    lane_positions,
+    local_date,
+    named_for,
+)
 from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
 from jaga.workflow.models import (
     ActingAs,
@@ -61,8 +68,10 @@ def due_at(case: Case, step: Step, started_at: dt.datetime) -> dt.datetime | Non
 
 
 def _open_step(case: Case, step: Step, at: dt.datetime) -> StepInstance:
+    """Open a visit of ``step`` and record who it waits for (see ``StepInstance``)."""
+    spec = case.definition.spec
     visits = StepInstance.objects.filter(case=case, step_no=step.no).count()
-    return StepInstance.objects.create(
+    instance = StepInstance.objects.create(
         agency_id=case.agency_id,
         case=case,
         step_no=step.no,
@@ -71,7 +80,20 @@ def _open_step(case: Case, step: Step, at: dt.datetime) -> StepInstance:
         visit=visits + 1,
         started_at=at,
         due_at=due_at(case, step, at),
+        for_reporter=any(spec.lane(key).reporter for key in step.all_lanes),
     )
+    named: list[int] = []
+    positions: list[int] = []
+    for key in step.all_lanes:
+        lane = spec.lane(key)
+        people = named_for(case, key)
+        if people:
+            named.extend(people)
+        elif not lane.reporter:
+            positions.extend(lane_positions(case, lane).values_list("pk", flat=True))
+    instance.assignees.add(*named)
+    instance.positions.add(*positions)
+    return instance
 
 
 def start_case(

@@ -1,0 +1,71 @@
+"""What a user may see and what waits for them: the one place that decides visibility
+(architecture.md, "for_user querysets"). Actions are decided by ``jaga.workflow.actors``.
+
+- Platform administrators see every case; everyone else only their agency's.
+- An OPD user (a reporter) sees only the cases of their OPD.
+- Diskominfo employees and agency administrators see all cases of their agency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from jaga.org.models import ActingAssignment, User
+from jaga.workflow.models import Case, StepInstance, StepStatus
+
+
+def cases_for(user: User) -> QuerySet[Case]:
+    """The cases ``user`` may see (none for anonymous or inactive users)."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if user.is_superuser:
+        return Case.objects.all()
+    if user.agency_id is None:
+        return Case.objects.none()
+    cases = Case.objects.filter(agency_id=user.agency_id)
+    if user.opd_id is not None:
+        return cases.filter(opd_id=user.opd_id)
+    if user.is_staff or hasattr(user, "employee"):
+        return cases
+    return Case.objects.none()
+
+
+def position_ids_of(user: User, on: dt.date) -> set[int]:
+    """Positions ``user`` holds, or acts for as Plt/Plh on local date ``on``."""
+    employee = getattr(user, "employee", None)
+    if employee is None or not employee.is_active:
+        return set()
+    held = set(employee.positions.values_list("pk", flat=True))
+    acting = ActingAssignment.objects.filter(
+        employee=employee, start_date__lte=on, end_date__gte=on
+    ).values_list("position_id", flat=True)
+    return held | set(acting)
+
+
+def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
+    """Open steps waiting for ``user`` ("Tugas Saya"), soonest due first (kondisional
+    last): those naming them, those of their positions (held or acting, today in the
+    agency's zone) in lanes that name nobody, and, for an OPD user, their OPD's steps. It
+    matches ``jaga.workflow.actors.eligibility`` except for administrators, who may act on
+    any step but find in their inbox only their own positions' steps."""
+    agency = user.agency if user.is_authenticated else None
+    if agency is None or not user.is_active:
+        return StepInstance.objects.none()
+    now = now or timezone.now()
+    today = now.astimezone(ZoneInfo(agency.timezone)).date()
+    waiting = Q(assignees=user)
+    positions = position_ids_of(user, today)
+    if positions:
+        waiting |= Q(positions__in=positions)
+    if user.opd_id is not None:
+        waiting |= Q(for_reporter=True, case__opd_id=user.opd_id)
+    return (
+        StepInstance.objects.filter(agency=agency, status=StepStatus.OPEN)
+        .filter(pk__in=StepInstance.objects.filter(waiting).values("pk"))
+        .select_related("case", "case__opd", "case__definition")
+        .order_by(F("due_at").asc(nulls_last=True), "started_at")
+    )
