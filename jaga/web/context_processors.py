@@ -1,19 +1,63 @@
-"""Template context shared by every page."""
+"""Template context shared by every page: version, agency, navigation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from jaga import __version__
 
 
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the top navigation; ``count`` is shown as a badge when non-zero."""
+
+    label: str
+    url: str
+    active: bool
+    count: int = 0
+
+
+def _item(request: HttpRequest, url_name: str, label: str, count: int = 0) -> NavItem | None:
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:  # an app that is not installed adds no entry
+        return None
+    return NavItem(label, url, request.path.startswith(url), count)
+
+
+def navigation(request: HttpRequest) -> list[NavItem]:
+    """The entries for the signed-in user's role: an OPD user reports and follows their
+    reports; agency staff get their inbox (with the number of waiting steps) and the cases."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    items: list[NavItem | None] = []
+    if getattr(user, "opd_id", None) is not None:
+        items += [
+            _item(request, "incidents:report", _("Report a disruption")),
+            _item(request, "incidents:mine", _("My reports")),
+        ]
+    else:
+        from jaga.workflow.permissions import inbox
+
+        waiting = inbox(user).count() if getattr(user, "agency_id", None) else 0
+        items += [
+            _item(request, "workflow:inbox", _("My tasks"), waiting),
+            _item(request, "workflow:cases", _("Cases")),
+        ]
+    return [item for item in items if item is not None]
+
+
 def jaga(request: HttpRequest) -> dict[str, Any]:
-    """``jaga_version`` and ``current_agency`` (the user's agency or None)."""
+    """``jaga_version``, ``current_agency`` (the user's agency or None) and ``nav_items``."""
+    user = getattr(request, "user", None)
     return {
         "jaga_version": __version__,
-        "current_agency": getattr(request.user, "agency", None)
-        if hasattr(request, "user")
-        else None,
+        "current_agency": getattr(user, "agency", None),
+        "nav_items": navigation(request) if user is not None else [],
     }

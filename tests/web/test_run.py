@@ -78,7 +78,10 @@ def test_it_serves_pages_and_stops_web_and_worker_on_ctrl_c(jaga_env: dict[str, 
         assert wait_for(f"http://127.0.0.1:{port}/healthz", 60) == 200
         assert wait_for(f"http://127.0.0.1:{port}/", 10) == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/web/jaga.css") as css:
-            assert b"--accent" in css.read()
+            assert b".lane-cell" in css.read()
+        vendored = f"http://127.0.0.1:{port}/static/vendor/tabler/tabler.min.css"
+        with urllib.request.urlopen(vendored) as css:
+            assert b"Tabler" in css.read(2000)
         children = children_of(process.pid)
         assert len(children) == 2  # gunicorn and the task worker
         process.send_signal(signal.SIGINT)
