@@ -55,17 +55,3 @@ def test_it_changes_the_password(agency_a: Agency) -> None:
     )
     assert response.status_code == 302
     assert User.objects.get(username="alpha.dinkes").check_password("Jaringan-Aman-2026")
-
-
-def test_it_shows_an_opd_user_the_reporting_entries(agency_a: Agency) -> None:
-    client = Client()
-    client.login(username="alpha.dinkes", password=PASSWORD)
-    labels = [item.label for item in client.get("/").context["nav_items"]]
-    assert labels == ["Lapor Gangguan", "Laporan Saya"]
-
-
-def test_it_shows_staff_their_tasks_and_the_cases(agency_a: Agency) -> None:
-    client = Client()
-    client.login(username="alpha.kadis", password=PASSWORD)
-    labels = [item.label for item in client.get("/").context["nav_items"]]
-    assert labels == ["Tugas Saya", "Kasus"]
