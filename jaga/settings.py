@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "jaga.audit",
     "jaga.sop",
     "jaga.workflow",
+    "jaga.incidents",
     "jaga.web",
 ]
 
