@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export JAGA_DATA_DIR ?= $(CURDIR)/data
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres messages clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser messages clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Jaga needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -34,12 +34,22 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy jaga tests bench
 
-pytest-sqlite: $(VENV)/.installed-test
+# Browser tests need Debian's Chromium; install it when we are root (CI machines are).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium); \
+	else \
+		echo "NOTE: Chromium is missing and installing it needs root; browser tests will skip"; \
+	fi
+
+pytest-sqlite: $(VENV)/.installed-test browser
 	@echo "== pytest on SQLite"
 	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q
 
 # On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
-pytest-postgres: $(VENV)/.installed-test
+pytest-postgres: $(VENV)/.installed-test browser
 	@if url=$$($(BIN)/python tests/postgres_url.py); then \
 		echo "== pytest on PostgreSQL ($$url)"; \
 		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q; \
