@@ -1,0 +1,186 @@
+"""Benchmark of the pages people use most, over a large agency.
+
+Run: ``.venv/bin/python -m bench.web [--cases 100000] [--requests 60]`` (PostgreSQL: a fresh
+database ``jaga_bench_web`` on the local server, or ``BENCH_POSTGRES_URL``).
+
+It loads the demo, then generates ``--cases`` cases of Bolaang Mongondow Utara's SOP with
+their step instances in bulk (about ten per case; a fifth of the cases open, waiting on a
+step of one of the SOP's lanes), and measures the server time of, as a Kadis: the inbox
+("Tugas Saya"), the first page of the case list, and a case page; against a trivial view
+(``/healthz``) measured in the same run. It prints the median and p95 of each in
+milliseconds and as a ratio to the trivial view. Requests go through Django's test client
+in this process (server time: middleware, views, queries, templates; no network).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import tempfile
+import time
+from zoneinfo import ZoneInfo
+
+from bench.engine import LOCAL_POSTGRES
+
+BATCH = 5000
+
+
+def _fresh_postgres(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS jaga_bench_web")
+        conn.execute("CREATE DATABASE jaga_bench_web")
+    return url.rsplit("/", 1)[0] + "/jaga_bench_web"
+
+
+def generate(cases: int) -> int:
+    """Bulk-create ``cases`` cases with their steps; returns the number of step rows."""
+    from jaga.org.models import Opd, Position, User
+    from jaga.sop.models import SopDefinition
+    from jaga.workflow.models import Case, CaseSource, CaseStatus, StepInstance, StepStatus
+
+    definition = SopDefinition.objects.get(agency__slug="bolmut", is_current=True)
+    spec = definition.spec
+    agency = definition.agency
+    opds = list(Opd.objects.filter(agency=agency))
+    reporters = {u.opd_id: u for u in User.objects.filter(agency=agency, opd__isnull=False)}
+    positions = {p.code: p.pk for p in Position.objects.filter(agency=agency)}
+    path = [step for step in spec.steps if step.no not in ("6a", "9", "9a", "10")]
+    rng = random.Random(42)
+    start = dt.datetime(2025, 1, 6, 8, 0, tzinfo=ZoneInfo("Asia/Makassar"))
+    steps_written = 0
+    through = StepInstance.positions.through
+    for first in range(0, cases, BATCH):
+        batch = []
+        for number in range(first, min(first + BATCH, cases)):
+            opd = opds[number % len(opds)]
+            opened = start + dt.timedelta(minutes=7 * number)
+            is_open = rng.random() < 0.2
+            batch.append(
+                Case(
+                    agency=agency,
+                    definition=definition,
+                    title=f"Gangguan jaringan {number}",
+                    description="Koneksi terputus",
+                    source=CaseSource.REPORT,
+                    opd=opd,
+                    reporter=reporters.get(opd.pk),
+                    started_at=opened,
+                    status=CaseStatus.OPEN if is_open else CaseStatus.CLOSED,
+                    closed_at=None if is_open else opened + dt.timedelta(days=2),
+                )
+            )
+        created = Case.objects.bulk_create(batch)
+        rows: list[StepInstance] = []
+        open_rows: list[tuple[int, list[str]]] = []
+        for case in created:
+            stop = rng.randrange(1, len(path)) if case.status == CaseStatus.OPEN else len(path)
+            at = case.started_at
+            for index, step in enumerate(path[: stop + (case.status == CaseStatus.OPEN)]):
+                done = index < stop
+                rows.append(
+                    StepInstance(
+                        agency=agency,
+                        case=case,
+                        step_no=step.no,
+                        lane=step.all_lanes[0],
+                        kind=step.kind.value,
+                        started_at=at,
+                        due_at=at + dt.timedelta(hours=1),
+                        status=StepStatus.DONE if done else StepStatus.OPEN,
+                        completed_at=at + dt.timedelta(minutes=40) if done else None,
+                        outcome="done" if done else "",
+                        for_reporter=spec.lane(step.all_lanes[0]).reporter,
+                    )
+                )
+                if not done:
+                    codes = [c for key in step.all_lanes for c in spec.lane(key).positions]
+                    open_rows.append((len(rows) - 1, codes))
+                at += dt.timedelta(minutes=40)
+        saved = StepInstance.objects.bulk_create(rows, batch_size=BATCH)
+        through.objects.bulk_create(
+            [
+                through(stepinstance_id=saved[index].pk, position_id=positions[code])
+                for index, codes in open_rows
+                for code in codes
+                if code in positions
+            ],
+            batch_size=BATCH,
+        )
+        steps_written += len(saved)
+    return steps_written
+
+
+def measure(client: object, url: str, requests: int) -> list[float]:
+    samples = []
+    for _ in range(3):
+        client.get(url)  # type: ignore[attr-defined]
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)  # type: ignore[attr-defined]
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of PostgreSQL")
+    args = parser.parse_args()
+    os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix="jaga-bench-web-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"
+    os.environ["JAGA_ALLOWED_HOSTS"] = "testserver"
+    if args.sqlite:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = _fresh_postgres(
+            os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES)
+        )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from jaga.workflow.models import Case
+
+    call_command("migrate", verbosity=0)
+    call_command("demo", "--quiet")
+    started = time.perf_counter()
+    steps = generate(args.cases)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"generated {args.cases} cases, {steps} steps in {time.perf_counter() - started:.0f} s")
+    client = Client()
+    assert client.login(username="bolmut.kadis", password="jaga-demo")
+    case = Case.objects.filter(status="open").order_by("-pk").first()
+    assert case is not None
+    pages = {
+        "trivial view (/healthz)": "/healthz",
+        "inbox (Tugas Saya)": reverse("workflow:inbox"),
+        "case list": reverse("workflow:cases"),
+        "case page": reverse("workflow:case", args=[case.pk]),
+    }
+    results = {name: measure(client, url, args.requests) for name, url in pages.items()}
+    base = statistics.median(results["trivial view (/healthz)"])
+    print(
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {connection.vendor}, {args.requests} requests each"
+    )
+    print(f"{'page':<26} {'median ms':>10} {'p95 ms':>8} {'x trivial':>10}")
+    for name, samples in results.items():
+        p95 = statistics.quantiles(samples, n=20)[-1]
+        median = statistics.median(samples)
+        print(f"{name:<26} {median:>10.1f} {p95:>8.1f} {median / base:>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
