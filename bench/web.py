@@ -172,9 +172,8 @@ def main() -> None:
     }
     results = {name: measure(client, url, args.requests) for name, url in pages.items()}
     base = statistics.median(results["trivial view (/healthz)"])
-    print(
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {connection.vendor}, {args.requests} requests each"
-    )
+    now = dt.datetime.now(dt.UTC)
+    print(f"{now:%Y-%m-%d %H:%M} UTC, {connection.vendor}, {args.requests} requests each")
     print(f"{'page':<26} {'median ms':>10} {'p95 ms':>8} {'x trivial':>10}")
     for name, samples in results.items():
         p95 = statistics.quantiles(samples, n=20)[-1]
