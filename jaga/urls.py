@@ -1,7 +1,5 @@
 """URL configuration."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -21,5 +19,4 @@ urlpatterns = [
     path("kasus/", include("jaga.workflow.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +23,20 @@ class NavItem:
     count: int = 0
 
 
-def _item(request: HttpRequest, url_name: str, label: str, count: int = 0) -> NavItem | None:
+def _item(url_name: str, label: str, count: int = 0) -> NavItem | None:
     try:
         url = reverse(url_name)
     except NoReverseMatch:  # an app that is not installed adds no entry
         return None
-    return NavItem(label, url, request.path.startswith(url), count)
+    return NavItem(label, url, False, count)
+
+
+def _mark_active(items: list[NavItem], path: str) -> list[NavItem]:
+    """The entry whose URL is the longest prefix of ``path`` is the active one
+    (/lapor/saya/ is "My reports", not also "Report a disruption" at /lapor/)."""
+    matching = [item for item in items if path.startswith(item.url)]
+    best = max(matching, key=lambda item: len(item.url), default=None)
+    return [dataclasses.replace(item, active=item is best) for item in items]
 
 
 def navigation(request: HttpRequest) -> list[NavItem]:
@@ -39,18 +48,18 @@ def navigation(request: HttpRequest) -> list[NavItem]:
     items: list[NavItem | None] = []
     if getattr(user, "opd_id", None) is not None:
         items += [
-            _item(request, "incidents:report", _("Report a disruption")),
-            _item(request, "incidents:mine", _("My reports")),
+            _item("incidents:report", _("Report a disruption")),
+            _item("incidents:mine", _("My reports")),
         ]
     else:
         from jaga.workflow.permissions import inbox
 
         waiting = inbox(user).count() if getattr(user, "agency_id", None) else 0
         items += [
-            _item(request, "workflow:inbox", _("My tasks"), waiting),
-            _item(request, "workflow:cases", _("Cases")),
+            _item("workflow:inbox", _("My tasks"), waiting),
+            _item("workflow:cases", _("Cases")),
         ]
-    return [item for item in items if item is not None]
+    return _mark_active([item for item in items if item is not None], request.path)
 
 
 def jaga(request: HttpRequest) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.forms import ModelChoiceField
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from jaga.incidents.services import report_disruption
 from jaga.org.models import ActingAssignment, Employee, Opd, User
 from jaga.sop.services import load_definition
 from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod
@@ -82,6 +84,15 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             source=CaseSource.REPORT,
             title=f"Gangguan {agency.slug}",
             reporter=reporter,
+        )
+        report_disruption(
+            reporter,
+            location=f"Kantor {agency.slug}",
+            problem=f"Gangguan {agency.slug}",
+            since=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
+            contact_name=f"Pelapor {agency.slug}",
+            contact_phone="0812 0000 0000",
+            at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
         )
     return agency_a, agency_b
 

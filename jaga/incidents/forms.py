@@ -1,0 +1,131 @@
+"""The "Report a disruption" form. ``jaga.incidents.services.report_disruption`` does the
+work and checks again; the form gives the reporter field errors before anything is sent on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.files import File
+from django.core.validators import RegexValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from jaga.incidents.services import CLOCK_SKEW, MAX_PHOTO_BYTES, MAX_PHOTOS, check_photo
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()./-]{4,38}$",
+    _("Enter a phone number, for example 0251 8321075 or +62 812 3456 7890."),
+)
+
+
+class MultipleFileInput(forms.FileInput):
+    """``<input type="file" multiple>``."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files; cleans to a list (empty when none)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[File[bytes]]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        clean_one = super().clean
+        return [clean_one(item, initial) for item in files]
+
+
+class ReportForm(forms.Form):
+    """Location, problem, since when (local time of ``zone``), contact and photos."""
+
+    location = forms.CharField(
+        label=_("Location"),
+        max_length=200,
+        help_text=_("Building, floor or room, e.g. Gedung B lantai 2, ruang server."),
+    )
+    problem = forms.CharField(
+        label=_("What is wrong?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The first line becomes the title of the case."),
+    )
+    since = forms.DateTimeField(
+        label=_("Since when?"),
+        input_formats=[LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT),
+    )
+    contact_name = forms.CharField(
+        label=_("Contact person"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("Contact phone"),
+        max_length=40,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    photos = MultipleFileField(
+        label=_("Photos"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+    )
+
+    def __init__(self, *args: Any, zone: ZoneInfo, now: dt.datetime | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.now = now or timezone.now()
+        local_now = self.now.astimezone(zone)
+        self.fields["since"].widget.attrs["max"] = local_now.strftime(LOCAL_FORMAT)
+        self.fields["since"].help_text = gettext("Local time (%(zone)s).") % {
+            "zone": local_now.tzname()
+        }
+        self.fields["photos"].help_text = gettext(
+            "Up to %(count)d photos (JPEG, PNG or WebP), at most %(size)s each."
+        ) % {"count": MAX_PHOTOS, "size": filesizeformat(MAX_PHOTO_BYTES)}
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+    def full_clean(self) -> None:
+        """Clean with the times read in the agency's zone, whatever zone is active; mark
+        the fields in error for the page's styles."""
+        with timezone.override(self.zone):
+            super().full_clean()
+        self.mark_invalid()
+
+    def mark_invalid(self) -> None:
+        """Give the widgets of fields with errors Tabler's ``is-invalid`` class."""
+        for name, field in self.fields.items():
+            css = field.widget.attrs.get("class", "").replace(" is-invalid", "")
+            field.widget.attrs["class"] = f"{css} is-invalid" if name in self.errors else css
+
+    def clean_since(self) -> dt.datetime:
+        since: dt.datetime = self.cleaned_data["since"]
+        if since > self.now + CLOCK_SKEW:
+            raise forms.ValidationError(gettext("The disruption cannot start in the future."))
+        return since
+
+    def clean_photos(self) -> list[File[bytes]]:
+        photos: list[File[bytes]] = self.cleaned_data["photos"]
+        if len(photos) > MAX_PHOTOS:
+            raise forms.ValidationError(
+                gettext("At most %(limit)d photos per report.") % {"limit": MAX_PHOTOS}
+            )
+        problems = []
+        for photo in photos:
+            try:
+                check_photo(photo)
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise forms.ValidationError(problems)
+        return photos

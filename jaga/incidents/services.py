@@ -1,0 +1,293 @@
+"""Reporting a disruption: the report, the case it starts and its photos, in one go.
+
+``report_disruption`` is the only writer of ``Incident`` and ``Attachment``. It checks
+everything first (the reporter's OPD, the agency's reporting SOP, the fields, every photo by
+its content), then writes the report, the case (``jaga.workflow.services.start_case``) and
+the photos in one transaction. If anything fails, nothing stays behind: no rows, and the
+files already written are deleted again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from jaga.audit.services import record
+from jaga.incidents.models import Attachment, Incident
+from jaga.org.models import User
+from jaga.sop.models import SopDefinition
+from jaga.tenancy.models import Agency
+from jaga.workflow.errors import CannotStart, InvalidInput
+from jaga.workflow.models import CaseSource
+from jaga.workflow.services import start_case
+
+logger = logging.getLogger(__name__)
+
+#: Largest photo accepted, in bytes (10 MB).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+#: Most photos one report may carry.
+MAX_PHOTOS = 5
+#: Longest case title built from the problem.
+TITLE_LENGTH = 120
+#: How far ahead of the server's clock "since" may be (a phone's clock running fast).
+CLOCK_SKEW = dt.timedelta(minutes=5)
+#: Image formats accepted (Pillow's name) with the content type and file suffix stored.
+PHOTO_FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("image/jpeg", ".jpg"),
+    "PNG": ("image/png", ".png"),
+    "WEBP": ("image/webp", ".webp"),
+}
+# Limits of the text columns (see jaga.incidents.models).
+_MAX_LENGTHS = {"location": 200, "contact_name": 150, "contact_phone": 40}
+
+
+@dataclass(frozen=True)
+class _Photo:
+    """A photo that passed the checks: the upload, its name as sent, and what it is."""
+
+    file: File[bytes]
+    original_name: str
+    content_type: str
+    suffix: str
+    size: int
+
+
+def reporting_sop(agency: Agency | int, code: str | None = None) -> SopDefinition:
+    """The agency's current SOP that starts from a report: the one with ``code`` if given,
+    else the first by code. Raises ``CannotStart`` when there is none."""
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    candidates = SopDefinition.objects.filter(
+        agency_id=agency_id, starts_by_report=True, is_current=True
+    ).order_by("code")
+    if code is not None:
+        candidates = candidates.filter(code=code)
+    definition = candidates.first()
+    if definition is None:
+        if code is not None:
+            raise CannotStart(
+                _("The agency has no SOP %(code)s that starts from a disruption report.")
+                % {"code": code}
+            )
+        raise CannotStart(
+            _(
+                "The agency has no SOP for disruption reports yet: please contact the "
+                "Diskominfo by phone."
+            )
+        )
+    return definition
+
+
+def case_title(problem: str) -> str:
+    """The first non-empty line of ``problem``, cut to ``TITLE_LENGTH`` characters."""
+    first = next((line.strip() for line in problem.splitlines() if line.strip()), "")
+    if len(first) > TITLE_LENGTH:
+        first = first[: TITLE_LENGTH - 1].rstrip() + "…"
+    return first
+
+
+def _file_size(upload: File[bytes]) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, 2)
+        size = upload.tell()
+    return int(size)
+
+
+def check_photo(upload: File[bytes]) -> _Photo:
+    """Check one upload by its size and its content (not its name or declared type): a
+    JPEG, PNG or WebP image of at most ``MAX_PHOTO_BYTES``. Raises ``ValueError`` with a
+    message for the user."""
+    name = PurePath(str(upload.name or "")).name[:255] or "photo"
+    size = _file_size(upload)
+    if size > MAX_PHOTO_BYTES:
+        raise ValueError(
+            _("%(name)s is larger than %(limit)s.")
+            % {"name": name, "limit": filesizeformat(MAX_PHOTO_BYTES)}
+        )
+    if size == 0:
+        raise ValueError(_("%(name)s is empty.") % {"name": name})
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except Exception:  # Pillow raises many kinds of errors for files it cannot read
+        kind = None
+    finally:
+        upload.seek(0)
+    if kind not in PHOTO_FORMATS:
+        raise ValueError(
+            _("%(name)s is not a photo: send a JPEG, PNG or WebP image.") % {"name": name}
+        )
+    content_type, suffix = PHOTO_FORMATS[kind]
+    return _Photo(upload, name, content_type, suffix, size)
+
+
+def _check_fields(
+    *,
+    location: str,
+    problem: str,
+    since: dt.datetime,
+    contact_name: str,
+    contact_phone: str,
+    at: dt.datetime,
+) -> dict[str, str]:
+    """Field errors of the report's text and time (empty when all is well)."""
+    errors: dict[str, str] = {}
+    texts = {
+        "location": location,
+        "problem": problem,
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+    }
+    for field, value in texts.items():
+        limit = _MAX_LENGTHS.get(field)
+        if not value.strip():
+            errors[field] = _("This field is required.")
+        elif limit is not None and len(value.strip()) > limit:
+            errors[field] = _("At most %(limit)d characters.") % {"limit": limit}
+    if timezone.is_naive(since):
+        raise ValueError("since must be timezone-aware")
+    if since > at + CLOCK_SKEW:
+        errors["since"] = _("The disruption cannot start in the future.")
+    return errors
+
+
+def report_disruption(
+    reporter: User,
+    *,
+    location: str,
+    problem: str,
+    since: dt.datetime,
+    contact_name: str,
+    contact_phone: str,
+    photos: Iterable[File[bytes]] = (),
+    sop: str | None = None,
+    at: dt.datetime | None = None,
+) -> Incident:
+    """Report a disruption on behalf of ``reporter``'s OPD and start the case.
+
+    The case is of the agency's current SOP that starts from a report (``sop`` picks one by
+    code when there are several; else the first by code). Its title is the first line of
+    ``problem``; ``location``, ``since`` (ISO, UTC) and the contact go into its data.
+    ``photos`` (at most ``MAX_PHOTOS``) must each be a JPEG, PNG or WebP image, checked by
+    content, of at most ``MAX_PHOTO_BYTES``.
+
+    Raises ``CannotStart`` (no OPD, no reporting SOP, or the engine refuses) or
+    ``InvalidInput`` (field errors, under the names of this function's arguments) and then
+    writes nothing, on disk or in the database.
+    """
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ValueError("at must be timezone-aware")
+    opd = reporter.opd if reporter.opd_id is not None else None
+    if opd is None:
+        raise CannotStart(
+            _("%(user)s does not belong to an OPD: only OPD users report disruptions.")
+            % {"user": reporter.get_username()}
+        )
+    definition = reporting_sop(opd.agency_id, sop)
+    errors = _check_fields(
+        location=location,
+        problem=problem,
+        since=since,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        at=at,
+    )
+    uploads = list(photos)
+    checked: list[_Photo] = []
+    if len(uploads) > MAX_PHOTOS:
+        errors["photos"] = _("At most %(limit)d photos per report.") % {"limit": MAX_PHOTOS}
+    else:
+        problems = []
+        for upload in uploads:
+            try:
+                checked.append(check_photo(upload))
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            errors["photos"] = " ".join(problems)
+    if errors:
+        raise InvalidInput(errors)
+
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            case = start_case(
+                definition,
+                source=CaseSource.REPORT,
+                title=case_title(problem),
+                opd=opd,
+                reporter=reporter,
+                description=problem.strip(),
+                data={
+                    "location": location.strip(),
+                    "since": since.astimezone(dt.UTC).isoformat(),
+                    "contact_name": contact_name.strip(),
+                    "contact_phone": contact_phone.strip(),
+                },
+                at=at,
+            )
+            incident = Incident.objects.create(
+                agency_id=opd.agency_id,
+                case=case,
+                opd=opd,
+                reporter=reporter,
+                location=location.strip(),
+                problem=problem.strip(),
+                since=since,
+                contact_name=contact_name.strip(),
+                contact_phone=contact_phone.strip(),
+                created_at=at,
+            )
+            for photo in checked:
+                attachment = Attachment(
+                    agency_id=opd.agency_id,
+                    incident=incident,
+                    original_name=photo.original_name,
+                    content_type=photo.content_type,
+                    size=photo.size,
+                    uploaded_by=reporter,
+                    uploaded_at=at,
+                )
+                attachment.file.save(f"photo{photo.suffix}", photo.file, save=False)
+                written.append(attachment.file.name or "")
+                attachment.save()
+            record(
+                agency=incident.agency,
+                actor=reporter,
+                action="incident.reported",
+                obj=incident,
+                after={
+                    "case": case.pk,
+                    "opd": opd.pk,
+                    "location": incident.location,
+                    "since": since,
+                    "photos": [photo.original_name for photo in checked],
+                },
+                at=at,
+            )
+    except BaseException:
+        for name in written:
+            _delete_quietly(name)
+        raise
+    return incident
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError:  # pragma: no cover - logged; the transaction's error matters more
+        logger.exception("could not delete %s after a failed report", name)
