@@ -36,8 +36,8 @@ def test_it_switches_to_english_and_stays_there(
     agency: Agency, live_server: Any, page: Any
 ) -> None:
     page.goto(f"{live_server.url}/login/")
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the switch submits its form on change
+        page.select_option("select[name=language]", "en")
     assert page.locator("h1").inner_text() == "Log in to Jaga"
     page.goto(f"{live_server.url}/")
     assert "Network maintenance, by the SOP" in page.content()
