@@ -65,7 +65,11 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
         waiting |= Q(for_reporter=True, case__opd_id=user.opd_id)
     return (
         StepInstance.objects.filter(agency=agency, status=StepStatus.OPEN)
-        .filter(pk__in=StepInstance.objects.filter(waiting).values("pk"))
+        .filter(
+            pk__in=StepInstance.objects.filter(agency=agency, status=StepStatus.OPEN)
+            .filter(waiting)
+            .values("pk")
+        )
         .select_related("case", "case__opd", "case__definition")
         .order_by(F("due_at").asc(nulls_last=True), "started_at")
     )

@@ -1,6 +1,14 @@
 """URLs of the Diskominfo side: my tasks, cases, the case page and its step forms."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from jaga.workflow import views
 
 app_name = "workflow"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.cases, name="cases"),
+    path("tugas/", views.inbox, name="inbox"),
+    path("mulai/", views.start, name="start"),
+    path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/langkah/<int:step_pk>/", views.act, name="act"),
+]

@@ -1,0 +1,389 @@
+"""Forms of the Diskominfo side: one form per step kind, and starting a case by hand.
+
+A step form collects and checks what the person enters, then ``act`` hands it to the engine
+(``jaga.workflow.services``). The engine checks again; its ``InvalidInput`` errors come back
+as field errors through ``add_service_errors``. The step's declared fields (``fields`` in the
+SOP) are named ``f_<key>`` so that they never clash with the form's own fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from jaga.org.models import Opd, User
+from jaga.sop.models import SopDefinition
+from jaga.sop.schema import FieldType, FormField, SopSpec, Step, StepKind
+from jaga.tenancy.models import Agency
+from jaga.workflow.actors import lane_holders
+from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.services import accept, complete_step, decide, return_step
+
+FIELD_PREFIX = "f_"
+ACCEPT = "accept"
+RETURN = "return"
+
+
+def field_name(key: str) -> str:
+    """The form field of the step's declared field ``key``."""
+    return FIELD_PREFIX + key
+
+
+def person(user: User | None) -> str:
+    """How a person is named on the pages: full name, else employee name, else username."""
+    if user is None:
+        return ""
+    employee = getattr(user, "employee", None)
+    name = user.get_full_name() or (employee.name if employee is not None else "")
+    return f"{name} ({user.username})" if name and name != user.username else user.username
+
+
+class PersonChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return person(obj)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return person(obj)
+
+
+class CommaDecimalField(forms.DecimalField):
+    """A decimal number written with ``,`` or ``.`` as the decimal sign (both are usual in
+    Indonesia; the SOP format accepts both)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+def form_field(declared: FormField) -> forms.Field:
+    """The Django form field for a field the SOP declares on a step."""
+    common: dict[str, Any] = {
+        "label": declared.label,
+        "help_text": declared.help,
+        "required": declared.required,
+    }
+    kind = declared.type
+    if kind is FieldType.TEXTAREA:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    if kind is FieldType.INTEGER:
+        return forms.IntegerField(**common)
+    if kind is FieldType.DECIMAL:
+        return CommaDecimalField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+    if kind is FieldType.DATE:
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common
+        )
+    if kind is FieldType.CHOICE:
+        choices = [("", "—"), *((choice, choice) for choice in declared.choices)]
+        return forms.ChoiceField(choices=choices, **common)
+    if kind is FieldType.BOOLEAN:
+        return forms.BooleanField(**{**common, "required": False})
+    return forms.CharField(max_length=1000, **common)
+
+
+class StepForm(forms.Form):
+    """What the actor of one open step enters: the step's declared fields and a note;
+    subclasses add what their kind needs and call the engine in ``act``."""
+
+    #: Engine error keys (``InvalidInput.errors``) that are not declared fields, mapped to
+    #: this form's fields.
+    service_fields: dict[str, str] = {}
+    declares_fields = True
+
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        step: StepInstance,
+        spec_step: Step,
+        spec: SopSpec,
+        on: dt.date,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.case, self.step, self.spec_step, self.spec, self.on = case, step, spec_step, spec, on
+        self.add_kind_fields()
+        if self.declares_fields:
+            for declared in spec_step.fields:
+                self.fields[field_name(declared.key)] = form_field(declared)
+        if "note" in self.fields:
+            self.fields["note"] = self.fields.pop("note")  # last
+
+    def add_kind_fields(self) -> None:
+        """Add the fields of the step's kind (before the declared fields)."""
+
+    def holders(self) -> QuerySet[User]:
+        """The people the step may name: holders of its ``to_lane`` today."""
+        assert self.spec_step.to_lane is not None  # the validator requires it for these kinds
+        lane = self.spec.lane(self.spec_step.to_lane)
+        return lane_holders(self.case, lane, self.on).select_related("employee")
+
+    def step_data(self) -> dict[str, Any]:
+        """The declared fields that were filled in, by their keys."""
+        data: dict[str, Any] = {}
+        for declared in self.spec_step.fields:
+            value = self.cleaned_data.get(field_name(declared.key))
+            if value is None or value == "":
+                continue
+            data[declared.key] = value
+        return data
+
+    def act(self, user: User) -> StepInstance:
+        """Complete the step as ``user`` through the engine (raises its errors)."""
+        return complete_step(
+            self.step, user, note=self.cleaned_data.get("note", ""), data=self.step_data()
+        )
+
+    def add_service_errors(self, errors: dict[str, str]) -> None:
+        """Show the engine's ``InvalidInput.errors`` on the fields they concern."""
+        for key, message in errors.items():
+            name = self.service_fields.get(key, field_name(key))
+            self.add_error(name if name in self.fields else None, message)
+
+
+class WorkForm(StepForm):
+    """An activity, a form, an acknowledgment: the declared fields and a note."""
+
+
+class ReportForm(StepForm):
+    """A report up the chain: the declared fields, the report itself (output) and a note."""
+
+    def add_kind_fields(self) -> None:
+        self.fields["output"] = forms.CharField(
+            label=_("Report"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("Left empty, the step's standard output is recorded: %(output)s")
+            % {"output": self.spec_step.output or "—"},
+        )
+
+    def act(self, user: User) -> StepInstance:
+        return complete_step(
+            self.step,
+            user,
+            note=self.cleaned_data.get("note", ""),
+            output=self.cleaned_data.get("output", ""),
+            data=self.step_data(),
+        )
+
+
+class DispositionForm(StepForm):
+    """A disposition: exactly one recipient of ``to_lane``, the checklist, a note."""
+
+    service_fields = {"named": "recipient", "instructions": "instructions"}
+
+    def add_kind_fields(self) -> None:
+        self.fields["recipient"] = PersonChoiceField(
+            queryset=self.holders(), label=_("Forward to"), empty_label="—"
+        )
+        self.fields["instructions"] = forms.MultipleChoiceField(
+            label=_("Instructions"),
+            required=False,
+            choices=[(item, item) for item in self.spec_step.disposition_instructions],
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def act(self, user: User) -> StepInstance:
+        return complete_step(
+            self.step,
+            user,
+            note=self.cleaned_data.get("note", ""),
+            data=self.step_data(),
+            named=[self.cleaned_data["recipient"]],
+            instructions=self.cleaned_data.get("instructions", []),
+        )
+
+
+class AssignmentForm(StepForm):
+    """An assignment: ``min_assignees``..``max_assignees`` people of ``to_lane``."""
+
+    service_fields = {"named": "people"}
+
+    def add_kind_fields(self) -> None:
+        self.fields["people"] = PeopleChoiceField(
+            queryset=self.holders(),
+            label=_("Appoint"),
+            widget=forms.CheckboxSelectMultiple,
+            help_text=self._how_many(),
+        )
+
+    def _how_many(self) -> str:
+        low, high = self.spec_step.min_assignees, self.spec_step.max_assignees
+        if high is None:
+            return str(_("At least %(min)d.") % {"min": low})
+        if high == low:
+            return str(_("Exactly %(count)d.") % {"count": low})
+        return str(_("From %(min)d to %(max)d.") % {"min": low, "max": high})
+
+    def clean_people(self) -> list[User]:
+        people = list(self.cleaned_data["people"])
+        low, high = self.spec_step.min_assignees, self.spec_step.max_assignees
+        if len(people) < low or (high is not None and len(people) > high):
+            raise forms.ValidationError(
+                _("Appoint the right number of people: %(rule)s") % {"rule": self._how_many()}
+            )
+        return people
+
+    def act(self, user: User) -> StepInstance:
+        return complete_step(
+            self.step,
+            user,
+            note=self.cleaned_data.get("note", ""),
+            data=self.step_data(),
+            named=self.cleaned_data["people"],
+        )
+
+
+class DecisionForm(StepForm):
+    """A decision: one of the labelled branches, and the findings the step declares."""
+
+    service_fields = {"branch": "branch"}
+
+    def add_kind_fields(self) -> None:
+        self.fields["branch"] = forms.ChoiceField(
+            label=_("Decision"),
+            choices=[(branch.key, branch.label) for branch in self.spec_step.branches],
+            widget=forms.RadioSelect,
+        )
+
+    def act(self, user: User) -> StepInstance:
+        return decide(
+            self.step,
+            user,
+            self.cleaned_data["branch"],
+            note=self.cleaned_data.get("note", ""),
+            data=self.step_data(),
+        )
+
+
+class CheckForm(StepForm):
+    """A check: accept (with an optional note), or return to one of ``return_to`` with a
+    reason. The two submit buttons carry ``action``."""
+
+    service_fields = {"to": "return_to", "reason": "reason"}
+    declares_fields = False  # accept and return record no fields
+
+    action = forms.ChoiceField(
+        choices=[(ACCEPT, _("Accept")), (RETURN, _("Return"))], widget=forms.HiddenInput
+    )
+
+    def add_kind_fields(self) -> None:
+        label = _("Step %(no)s: %(kegiatan)s")
+        choices = [
+            (no, label % {"no": no, "kegiatan": self.spec.step(no).kegiatan})
+            for no in self.spec_step.return_to
+        ]
+        self.fields["return_to"] = forms.ChoiceField(
+            label=_("Return to step"), choices=choices, required=False
+        )
+        self.fields["reason"] = forms.CharField(
+            label=_("Reason for returning"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == RETURN:
+            if not cleaned.get("return_to"):
+                self.add_error("return_to", _("Choose the step to return to."))
+            if not (cleaned.get("reason") or "").strip():
+                self.add_error("reason", _("Say why the work goes back."))
+        return cleaned
+
+    @property
+    def returning(self) -> bool:
+        """The person chose to return (the return part of the form is shown open)."""
+        return self.is_bound and self.data.get("action") == RETURN
+
+    def act(self, user: User) -> StepInstance:
+        if self.cleaned_data["action"] == RETURN:
+            return return_step(
+                self.step, user, self.cleaned_data["return_to"], self.cleaned_data["reason"]
+            )
+        return accept(self.step, user, note=self.cleaned_data.get("note", ""))
+
+
+FORMS: dict[StepKind, type[StepForm]] = {
+    StepKind.ACTIVITY: WorkForm,
+    StepKind.FORM: WorkForm,
+    StepKind.ACKNOWLEDGMENT: WorkForm,
+    StepKind.REPORT: ReportForm,
+    StepKind.DISPOSITION: DispositionForm,
+    StepKind.ASSIGNMENT: AssignmentForm,
+    StepKind.DECISION: DecisionForm,
+    StepKind.CHECK: CheckForm,
+}
+
+
+def step_form(
+    case: Case,
+    step: StepInstance,
+    on: dt.date,
+    data: Any = None,
+) -> StepForm:
+    """The form for ``step`` (open) of ``case``, bound to ``data`` when given; ``on`` is the
+    agency's local date (who holds a lane that day)."""
+    spec = case.definition.spec
+    spec_step = spec.step(step.step_no)
+    form_class = FORMS[spec_step.kind]
+    return form_class(data, case=case, step=step, spec_step=spec_step, spec=spec, on=on)
+
+
+def needs_opd(spec: SopSpec) -> bool:
+    """The SOP has steps in the reporting OPD's lane, so a case must name the OPD."""
+    reporter = {lane.key for lane in spec.lanes if lane.reporter}
+    return any(set(step.all_lanes) & reporter for step in spec.steps)
+
+
+class SopChoiceField(forms.ModelChoiceField[SopDefinition]):
+    def label_from_instance(self, obj: SopDefinition) -> str:
+        return f"{obj.name} ({obj.code}, v{obj.version})"
+
+
+class StartCaseForm(forms.Form):
+    """An agency administrator starts a case of a periodic (or hand-started) SOP."""
+
+    definition = SopChoiceField(queryset=SopDefinition.objects.none(), label=_("SOP"))
+    opd = forms.ModelChoiceField(
+        queryset=Opd.objects.none(),
+        label=_("Regional office (OPD)"),
+        required=False,
+        help_text=_("Required when the SOP has steps for the OPD, such as an acknowledgment."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=250)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        definitions = self.fields["definition"]
+        opds = self.fields["opd"]
+        assert isinstance(definitions, forms.ModelChoiceField)
+        assert isinstance(opds, forms.ModelChoiceField)
+        definitions.queryset = SopDefinition.objects.filter(
+            Q(starts_manually=True) | Q(starts_by_schedule=True), agency=agency, is_current=True
+        ).order_by("name", "code")
+        opds.queryset = Opd.objects.filter(agency=agency, is_active=True).order_by("name")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        definition = cleaned.get("definition")
+        if definition is not None and cleaned.get("opd") is None and needs_opd(definition.spec):
+            self.add_error(
+                "opd",
+                _("This SOP has steps for the OPD (such as an acknowledgment): choose the OPD."),
+            )
+        return cleaned

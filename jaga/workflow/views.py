@@ -1,0 +1,468 @@
+"""The Diskominfo side of the web UI: my tasks, the case list, the case page with the form
+of its current step, and starting a case by hand.
+
+Visibility comes from ``jaga.workflow.permissions`` and who may act from
+``jaga.workflow.actors``; every write goes through ``jaga.workflow.services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from jaga.org.models import User
+from jaga.sop.schema import Lane, SopSpec, Step, StepKind
+from jaga.sop.timing import step_calendar
+from jaga.tenancy.services import working_calendar
+from jaga.workflow.actors import eligibility, local_date
+from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
+from jaga.workflow.filters import CaseFilter
+from jaga.workflow.forms import StartCaseForm, StepForm, person, step_form
+from jaga.workflow.models import (
+    ActingAs,
+    Case,
+    CaseSource,
+    CaseStatus,
+    LaneAssignee,
+    StepInstance,
+    StepStatus,
+)
+from jaga.workflow.permissions import cases_for
+from jaga.workflow.permissions import inbox as inbox_for
+from jaga.workflow.services import CHECK_ACCEPTED, CHECK_RETURNED, DONE, start_case
+
+PAGE_SIZE = 25
+DONE_STATE, CURRENT_STATE, NOT_REACHED = "done", "current", "not_reached"
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # behind login_required
+    return user
+
+
+def _opd_user_elsewhere() -> HttpResponse:
+    """OPD users follow their reports on the OPD side; this side is the Diskominfo's."""
+    try:
+        return HttpResponseRedirect(reverse("incidents:mine"))
+    except NoReverseMatch:
+        raise PermissionDenied from None
+
+
+def _lane_labels(spec: SopSpec, step: Step) -> list[str]:
+    return [spec.lane(key).label for key in step.all_lanes]
+
+
+# --- Tugas Saya -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One waiting step of the inbox."""
+
+    step: StepInstance
+    case: Case
+    spec_step: Step
+    lanes: list[str]
+    late: bool
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Steps waiting for me or my position, soonest due first, late ones marked."""
+    user = _user(request)
+    if user.opd_id is not None:
+        return _opd_user_elsewhere()
+    now = timezone.now()
+    page = Paginator(inbox_for(user, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for step in page:
+        spec = step.case.definition.spec
+        spec_step = spec.step(step.step_no)
+        rows.append(
+            InboxRow(
+                step=step,
+                case=step.case,
+                spec_step=spec_step,
+                lanes=_lane_labels(spec, spec_step),
+                late=step.due_at is not None and step.due_at < now,
+            )
+        )
+    return render(request, "workflow/inbox.html", {"page": page, "rows": rows, "now": now})
+
+
+# --- Kasus ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case of the list with the step it waits on (None when closed)."""
+
+    case: Case
+    step: StepInstance | None
+    spec_step: Step | None
+    lanes: list[str]
+    late: bool
+
+
+def _case_rows(cases: Any, now: dt.datetime) -> list[CaseRow]:
+    rows = []
+    for case in cases:
+        step = case.open_steps[0] if case.open_steps else None
+        spec_step = None
+        lanes: list[str] = []
+        if step is not None:
+            spec = case.definition.spec
+            spec_step = spec.step(step.step_no)
+            lanes = _lane_labels(spec, spec_step)
+        late = step is not None and step.due_at is not None and step.due_at < now
+        rows.append(CaseRow(case, step, spec_step, lanes, late))
+    return rows
+
+
+def case_list_queryset(user: User) -> QuerySet[Case]:
+    """The cases ``user`` may see, with what the list shows loaded in a fixed number of
+    queries (the OPD, the SOP, the open step)."""
+    return (
+        cases_for(user)
+        .select_related("opd", "definition")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=StepInstance.objects.filter(status=StepStatus.OPEN),
+                to_attr="open_steps",
+            )
+        )
+        .order_by("-started_at", "-pk")
+    )
+
+
+@login_required
+def cases(request: HttpRequest) -> HttpResponse:
+    """The cases I may see, filtered and paginated. An htmx request gets the results only."""
+    user = _user(request)
+    now = timezone.now()
+    filterset = CaseFilter(request.GET or None, queryset=case_list_queryset(user), request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": _case_rows(page, now),
+        "now": now,
+        "can_start": user.is_agency_admin,
+    }
+    htmx = getattr(request, "htmx", None)
+    partial = (
+        isinstance(htmx, HtmxDetails)
+        and bool(htmx)
+        and not htmx.boosted
+        and not htmx.history_restore_request
+    )
+    template = "workflow/_case_results.html" if partial else "workflow/cases.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- The case page ----------------------------------------------------------------------
+
+
+@dataclass
+class ChartRow:
+    """One row of the SOP's table drawn for a case: where the case is, and how long the
+    latest visit of the step took against its standard."""
+
+    step: Step
+    markers: list[bool]
+    symbol: str
+    state: str
+    visits: int = 0
+    latest: StepInstance | None = None
+    duration: dt.timedelta | None = None
+    late: bool = False
+
+
+@dataclass
+class HistoryRow:
+    """One visit of a step, as the case's history shows it."""
+
+    instance: StepInstance
+    spec_step: Step
+    lanes: list[str]
+    outcome: str
+    actor: str
+    acting_as: str
+    data: list[tuple[str, str]] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+    late: bool = False
+
+
+def _visible_case(request: HttpRequest, pk: int) -> Case:
+    return get_object_or_404(
+        cases_for(_user(request)).select_related(
+            "definition", "agency", "opd", "reporter", "started_by"
+        ),
+        pk=pk,
+    )
+
+
+def _duration(
+    case: Case, spec: SopSpec, step: Step, visit: StepInstance, now: dt.datetime
+) -> dt.timedelta:
+    """How long ``visit`` took (or has taken so far) on the clock its standard runs on."""
+    end = visit.completed_at or now
+    if step.time_standard.elapsed:
+        return end - visit.started_at
+    calendar = step_calendar(working_calendar(case.agency), spec, step)
+    return calendar.working_time_between(visit.started_at, end)
+
+
+def _outcome(spec_step: Step, instance: StepInstance) -> str:
+    if instance.status == StepStatus.OPEN:
+        return _("Waiting")
+    if instance.status == StepStatus.CANCELLED:
+        return _("Cancelled")
+    if instance.outcome == CHECK_ACCEPTED:
+        return _("Accepted")
+    if instance.outcome == CHECK_RETURNED:
+        return _("Returned to step %(no)s") % {"no": instance.next_step_no}
+    if instance.outcome == DONE:
+        return _("Done")
+    for branch in spec_step.branches:
+        if branch.key == instance.outcome:
+            return branch.label
+    return instance.outcome
+
+
+def _data_items(spec_step: Step, data: dict[str, Any]) -> list[tuple[str, str]]:
+    labels = {declared.key: declared.label for declared in spec_step.fields}
+    labels.setdefault("instructions", _("Instructions"))
+    items = []
+    for key, value in data.items():
+        if isinstance(value, bool):
+            text = _("Yes") if value else _("No")
+        elif isinstance(value, list):
+            text = ", ".join(str(item) for item in value)
+        else:
+            text = str(value)
+        items.append((labels.get(key, key), text))
+    return items
+
+
+def _acting_as(instance: StepInstance) -> str:
+    if not instance.acting_as:
+        return ""
+    text = instance.get_acting_as_display()
+    if instance.on_behalf_of is not None and instance.acting_as != ActingAs.REPORTER:
+        text = f"{text} · {instance.on_behalf_of.title}"
+    return str(text)
+
+
+def _chart(
+    case: Case, spec: SopSpec, instances: list[StepInstance], now: dt.datetime
+) -> list[ChartRow]:
+    visits: dict[str, list[StepInstance]] = {}
+    for instance in instances:
+        visits.setdefault(instance.step_no, []).append(instance)
+    rows = []
+    for step in spec.steps:
+        seen = visits.get(step.no, [])
+        latest = seen[-1] if seen else None
+        if latest is not None and latest.status == StepStatus.OPEN:
+            state = CURRENT_STATE
+        elif any(visit.status == StepStatus.DONE for visit in seen):
+            state = DONE_STATE
+        else:
+            state = NOT_REACHED
+        row = ChartRow(
+            step=step,
+            markers=[lane.key in step.all_lanes for lane in spec.lanes],
+            symbol="◇" if step.kind in (StepKind.DECISION, StepKind.CHECK) else "□",
+            state=state,
+            visits=len(seen),
+            latest=latest,
+        )
+        if latest is not None and latest.status != StepStatus.CANCELLED:
+            row.duration = _duration(case, spec, step, latest, now)
+            row.late = latest.due_at is not None and (latest.completed_at or now) > latest.due_at
+        rows.append(row)
+    return rows
+
+
+def _history(spec: SopSpec, instances: list[StepInstance], now: dt.datetime) -> list[HistoryRow]:
+    rows = []
+    for instance in instances:
+        spec_step = spec.step(instance.step_no)
+        rows.append(
+            HistoryRow(
+                instance=instance,
+                spec_step=spec_step,
+                lanes=_lane_labels(spec, spec_step),
+                outcome=_outcome(spec_step, instance),
+                actor=person(instance.actor),
+                acting_as=_acting_as(instance),
+                data=_data_items(spec_step, instance.data or {}),
+                named=[person(named.user) for named in instance.named.all()],
+                late=instance.due_at is not None
+                and (instance.completed_at or now) > instance.due_at,
+            )
+        )
+    return rows
+
+
+def _lanes_of(spec: SopSpec, step_no: str) -> list[Lane]:
+    return [spec.lane(key) for key in spec.step(step_no).all_lanes]
+
+
+def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None) -> HttpResponse:
+    user = _user(request)
+    now = timezone.now()
+    spec = case.definition.spec
+    instances = list(
+        StepInstance.objects.filter(case=case)
+        .select_related("actor", "actor__employee", "on_behalf_of")
+        .prefetch_related(
+            Prefetch(
+                "named",
+                queryset=LaneAssignee.objects.select_related("user", "user__employee").order_by(
+                    "pk"
+                ),
+            )
+        )
+        .order_by("started_at", "pk")
+    )
+    current = next((i for i in instances if i.status == StepStatus.OPEN), None)
+    current_step = spec.step(current.step_no) if current is not None else None
+    waiting_for: list[str] = []
+    grounds = None
+    if current is not None and case.status == CaseStatus.OPEN:
+        waiting_for = [
+            person(assignee)
+            for assignee in current.assignees.select_related("employee").order_by("username")
+        ]
+        grounds = eligibility(user, case, _lanes_of(spec, current.step_no), now)
+        if form is None and grounds is not None:
+            form = step_form(case, current, local_date(case, now))
+    context = {
+        "case": case,
+        "spec": spec,
+        "chart": _chart(case, spec, instances, now),
+        "history": _history(spec, instances, now),
+        "current": current,
+        "current_step": current_step,
+        "current_lanes": _lane_labels(spec, current_step) if current_step else [],
+        "current_late": current is not None and current.due_at is not None and current.due_at < now,
+        "waiting_for": waiting_for,
+        "form": form if grounds is not None else None,
+        "on_behalf": grounds is not None and grounds.acting_as == ActingAs.ADMIN,
+        "now": now,
+    }
+    return render(request, "workflow/case.html", context)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A case: its header, its SOP drawn with where it stands, its history, and the form of
+    the current step for whoever may act on it."""
+    return _render_case(request, _visible_case(request, pk))
+
+
+def _already_done() -> str:
+    return _(
+        "This step was already completed, perhaps by someone else a moment ago; "
+        "the case has moved on."
+    )
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+    """Complete the case's current step with the posted form (the engine decides)."""
+    user = _user(request)
+    case = _visible_case(request, pk)
+    step = get_object_or_404(StepInstance, pk=step_pk, case=case)
+    back = redirect("workflow:case", pk=case.pk)
+    if step.status != StepStatus.OPEN or case.status != CaseStatus.OPEN:
+        messages.warning(request, _already_done())
+        return back
+    now = timezone.now()
+    spec = case.definition.spec
+    if eligibility(user, case, _lanes_of(spec, step.step_no), now) is None:
+        raise PermissionDenied(_("You may not act on this step."))
+    form = step_form(case, step, local_date(case, now), data=request.POST)
+    if form.is_valid():
+        try:
+            done = form.act(user)
+        except InvalidInput as exc:
+            form.add_service_errors(exc.errors)
+        except NotEligible:
+            raise PermissionDenied(_("You may not act on this step.")) from None
+        except StepNotOpen:
+            messages.warning(request, _already_done())
+            return back
+        else:
+            if done.outcome == CHECK_RETURNED:
+                text = _("Step %(no)s: the work went back to step %(to)s.") % {
+                    "no": done.step_no,
+                    "to": done.next_step_no,
+                }
+            elif done.next_step_no:
+                text = _("Step %(no)s is done; the case goes on to step %(next)s.") % {
+                    "no": done.step_no,
+                    "next": done.next_step_no,
+                }
+            else:
+                text = _("Step %(no)s is done; the case is closed.") % {"no": done.step_no}
+            messages.success(request, text)
+            return back
+    return _render_case(request, case, form=form)
+
+
+# --- Start by hand ----------------------------------------------------------------------
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """An agency administrator starts a case of a periodic SOP (or one started by hand)."""
+    user = _user(request)
+    if not user.is_agency_admin or user.agency is None:
+        raise PermissionDenied(_("Only an agency administrator starts a case by hand."))
+    form = StartCaseForm(request.POST or None, agency=user.agency)
+    if request.method == "POST" and form.is_valid():
+        definition = form.cleaned_data["definition"]
+        # A periodic SOP that does not list "manual" is started as its scheduled round,
+        # early and by hand (the engine accepts only the SOP's own start modes).
+        source = CaseSource.MANUAL if definition.starts_manually else CaseSource.SCHEDULE
+        try:
+            case = start_case(
+                definition,
+                source=source,
+                title=form.cleaned_data["title"],
+                by=user,
+                opd=form.cleaned_data["opd"],
+                description=form.cleaned_data["description"],
+            )
+        except CannotStart as exc:
+            form.add_error(None, str(exc))
+        except InvalidInput as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, _("Case #%(number)s started.") % {"number": case.pk})
+            return redirect("workflow:case", pk=case.pk)
+    return render(request, "workflow/start.html", {"form": form})
