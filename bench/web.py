@@ -145,6 +145,13 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Pages link their static files; no collectstatic for a benchmark database.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

@@ -1,0 +1,181 @@
+"""Every page, as every role, with its own and other agencies' and OPDs' object ids.
+
+The table below lists the expected status of a GET for each named URL of Jaga's own pages
+(admin excluded: tests/tenancy/test_admin_isolation.py covers it) and each role. A new URL
+must be added here: the test fails for a page the table does not know.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
+
+from jaga.incidents.models import Attachment, Incident
+from jaga.incidents.services import report_disruption
+from jaga.org.models import Opd, User
+from jaga.sop.services import load_definition
+from jaga.workflow.models import Case, StepInstance
+from tests.conftest import PASSWORD, make_agency
+from tests.workflow.conftest import MINI_SOP, add_holder
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "reporter",  # OPD user of the case's OPD
+    "other_opd",  # OPD user of another OPD of the same agency
+    "employee",  # the Kadis, who may act on the case's waiting step
+    "admin",  # the agency's administrator
+    "other_admin",  # another agency's administrator
+    "other_reporter",  # another agency's OPD user
+    "platform",  # platform administrator
+]
+
+# url name -> expected GET status per role, in ROLES order.
+EXPECTED: dict[str, list[int]] = {
+    "home": [200, 200, 200, 200, 200, 200, 200, 200],
+    "health": [200, 200, 200, 200, 200, 200, 200, 200],
+    "login": [200, 302, 302, 302, 302, 302, 302, 302],
+    "logout": [405, 405, 405, 405, 405, 405, 405, 405],
+    "password_change": [302, 200, 200, 200, 200, 200, 200, 200],
+    "password_change_done": [302, 200, 200, 200, 200, 200, 200, 200],
+    "incidents:report": [302, 200, 200, 403, 403, 403, 200, 403],
+    "incidents:mine": [302, 200, 200, 403, 403, 403, 200, 403],
+    "incidents:attachment": [302, 200, 404, 200, 200, 404, 404, 200],
+    "workflow:inbox": [302, 302, 302, 200, 200, 200, 302, 200],
+    "workflow:cases": [302, 200, 200, 200, 200, 200, 200, 200],
+    "workflow:case": [302, 200, 404, 200, 200, 404, 404, 200],
+    "workflow:act": [302, 405, 405, 405, 405, 405, 405, 405],
+    "workflow:start": [302, 403, 403, 403, 200, 200, 403, 403],
+}
+SKIPPED_NAMESPACES = {"admin"}
+SKIPPED_NAMES = {"set_language"}  # Django's language switch (POST), tested in tests/web
+
+
+def png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    return SimpleUploadedFile("foto.png", buffer.getvalue(), content_type="image/png")
+
+
+def named_urls(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    resolver = resolver or get_resolver()
+    names: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in SKIPPED_NAMESPACES:
+                continue
+            inner = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names |= named_urls(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name and entry.name not in SKIPPED_NAMES:
+            names.add(prefix + entry.name)
+    return names
+
+
+@pytest.fixture
+def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
+    settings.MEDIA_ROOT = tmp_path
+    agency = make_agency("sigma")
+    unit = agency.orgunit_set.get()
+    for code, username, nip in [
+        ("kabid", "sigma.kabid", "197001012000031001"),
+        ("kasi", "sigma.kasi", "198001012005031002"),
+        ("teknisi", "sigma.tek", "199001012015031003"),
+    ]:
+        add_holder(agency, code, code.title(), unit, username, nip)
+    load_definition(agency, MINI_SOP, path="mini.yaml")
+    other_opd = Opd.objects.create(agency=agency, name="Dinas Pendidikan", abbreviation="Disdik")
+    User.objects.create_user("sigma.disdik", password=PASSWORD, agency=agency, opd=other_opd)
+    make_agency("tau")
+    User.objects.create_superuser("root", password=PASSWORD)
+    reporter = User.objects.get(username="sigma.dinkes")
+    incident = report_disruption(
+        reporter,
+        location="Ruang server",
+        problem="Internet mati",
+        since=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
+        contact_name="Budi",
+        contact_phone="0812",
+        photos=[png()],
+        at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
+    )
+    case = Case.objects.get(pk=incident.case_id)
+    return {
+        "case": case,
+        "step": StepInstance.objects.get(case=case, status="open"),
+        "attachment": Attachment.objects.get(incident=incident),
+        "users": {
+            "reporter": "sigma.dinkes",
+            "other_opd": "sigma.disdik",
+            "employee": "sigma.kadis",
+            "admin": "sigma.admin",
+            "other_admin": "tau.admin",
+            "other_reporter": "tau.dinkes",
+            "platform": "root",
+        },
+    }
+
+
+def url_for(name: str, world: dict[str, Any]) -> str:
+    args: dict[str, list[int]] = {
+        "incidents:attachment": [world["attachment"].pk],
+        "workflow:case": [world["case"].pk],
+        "workflow:act": [world["case"].pk, world["step"].pk],
+    }
+    return reverse(name, args=args.get(name, []))
+
+
+def client_for(role: str, world: dict[str, Any]) -> Client:
+    client = Client()
+    if role != "anonymous":
+        assert client.login(username=world["users"][role], password=PASSWORD)
+    return client
+
+
+def test_it_has_an_expectation_for_every_page() -> None:
+    assert named_urls() == set(EXPECTED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_answers_each_page_as_expected_for_the_role(role: str, world: dict[str, Any]) -> None:
+    client = client_for(role, world)
+    actual = {name: client.get(url_for(name, world)).status_code for name in EXPECTED}
+    expected = {name: statuses[ROLES.index(role)] for name, statuses in EXPECTED.items()}
+    assert actual == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 302),
+        ("reporter", 403),
+        ("other_opd", 404),
+        ("other_admin", 404),
+        ("other_reporter", 404),
+    ],
+)
+def test_it_refuses_a_step_action_from_anyone_who_may_not_act(
+    role: str, status: int, world: dict[str, Any]
+) -> None:
+    response = client_for(role, world).post(url_for("workflow:act", world), {"note": "x"})
+    assert response.status_code == status
+    world["step"].refresh_from_db()
+    assert world["step"].status == "open"
+
+
+def test_it_lets_the_kadis_act_on_the_waiting_step(world: dict[str, Any]) -> None:
+    kabid = User.objects.get(username="sigma.kabid")
+    response = client_for("employee", world).post(
+        url_for("workflow:act", world), {"recipient": kabid.pk, "instructions": ["Tindak lanjuti"]}
+    )
+    assert response.status_code == 302
+    world["step"].refresh_from_db()
+    assert world["step"].status == "done"
+    assert Incident.objects.count() == 1
