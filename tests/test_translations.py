@@ -61,14 +61,23 @@ def placeholders(text: str) -> set[str]:
 
 
 def compiled_content(catalog: Catalog) -> dict[Key, tuple[str, ...]]:
-    """(msgctxt, msgid) -> msgstr forms, for what a .mo holds: translated, non-fuzzy messages."""
+    """(msgctxt, msgid) -> msgstr forms, for what a .mo holds: translated, non-fuzzy
+    messages, plus untranslated plural entries, which pybabel compiles with the msgid
+    forms as their translation. Contexts read from a .mo are bytes: decoded here."""
     content: dict[Key, tuple[str, ...]] = {}
     for message in messages(catalog):
         strings = forms(message.string)
-        if message.fuzzy or not any(strings):
+        if message.fuzzy:
             continue
+        if not any(strings):
+            if not message.pluralizable:
+                continue
+            strings = forms(message.id)
         msgid = message.id if isinstance(message.id, str) else tuple(message.id)
-        content[(message.context, msgid)] = strings
+        context = message.context
+        if isinstance(context, bytes):
+            context = context.decode("utf-8")
+        content[(context, msgid)] = strings
     return content
 
 
