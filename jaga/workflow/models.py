@@ -75,7 +75,11 @@ class Case(AgencyScoped):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering: ClassVar = ["-started_at"]
-        indexes: ClassVar = [models.Index(fields=["agency", "status", "-started_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["agency", "status", "-started_at"]),
+            # The case list's order (newest first) without a sort of the whole agency.
+            models.Index(fields=["agency", "-started_at", "-id"], name="case_agency_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
@@ -134,9 +138,9 @@ class StepInstance(AgencyScoped):
         related_name="+",
         verbose_name=_("on behalf of position"),
     )
-    # Who the step waits for, fixed when it opens (the inbox query; jaga.workflow.actors
-    # decides eligibility): the people named for its lane, else the positions of its lanes;
-    # ``for_reporter`` when the reporting OPD's users may act.
+    # Who the step waits for, fixed when it opens and cleared when it completes (the inbox
+    # query; jaga.workflow.actors decides eligibility): the people named for its lane, else
+    # the positions of its lanes; ``for_reporter`` when the reporting OPD's users may act.
     assignees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("named people")
     )

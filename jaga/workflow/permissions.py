@@ -57,19 +57,18 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
         return StepInstance.objects.none()
     now = now or timezone.now()
     today = now.astimezone(ZoneInfo(agency.timezone)).date()
-    waiting = Q(assignees=user)
+    # Semi-joins on the small "waits for" tables (only open steps keep rows there).
+    named = StepInstance.assignees.through.objects.filter(user_id=user.pk)
+    waiting = Q(pk__in=named.values("stepinstance_id"))
     positions = position_ids_of(user, today)
     if positions:
-        waiting |= Q(positions__in=positions)
+        held = StepInstance.positions.through.objects.filter(position_id__in=positions)
+        waiting |= Q(pk__in=held.values("stepinstance_id"))
     if user.opd_id is not None:
         waiting |= Q(for_reporter=True, case__opd_id=user.opd_id)
     return (
         StepInstance.objects.filter(agency=agency, status=StepStatus.OPEN)
-        .filter(
-            pk__in=StepInstance.objects.filter(agency=agency, status=StepStatus.OPEN)
-            .filter(waiting)
-            .values("pk")
-        )
+        .filter(waiting)
         .select_related("case", "case__opd", "case__definition")
         .order_by(F("due_at").asc(nulls_last=True), "started_at")
     )

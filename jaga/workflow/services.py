@@ -294,6 +294,9 @@ def _finish(
         raise StepNotOpen(f"step {step.step_no} of case {case.pk} was completed already")
     for name, value in fields.items():
         setattr(step, name, value)
+    # A completed step waits for nobody: keep the inbox's tables to open steps.
+    step.assignees.clear()
+    step.positions.clear()
     for person in named:
         LaneAssignee.objects.create(
             agency_id=case.agency_id,
