@@ -214,9 +214,11 @@ class HistoryRow:
 
 def _visible_case(request: HttpRequest, pk: int) -> Case:
     return get_object_or_404(
-        cases_for(_user(request)).select_related(
-            "definition", "agency", "opd", "reporter", "started_by"
-        ),
+        cases_for(_user(request))
+        .select_related(
+            "definition", "agency", "opd", "reporter", "started_by", "incident", "incident__opd"
+        )
+        .prefetch_related("incident__attachments"),
         pk=pk,
     )
 

@@ -179,3 +179,9 @@ def test_it_lets_the_kadis_act_on_the_waiting_step(world: dict[str, Any]) -> Non
     world["step"].refresh_from_db()
     assert world["step"].status == "done"
     assert Incident.objects.count() == 1
+
+
+def test_it_shows_the_report_and_its_photos_on_the_case_page(world: dict[str, Any]) -> None:
+    page = client_for("employee", world).get(url_for("workflow:case", world)).content.decode()
+    assert "Ruang server" in page
+    assert reverse("incidents:attachment", args=[world["attachment"].pk]) in page
