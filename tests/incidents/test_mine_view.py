@@ -133,3 +133,12 @@ def test_it_shows_reports_without_links_when_there_is_no_case_page(
     assert response.status_code == 200
     assert response.context["case_links"] is False
     assert f"#{incident.case_id} Internet mati" in response.content.decode()
+
+
+def test_it_refreshes_the_status_every_minute_with_htmx(
+    sop_a: SopDefinition, reporter: User
+) -> None:
+    report(reporter)
+    page = client_for("alpha.dinkes").get(URL).content.decode()
+    assert 'hx-trigger="every 60s"' in page
+    assert 'hx-select="#reports"' in page
