@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jaga.sop",
     "jaga.workflow",
     "jaga.incidents",
+    "jaga.documents",
     "jaga.web",
 ]
 
