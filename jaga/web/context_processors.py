@@ -54,7 +54,10 @@ def navigation(request: HttpRequest) -> list[NavItem]:
     else:
         from jaga.workflow.permissions import inbox
 
-        waiting = inbox(user).count() if getattr(user, "agency_id", None) else 0
+        # The inbox page has counted already (request.inbox_count); others count here.
+        waiting = getattr(request, "inbox_count", None)
+        if waiting is None:
+            waiting = inbox(user).count() if getattr(user, "agency_id", None) else 0
         items += [
             _item("workflow:inbox", _("My tasks"), waiting),
             _item("workflow:cases", _("Cases")),

@@ -90,6 +90,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return _opd_user_elsewhere()
     now = timezone.now()
     page = Paginator(inbox_for(user, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
+    request.inbox_count = page.paginator.count  # type: ignore[attr-defined]  # nav badge reuses it
     rows = []
     for step in page:
         spec = step.case.definition.spec
