@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export JAGA_DATA_DIR ?= $(CURDIR)/data
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser messages clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools messages clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Jaga needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -22,7 +22,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed pdf-libs
 	$(BIN)/jaga migrate --noinput
 	$(BIN)/jaga demo
 	$(BIN)/jaga run --bind $(BIND)
@@ -34,22 +34,34 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy jaga tests bench
 
-# Browser tests need Debian's Chromium; install it when we are root (CI machines are).
-browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+# Debian packages, installed when missing and we are root (CI machines are):
+# Pango and HarfBuzz for WeasyPrint's PDFs; Chromium for browser tests; pdftoppm
+# (poppler-utils) for the PNG renderings of PDFs in tests.
+APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+define apt_ensure
+	@if $(1); then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
-		|| (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium); \
+		$(APT_INSTALL) $(2) >/dev/null 2>&1 || (apt-get update -q >/dev/null && $(APT_INSTALL) $(2)); \
 	else \
-		echo "NOTE: Chromium is missing and installing it needs root; browser tests will skip"; \
+		echo "NOTE: $(2) missing and installing needs root; $(3)"; \
 	fi
+endef
 
-pytest-sqlite: $(VENV)/.installed-test browser
+pdf-libs:
+	$(call apt_ensure,ldconfig -p | grep -q libpangoft2-1.0,libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0,documents cannot be rendered to PDF)
+
+browser:
+	$(call apt_ensure,command -v chromium >/dev/null 2>&1,chromium,browser tests will skip)
+
+pdf-tools:
+	$(call apt_ensure,command -v pdftoppm >/dev/null 2>&1,poppler-utils,PDF page renderings in tests will skip)
+
+pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools
 	@echo "== pytest on SQLite"
 	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q
 
 # On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
-pytest-postgres: $(VENV)/.installed-test browser
+pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools
 	@if url=$$($(BIN)/python tests/postgres_url.py); then \
 		echo "== pytest on PostgreSQL ($$url)"; \
 		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q; \

@@ -27,6 +27,21 @@ def env_str(name: str, default: str, env: Mapping[str, str] = os.environ) -> str
     return env.get(name, default).strip()
 
 
+def env_url(name: str, default: str, env: Mapping[str, str] = os.environ) -> str:
+    """An absolute ``http://`` or ``https://`` URL without a trailing slash; raises
+    ImproperlyConfigured for anything else."""
+    from urllib.parse import urlsplit
+
+    value = env_str(name, default, env).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(
+            f"{name} must be an absolute http:// or https:// URL such as "
+            f"https://jaga.example.go.id, not {value!r}"
+        )
+    return value
+
+
 def env_bool(name: str, default: bool, env: Mapping[str, str] = os.environ) -> bool:
     """``1/true/yes/on`` or ``0/false/no/off`` (any case); raises ImproperlyConfigured
     for anything else."""

@@ -18,6 +18,8 @@ SECRET_KEY = config.secret_key(DATA_DIR)
 DEBUG = config.env_bool("JAGA_DEBUG", False)
 ALLOWED_HOSTS = config.env_list("JAGA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = config.env_list("JAGA_CSRF_TRUSTED_ORIGINS", [])
+# The address printed in each document's QR code (the public verification page).
+JAGA_PUBLIC_URL = config.env_url("JAGA_PUBLIC_URL", "http://127.0.0.1:8000")
 SECURE_COOKIES = config.env_bool("JAGA_SECURE_COOKIES", False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
@@ -138,6 +140,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # fontTools logs every glyph table it subsets while WeasyPrint embeds a font.
+    # WeasyPrint logs each layout step and warns that Debian 12 lacks HarfBuzz-Subset.
+    "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
     "root": {
         "handlers": ["console"],
         "level": config.env_choice(

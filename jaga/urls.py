@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from jaga.documents.urls import verify_urlpatterns
 from jaga.web import views
 
 urlpatterns = [
@@ -17,6 +18,9 @@ urlpatterns = [
     ),
     path("lapor/", include("jaga.incidents.urls")),
     path("kasus/", include("jaga.workflow.urls")),
+    path("sop/", include("jaga.sop.urls")),
+    path("dokumen/", include("jaga.documents.urls")),
+    path("verifikasi/", include(verify_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

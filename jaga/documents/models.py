@@ -4,8 +4,9 @@ counter per agency, document type and year (the sequence restarts every year).""
 from __future__ import annotations
 
 import string
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -93,3 +94,101 @@ class DocumentCounter(AgencyScoped):
 
     def __str__(self) -> str:
         return f"{self.document_type} {self.year}: {self.last}"
+
+
+class DocumentImmutable(ValueError):
+    """An issued document was about to be changed; issue a correction instead."""
+
+
+def document_path(document: Document, filename: str) -> str:
+    return f"documents/{document.agency_id}/{document.year}/{filename}"
+
+
+class Document(AgencyScoped):
+    """An issued official document (docs/domain.md, "People and documents"): numbered once,
+    with everything it prints frozen in ``content`` when issued, so the PDF rendered from it
+    is the same whenever it is rendered. Immutable once saved; a correction is a new
+    ``Document`` whose ``supersedes`` points at the old one.
+
+    ``token`` is the unguessable part of the public verification URL (the QR code);
+    ``sha256`` is the hex digest of the archived PDF (empty until it is rendered);
+    ``issued_at`` is UTC, ``issued_on`` the agency's local date printed on the document."""
+
+    document_type = models.CharField(
+        _("document type"), max_length=40, choices=[(t.value, t.value) for t in DocumentType]
+    )
+    number = models.CharField(_("number"), max_length=160)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence in the year"))
+    title = models.CharField(_("title"), max_length=200)
+    case = models.ForeignKey(
+        "workflow.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("case"),
+    )
+    step = models.ForeignKey(
+        "workflow.StepInstance",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("issued by step"),
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    issued_on = models.DateField(_("date of the document"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
+    content = models.JSONField(_("content"), default=dict)
+    token = models.CharField(_("verification token"), max_length=40, unique=True)
+    pdf = models.FileField(_("PDF"), upload_to=document_path, max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, db_index=True)
+    rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering: ClassVar = ["-issued_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["agency", "document_type", "year", "sequence"],
+                name="document_number_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert only: an issued document never changes (``DocumentImmutable``). The PDF,
+        its digest and render time are set once by ``jaga.documents.services``."""
+        if self.pk is not None and not self._state.adding:
+            raise DocumentImmutable(f"document {self.number} is issued and cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Issued documents are archived, never deleted (``DocumentImmutable``)."""
+        raise DocumentImmutable(f"document {self.number} is archived and cannot be deleted")
+
+    @property
+    def is_superseded(self) -> bool:
+        """True when a correction replaced this version."""
+        return Document.objects.filter(supersedes=self).exists()

@@ -41,7 +41,8 @@ def _mark_active(items: list[NavItem], path: str) -> list[NavItem]:
 
 def navigation(request: HttpRequest) -> list[NavItem]:
     """The entries for the signed-in user's role: an OPD user reports and follows their
-    reports; agency staff get their inbox (with the number of waiting steps) and the cases."""
+    reports; agency staff get their inbox (with the number of waiting steps) and the cases;
+    every user of an agency reads its SOPs."""
     user = request.user
     if not user.is_authenticated:
         return []
@@ -62,6 +63,8 @@ def navigation(request: HttpRequest) -> list[NavItem]:
             _item("workflow:inbox", _("My tasks"), waiting),
             _item("workflow:cases", _("Cases")),
         ]
+    if getattr(user, "agency_id", None) is not None:
+        items.append(_item("sop:sops", _("SOP")))
     return _mark_active([item for item in items if item is not None], request.path)
 
 

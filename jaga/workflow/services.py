@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jaga.audit.services import record
+from jaga.documents.services import issue_for_step
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.sop.schema import END, FieldType, SopSpec, StartMode, Step, StepKind
@@ -326,6 +327,8 @@ def _finish(
         on_behalf_of=on_behalf,
         at=at,
     )
+    # The step's output document (SOP row "document:"), numbered in this transaction.
+    issue_for_step(step, spec_step, at)
     if target == END:
         closed = Case.objects.filter(pk=case.pk, status=CaseStatus.OPEN).update(
             status=CaseStatus.CLOSED, closed_at=at

@@ -361,9 +361,15 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         grounds = eligibility(user, case, _lanes_of(spec, current.step_no), now)
         if form is None and grounds is not None:
             form = step_form(case, current, local_date(case, now))
+    documents = list(case.documents.select_related("step").order_by("issued_at", "pk"))
+    superseded = {d.supersedes_id for d in documents if d.supersedes_id is not None}
+    for document in documents:
+        document.is_superseded_here = document.pk in superseded  # type: ignore[attr-defined]
     context = {
         "case": case,
         "spec": spec,
+        "documents": documents,
+        "may_correct": user.is_staff and user.agency_id == case.agency_id,
         "chart": _chart(case, spec, instances, now),
         "history": _history(spec, instances, now),
         "current": current,

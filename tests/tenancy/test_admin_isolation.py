@@ -13,6 +13,7 @@ from django.forms import ModelChoiceField
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from jaga.documents.models import Document, NumberPattern
 from jaga.incidents.services import report_disruption
 from jaga.org.models import ActingAssignment, Employee, Opd, User
 from jaga.sop.services import load_definition
@@ -32,7 +33,7 @@ lanes:
   - {key: opd, label: OPD, reporter: true}
   - {key: kadis, label: Kadis, positions: [kadis]}
 steps:
-  - {no: 1, kegiatan: Lapor, lane: opd, waktu: 30 menit}
+  - {no: 1, kegiatan: Lapor, lane: opd, waktu: 30 menit, document: laporan_tindak_lanjut}
   - {no: 2, kegiatan: Tindak lanjut, lane: kadis, waktu: 1 jam}
 """
 
@@ -77,6 +78,12 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             start_date="2026-11-23",
             end_date="2026-11-27",
         )
+        NumberPattern.objects.create(
+            agency=agency,
+            document_type="laporan_tindak_lanjut",
+            pattern="{urut}/{unit}/{tahun}",
+            unit_code=f"Unit-{agency.slug}",
+        )
         definition = load_definition(agency, TINY_SOP, path="tiny.yaml").definition
         reporter = User.objects.get(username=f"{agency.slug}.dinkes")
         start_case(
@@ -85,6 +92,7 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             title=f"Gangguan {agency.slug}",
             reporter=reporter,
         )
+        assert Document.objects.filter(agency=agency).exists()  # step 1 issued its report
         report_disruption(
             reporter,
             location=f"Kantor {agency.slug}",
@@ -108,6 +116,8 @@ def test_it_registers_every_scoped_model_in_the_admin() -> None:
         "ActingAssignment",
         "User",
         "SpecialPeriod",
+        "NumberPattern",
+        "Document",
     } <= names
 
 

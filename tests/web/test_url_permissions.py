@@ -17,11 +17,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
+from jaga.documents.models import Document
 from jaga.incidents.models import Attachment, Incident
 from jaga.incidents.services import report_disruption
 from jaga.org.models import Opd, User
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.services import complete_step
 from tests.conftest import PASSWORD, make_agency
 from tests.workflow.conftest import MINI_SOP, add_holder
 
@@ -54,6 +56,15 @@ EXPECTED: dict[str, list[int]] = {
     "workflow:case": [302, 200, 404, 200, 200, 404, 404, 200],
     "workflow:act": [302, 405, 405, 405, 405, 405, 405, 405],
     "workflow:start": [302, 403, 403, 403, 200, 200, 403, 403],
+    "documents:download": [302, 200, 404, 200, 200, 404, 404, 200],
+    "documents:correct": [302, 405, 405, 405, 405, 405, 405, 405],
+    # Public: the QR code on a printed document opens it for anyone.
+    "verify": [200, 200, 200, 200, 200, 200, 200, 200],
+    "verify_upload": [200, 200, 200, 200, 200, 200, 200, 200],
+    # The agency's SOPs; the platform administrator belongs to no agency.
+    "sop:sops": [302, 200, 200, 200, 200, 200, 200, 403],
+    "sop:sop": [302, 200, 200, 200, 200, 404, 404, 403],
+    "sop:sop_pdf": [302, 200, 200, 200, 200, 404, 404, 403],
 }
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"set_language"}  # Django's language switch (POST), tested in tests/web
@@ -107,8 +118,26 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
     )
     case = Case.objects.get(pk=incident.case_id)
+    # A second report whose disposition has issued a Lembar Disposisi.
+    second = report_disruption(
+        reporter,
+        location="Aula",
+        problem="Wi-Fi mati",
+        since=dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC),
+        contact_name="Budi",
+        contact_phone="0812",
+        at=dt.datetime(2026, 11, 3, 2, 0, tzinfo=dt.UTC),
+    )
+    disposition = StepInstance.objects.get(case_id=second.case_id, status="open")
+    complete_step(
+        disposition,
+        User.objects.get(username="sigma.kadis"),
+        named=[User.objects.get(username="sigma.kabid")],
+        at=dt.datetime(2026, 11, 3, 3, 0, tzinfo=dt.UTC),
+    )
     return {
         "case": case,
+        "document": Document.objects.get(case_id=second.case_id),
         "step": StepInstance.objects.get(case=case, status="open"),
         "attachment": Attachment.objects.get(incident=incident),
         "users": {
@@ -124,10 +153,15 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
 
 
 def url_for(name: str, world: dict[str, Any]) -> str:
-    args: dict[str, list[int]] = {
+    args: dict[str, list[Any]] = {
         "incidents:attachment": [world["attachment"].pk],
         "workflow:case": [world["case"].pk],
         "workflow:act": [world["case"].pk, world["step"].pk],
+        "documents:download": [world["document"].pk],
+        "documents:correct": [world["document"].pk],
+        "verify": [world["document"].token],
+        "sop:sop": ["mini"],
+        "sop:sop_pdf": ["mini"],
     }
     return reverse(name, args=args.get(name, []))
 
@@ -178,7 +212,7 @@ def test_it_lets_the_kadis_act_on_the_waiting_step(world: dict[str, Any]) -> Non
     assert response.status_code == 302
     world["step"].refresh_from_db()
     assert world["step"].status == "done"
-    assert Incident.objects.count() == 1
+    assert Incident.objects.count() == 2  # the two reports of the world; acting adds none
 
 
 def test_it_shows_the_report_and_its_photos_on_the_case_page(world: dict[str, Any]) -> None:

@@ -281,5 +281,6 @@ def test_it_writes_an_audit_event_for_every_action(world: World) -> None:
     actions = list(
         Event.objects.filter(agency=world.agency).order_by("seq").values_list("action", flat=True)
     )
-    assert actions == ["case.started", "step.completed", "step.completed"]
+    # The disposition's Lembar Disposisi is issued (numbered) in the step's transaction.
+    assert actions == ["case.started", "step.completed", "step.completed", "document.issued"]
     assert verify(world.agency).ok

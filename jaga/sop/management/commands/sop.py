@@ -6,6 +6,9 @@
 - ``jaga sop load PATH --agency SLUG``: load or upgrade an agency's definition.
 - ``jaga sop simulate CODE --agency SLUG --start "2026-11-20 15:45" [--choose STEP=BRANCH]``:
   the path taken, each step's lane, standard and due time, and the total time.
+- ``jaga sop render CODE [--agency SLUG [--version N]] --pdf FILE``: the SOP AP document
+  (identity page and flowchart, docs/sop-document.md) of the agency's current definition
+  (or version N), or of the library template without ``--agency``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jaga.sop.document import render_document_pdf
 from jaga.sop.models import SopDefinition
 from jaga.sop.render import text_table
 from jaga.sop.schema import SopSpec
@@ -49,7 +53,7 @@ def library() -> dict[str, tuple[Path, SopSpec]]:
 
 
 class Command(BaseCommand):
-    help = "Check, load, list, show and simulate SOP definitions."
+    help = "Check, load, list, show, simulate and render SOP definitions."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -68,6 +72,11 @@ class Command(BaseCommand):
         sim.add_argument("--agency", required=True)
         sim.add_argument("--start", required=True, help=f'local time, "{LOCAL_FORMAT}"')
         sim.add_argument("--choose", action="append", default=[], metavar="STEP=BRANCH")
+        render = sub.add_parser("render", help="the SOP AP document of an SOP as PDF")
+        render.add_argument("code")
+        render.add_argument("--agency", help="the agency's definition (default: library)")
+        render.add_argument("--version", type=int, help="that version (default: the current)")
+        render.add_argument("--pdf", type=Path, required=True, metavar="FILE")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"handle_{options['action']}")(**options)
@@ -155,3 +164,32 @@ class Command(BaseCommand):
             f"total: {result.elapsed} elapsed, {result.working} working time, "
             f"{len(result.steps)} steps"
         )
+
+    def handle_render(
+        self, code: str, agency: str | None, version: int | None, pdf: Path, **options: Any
+    ) -> None:
+        owner = None
+        if version is None:
+            spec = self._spec(code, agency)
+            owner = find_agency(agency) if agency is not None else None
+        elif agency is None:
+            raise CommandError("--version needs --agency (library templates have no versions)")
+        else:
+            owner = find_agency(agency)
+            found = SopDefinition.objects.filter(agency=owner, code=code, version=version).first()
+            if found is None:
+                versions = SopDefinition.objects.filter(agency=owner, code=code).values_list(
+                    "version", flat=True
+                )
+                known = ", ".join(str(number) for number in sorted(versions)) or "none"
+                raise CommandError(
+                    f"agency {agency!r} has no version {version} of SOP {code!r} "
+                    f"(versions: {known})"
+                )
+            spec = found.spec
+        content = render_document_pdf(spec, owner)
+        try:
+            pdf.write_bytes(content)
+        except OSError as exc:
+            raise CommandError(f"cannot write {pdf}: {exc.strerror}") from None
+        self.stdout.write(f"wrote {pdf} ({len(content) // 1024} KiB): {spec.identity.nama}")

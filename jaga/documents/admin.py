@@ -1,0 +1,40 @@
+"""Documents in the admin: number patterns are configuration (agency admins edit them);
+issued documents are read-only (they are issued by steps and corrected from the case page)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from jaga.documents.models import Document, NumberPattern
+from jaga.tenancy.admin import AgencyScopedAdmin, ReadOnlyAdminMixin
+
+
+@admin.register(NumberPattern)
+class NumberPatternAdmin(AgencyScopedAdmin):
+    list_display = ("document_type", "pattern", "klasifikasi", "unit_code", "digits", "agency")
+    list_filter = ("document_type", "agency")
+    fields = ("document_type", "pattern", "klasifikasi", "unit_code", "digits")
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdminMixin, AgencyScopedAdmin):
+    list_display = ("number", "title", "issued_on", "version", "case", "agency")
+    list_filter = ("document_type", "year", "agency")
+    search_fields = ("number", "title")
+    list_select_related = ("case",)
+    readonly_fields = (
+        "document_type",
+        "number",
+        "title",
+        "case",
+        "step",
+        "issued_at",
+        "issued_on",
+        "issued_by",
+        "version",
+        "supersedes",
+        "correction_reason",
+        "sha256",
+        "rendered_at",
+    )
+    exclude = ("agency", "content", "token", "pdf", "year", "sequence")

@@ -1,0 +1,286 @@
+"""What each document prints, gathered from the case when it is issued and frozen as JSON in
+``Document.content`` (so a rendering years later prints the same words).
+
+The shapes (all values strings unless noted):
+
+- ``kop``: ``headings`` and ``details`` (lists of lines), ``logo`` (a media path or "");
+- ``place`` and ``date`` ("Bogor", "23 November 2026"), ``opening`` (the Berita Acara's
+  date in words), ``case`` (``number``, ``title``, ``opd``, ``reported``, ``location``,
+  ``problem``);
+- people as ``{"name", "nip", "position", "unit"}``: ``signer``, ``parties`` (list),
+  ``mengetahui`` (or None), ``recipients`` (list);
+- ``instructions`` / ``instruction_options`` (lists), ``note``, ``basis``, ``items`` (list of
+  rows keyed by ``ITEM_COLUMNS``), ``fields`` (list of ``{"label", "value"}``), ``photos``
+  (media paths), ``steps`` (list of ``{"no", "kegiatan", "by", "done"}``).
+
+Sources: docs/domain.md ("People and documents") for each document's parts; the party roles
+follow seed 003 (Kabupaten Bolaang Mongondow Utara): the technicians do the work, the
+reporting OPD acknowledges it, the Kepala Seksi who appointed them "mengetahui".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from jaga.documents.indonesian import pembuka_berita_acara
+from jaga.org.models import Employee, Position, User
+from jaga.sop.schema import DocumentType, SopSpec, Step, StepKind
+from jaga.tenancy.models import Agency
+from jaga.workflow.models import Case, LaneAssignee, StepInstance, StepStatus
+
+TITLES = {
+    DocumentType.LEMBAR_DISPOSISI: "Lembar Disposisi",
+    DocumentType.SURAT_TUGAS: "Surat Tugas",
+    DocumentType.BERITA_ACARA_PENGGANTIAN: "Berita Acara Pengajuan Penggantian Perangkat",
+    DocumentType.BERITA_ACARA_PEKERJAAN: "Berita Acara Pekerjaan",
+    DocumentType.LAPORAN_TINDAK_LANJUT: "Laporan Tindak Lanjut",
+    DocumentType.RENCANA_KERJA: "Rencana Kerja",
+}
+"""The printed title of each document type (official Indonesian, never translated)."""
+
+ITEM_COLUMNS = ("nama_barang", "merk_tipe", "no_seri", "jumlah", "kondisi", "keterangan")
+"""The item table of a Berita Acara: No, Nama Barang, Merk/Tipe, No. Seri, Jumlah, Kondisi,
+Keterangan (docs/domain.md)."""
+
+SIFAT = ("Sangat Segera", "Segera", "Rahasia", "Biasa")
+
+
+def local(agency: Agency, at: dt.datetime) -> dt.datetime:
+    """``at`` (aware, any zone) in the agency's zone."""
+    return at.astimezone(ZoneInfo(agency.timezone))
+
+
+def _long_date(day: dt.date) -> str:
+    return format_date(day, format="d MMMM y", locale="id")
+
+
+def kop(agency: Agency) -> dict[str, Any]:
+    """The letterhead as ``{"headings": [...], "details": [...], "logo": media path}``.
+
+    With kop lines set on the agency they are printed verbatim: the lines up to the first
+    one holding a digit are headings (the government, the agency), the rest details (the
+    address and phone always hold digits, and what follows them). Without kop lines: the
+    government and the agency's name in capitals, then its address and contacts."""
+    lines = agency.letterhead_lines
+    if lines:
+        split = next((i for i, line in enumerate(lines) if any(c.isdigit() for c in line)), None)
+        split = len(lines) if split is None else max(split, 1)
+        headings, details = lines[:split], lines[split:]
+    else:
+        contact = "  ".join(
+            part
+            for part in (
+                f"Telp. {agency.phone}" if agency.phone else "",
+                f"Pos-el: {agency.email}" if agency.email else "",
+                f"Laman: {agency.website}" if agency.website else "",
+            )
+            if part
+        )
+        headings = [agency.government_name.upper(), agency.name.upper()]
+        details = [line for line in (agency.address, contact) if line]
+    return {
+        "headings": headings,
+        "details": details,
+        "logo": agency.logo.name if agency.logo else "",
+    }
+
+
+def person(user: User | None, position: Position | None = None) -> dict[str, str]:
+    """A signatory: the employee linked to ``user`` with ``position`` (else the employee's
+    first position); an OPD user without an employee record signs for the OPD."""
+    if user is None:
+        return {"name": "", "nip": "", "position": "", "unit": ""}
+    employee = Employee.objects.filter(user=user).first()
+    if employee is not None:
+        held = position or employee.positions.select_related("unit").order_by("pk").first()
+        return {
+            "name": employee.name,
+            "nip": employee.nip_display,
+            "position": held.title if held is not None else "",
+            "unit": held.unit.name if held is not None else "",
+        }
+    opd = user.opd
+    return {
+        "name": user.get_full_name() or user.username,
+        "nip": "",
+        "position": f"Pelapor {opd.name}" if opd is not None else "",
+        "unit": opd.name if opd is not None else "",
+    }
+
+
+def opd_party(case: Case) -> dict[str, str]:
+    """The reporting OPD as a party: its head when the OPD names one, else the reporter."""
+    opd = case.opd
+    if opd is not None and opd.head_name:
+        return {"name": opd.head_name, "nip": "", "position": opd.head_title, "unit": opd.name}
+    return person(case.reporter)
+
+
+def _case_block(case: Case) -> dict[str, str]:
+    agency = case.agency
+    reported = local(agency, case.started_at)
+    block = {
+        "number": f"#{case.pk}",
+        "title": case.title,
+        "opd": case.opd.name if case.opd is not None else "",
+        "reported": f"{format_date(reported.date(), format='full', locale='id')} {reported:%H.%M}",
+        "location": "",
+        "problem": case.description,
+    }
+    incident = getattr(case, "incident", None)
+    if incident is not None:
+        block["location"] = incident.location
+        block["problem"] = incident.problem
+    return block
+
+
+def _appointer(case: Case, before: StepInstance) -> dict[str, str] | None:
+    """The official who last disposed or assigned work in the case before ``before``: the
+    "Mengetahui" of Berita Acara and reports."""
+    spec = case.definition.spec
+    done = case.steps.filter(status=StepStatus.DONE, pk__lt=before.pk).order_by("-pk")
+    for step in done.select_related("actor", "on_behalf_of"):
+        kind = spec.step(step.step_no).kind
+        if kind in (StepKind.ASSIGNMENT, StepKind.DISPOSITION) and step.actor is not None:
+            return person(step.actor, step.on_behalf_of)
+    return None
+
+
+def _named(step: StepInstance) -> list[dict[str, str]]:
+    rows = LaneAssignee.objects.filter(named_by=step).select_related("user").order_by("pk")
+    return [person(row.user) for row in rows]
+
+
+def _team(case: Case) -> list[dict[str, str]]:
+    """The people the case's latest disposition or assignment named (the technicians once
+    the Kepala Seksi has appointed them)."""
+    last = LaneAssignee.objects.filter(case=case).order_by("-named_by_id").first()
+    return _named(last.named_by) if last is not None else []
+
+
+def _fields(step: Step, data: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for field in step.fields:
+        value = data.get(field.key)
+        if value in (None, ""):
+            continue
+        if isinstance(value, bool):
+            value = "Ya" if value else "Tidak"
+        rows.append({"label": field.label, "value": str(value)})
+    return rows
+
+
+def _item_from(data: dict[str, Any]) -> dict[str, str] | None:
+    if not data.get("nama_barang"):
+        return None
+    row = {column: str(data.get(column, "") or "") for column in ITEM_COLUMNS}
+    row["keterangan"] = row["keterangan"] or str(data.get("alasan", "") or "")
+    return row
+
+
+def _items(case: Case, spec: SopSpec, upto: StepInstance) -> list[dict[str, str]]:
+    """Device rows entered in the case's forms so far (e.g. seed 003 step 9a)."""
+    rows = []
+    for step in case.steps.filter(status=StepStatus.DONE, pk__lte=upto.pk).order_by("pk"):
+        row = _item_from(step.data or {})
+        if row is not None and spec.step(step.step_no).kind is StepKind.FORM:
+            rows.append(row)
+    return rows
+
+
+def _basis(case: Case) -> str:
+    document = case.documents.filter(
+        document_type__in=[DocumentType.SURAT_TUGAS, DocumentType.LEMBAR_DISPOSISI],
+        superseded_by__isnull=True,
+    ).first()
+    if document is None:
+        return f"Laporan gangguan {_case_block(case)['opd']} nomor kasus #{case.pk}".strip()
+    return f"{TITLES[DocumentType(document.document_type)]} Nomor {document.number}"
+
+
+def _history(case: Case, spec: SopSpec) -> list[dict[str, str]]:
+    rows = []
+    steps = case.steps.filter(status=StepStatus.DONE).select_related("actor").order_by("pk")
+    for step in steps:
+        done = local(case.agency, step.completed_at) if step.completed_at else None
+        rows.append(
+            {
+                "no": step.step_no,
+                "kegiatan": spec.step(step.step_no).kegiatan,
+                "by": person(step.actor)["name"],
+                "done": f"{done:%d-%m-%Y %H.%M}" if done else "",
+            }
+        )
+    return rows
+
+
+def build(
+    document_type: DocumentType, step: StepInstance, spec_step: Step, issued_on: dt.date
+) -> dict[str, Any]:
+    """The frozen content of ``document_type`` issued by completed ``step`` on local date
+    ``issued_on`` (shapes in the module docstring)."""
+    case = step.case
+    agency = case.agency
+    spec = case.definition.spec
+    signer = person(step.actor, step.on_behalf_of)
+    content: dict[str, Any] = {
+        "kop": kop(agency),
+        "title": TITLES[document_type].upper(),
+        "place": agency.region_name,
+        "date": _long_date(issued_on),
+        "opening": pembuka_berita_acara(issued_on),
+        "case": _case_block(case),
+        "sop": {"name": spec.identity.nama, "number": spec.identity.nomor, "step": step.step_no},
+        "kegiatan": spec_step.kegiatan,
+        "signer": signer,
+        "note": step.note,
+        "fields": _fields(spec_step, step.data or {}),
+        "parties": [],
+        "mengetahui": _appointer(case, step),
+        "recipients": [],
+        "instructions": list((step.data or {}).get("instructions", [])),
+        "instruction_options": spec_step.disposition_instructions
+        if spec_step.kind is StepKind.DISPOSITION
+        else [],
+        "items": [],
+        "photos": [],
+        "steps": [],
+        "basis": "",
+    }
+    if document_type is DocumentType.LEMBAR_DISPOSISI:
+        recipients = _named(step)
+        if not recipients and spec_step.to_lane:
+            label = spec.lane(spec_step.to_lane).label
+            recipients = [{"name": "", "nip": "", "position": label, "unit": ""}]
+        content["recipients"] = recipients
+        content["sifat"] = "Segera" if case.source == "report" else "Biasa"
+        content["sifat_options"] = list(SIFAT)
+    elif document_type is DocumentType.SURAT_TUGAS:
+        content["recipients"] = _named(step)
+    elif document_type is DocumentType.BERITA_ACARA_PENGGANTIAN:
+        content["parties"] = [signer, *_team(case)[:1]]
+        content["items"] = _items(case, spec, step)
+        content["basis"] = _basis(case)
+    elif document_type is DocumentType.BERITA_ACARA_PEKERJAAN:
+        content["parties"] = [signer, opd_party(case)]
+        content["items"] = _items(case, spec, step)
+        content["basis"] = _basis(case)
+        content["photos"] = _photos(case)
+    else:
+        content["steps"] = _history(case, spec)
+    return content
+
+
+def _photos(case: Case) -> list[str]:
+    incident = getattr(case, "incident", None)
+    if incident is None:
+        return []
+    return [
+        attachment.file.name
+        for attachment in incident.attachments.order_by("pk")
+        if attachment.content_type.startswith("image/")
+    ]

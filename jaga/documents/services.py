@@ -1,0 +1,228 @@
+"""Issuing, rendering, correcting and verifying official documents.
+
+- ``issue_for_step``: the engine calls it inside the transaction that completes a step whose
+  SOP row declares ``document:``; the number, the frozen content and the audit event commit
+  with the step or not at all.
+- ``pdf_bytes``: the archived PDF, rendered once from the frozen content the first time it
+  is needed (by the background task queued at issue, or by the first download); the SHA-256
+  of those bytes is what the verification page compares.
+- ``correct``: a correction issues a new version (a new number) that supersedes the old.
+- ``verify``: whether uploaded bytes are exactly the issued PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from jaga.audit.services import record
+from jaga.documents import content as contents
+from jaga.documents.models import Document, document_path
+from jaga.documents.numbering import issue_number
+from jaga.documents.pdf import render_pdf
+from jaga.documents.qr import qr_svg
+from jaga.org.models import User
+from jaga.sop.schema import DocumentType, Step
+from jaga.workflow.models import StepInstance
+
+LAPORAN_TYPES = {DocumentType.LAPORAN_TINDAK_LANJUT, DocumentType.RENCANA_KERJA}
+
+
+class NotCorrectable(ValueError):
+    """Only the current version of a document issued by a step can be corrected."""
+
+
+def verify_url(document: Document) -> str:
+    """The public verification page of ``document``, absolute (``JAGA_PUBLIC_URL``)."""
+    return settings.JAGA_PUBLIC_URL + reverse("verify", args=[document.token])
+
+
+def issue(
+    document_type: DocumentType,
+    step: StepInstance,
+    spec_step: Step,
+    user: User | None,
+    at: dt.datetime,
+    *,
+    supersedes: Document | None = None,
+    reason: str = "",
+) -> Document:
+    """Issue a ``document_type`` from ``step`` (a completed step instance whose SOP row is
+    ``spec_step``), signed by ``user`` at ``at`` (aware), with the next number of the year
+    of the agency's local date; ``supersedes`` makes it the next version of that document.
+    Writes the audit event and queues the PDF rendering after commit. Raises
+    ``NumberingBusy`` when the counter cannot be taken."""
+    case = step.case
+    agency = case.agency
+    on = contents.local(agency, at).date()
+    with transaction.atomic():
+        number = issue_number(agency, document_type, on)
+        document = Document.objects.create(
+            agency=agency,
+            document_type=document_type.value,
+            number=number.text,
+            year=on.year,
+            sequence=number.sequence,
+            title=contents.TITLES[document_type],
+            case=case,
+            step=step,
+            issued_at=at,
+            issued_on=on,
+            issued_by=user,
+            version=supersedes.version + 1 if supersedes is not None else 1,
+            supersedes=supersedes,
+            correction_reason=reason,
+            content=contents.build(document_type, step, spec_step, on),
+            token=secrets.token_urlsafe(24),
+        )
+        record(
+            agency=agency,
+            actor=user,
+            action="document.corrected" if supersedes is not None else "document.issued",
+            obj=document,
+            before={"number": supersedes.number} if supersedes is not None else None,
+            after={
+                "type": document.document_type,
+                "number": document.number,
+                "version": document.version,
+                "case": case.pk,
+                "step": step.step_no,
+                "reason": reason,
+            },
+            at=at,
+        )
+        transaction.on_commit(lambda: _queue_render(document.pk))
+    return document
+
+
+def _queue_render(pk: int) -> None:
+    from jaga.documents.tasks import render_document
+
+    render_document.enqueue(pk)
+
+
+def issue_for_step(step: StepInstance, spec_step: Step, at: dt.datetime) -> Document | None:
+    """Issue the document ``spec_step`` declares (``document:``), from completed ``step``,
+    dated ``at`` (aware; printed in the agency's local date), signed by the step's actor.
+    When an earlier visit of the same step issued one, the new document supersedes it.
+    Returns None when the step declares none. Runs in the caller's transaction."""
+    if spec_step.document is None:
+        return None
+    # A step done again (a check returned the case to it) reissues its document: the new
+    # version supersedes the one the earlier visit issued.
+    previous = (
+        Document.objects.filter(
+            case=step.case,
+            document_type=spec_step.document.value,
+            step__step_no=step.step_no,
+            superseded_by__isnull=True,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    reason = f"Langkah {step.step_no} dikerjakan ulang" if previous is not None else ""
+    return issue(
+        spec_step.document, step, spec_step, step.actor, at, supersedes=previous, reason=reason
+    )
+
+
+def correct(document: Document, user: User, reason: str, at: dt.datetime | None = None) -> Document:
+    """Issue a corrected version of ``document`` from the case as it is now, with a new
+    number; the old version stays archived and is shown as superseded. Raises
+    ``NotCorrectable`` for a superseded version, a document without a step, or an empty
+    reason."""
+    if not reason.strip():
+        raise NotCorrectable("a correction needs a reason")
+    if document.step is None:
+        raise NotCorrectable("only a document issued by a step can be corrected")
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = Document.objects.select_for_update().get(pk=document.pk)
+        if Document.objects.filter(supersedes=current).exists():
+            raise NotCorrectable(f"{current.number} was corrected already")
+        step = current.step
+        assert step is not None
+        spec_step = step.case.definition.spec.step(step.step_no)
+        return issue(
+            DocumentType(current.document_type),
+            step,
+            spec_step,
+            user,
+            at,
+            supersedes=current,
+            reason=reason.strip(),
+        )
+
+
+def template_for(document_type: str) -> str:
+    """The template of a document type (the reports share ``documents/laporan.html``)."""
+    if DocumentType(document_type) in LAPORAN_TYPES:
+        return "documents/laporan.html"
+    return f"documents/{document_type}.html"
+
+
+def _media_uri(name: str) -> str:
+    return (Path(settings.MEDIA_ROOT).resolve() / name).as_uri() if name else ""
+
+
+def render(document: Document) -> bytes:
+    """Render ``document``'s PDF from its frozen content (not archived; see ``pdf_bytes``)."""
+    data: dict[str, Any] = dict(document.content)
+    url = verify_url(document)
+    context = {
+        "doc": data,
+        "number": document.number,
+        "version": document.version,
+        "supersedes": document.supersedes.number if document.supersedes is not None else "",
+        "verify_url": url,
+        "qr": qr_svg(url),
+        "logo_uri": _media_uri(data.get("kop", {}).get("logo", "")),
+        "photo_uris": [_media_uri(name) for name in data.get("photos", [])],
+    }
+    return render_pdf(template_for(document.document_type), context)
+
+
+def _archived(document: Document) -> bytes:
+    with document.pdf.open("rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def pdf_bytes(document: Document) -> bytes:
+    """The archived PDF of ``document``; rendered and archived the first time (concurrent
+    first renders keep exactly one: compare-and-set on the empty digest)."""
+    if document.sha256:
+        return _archived(document)
+    pdf = render(document)
+    name = default_storage.save(
+        document_path(document, f"{document.token}-{secrets.token_hex(4)}.pdf"), ContentFile(pdf)
+    )
+    won = Document.objects.filter(pk=document.pk, sha256="").update(
+        pdf=name, sha256=hashlib.sha256(pdf).hexdigest(), rendered_at=timezone.now()
+    )
+    if won != 1:
+        default_storage.delete(name)
+    document.refresh_from_db()
+    return pdf if won == 1 else _archived(document)
+
+
+def verify(document: Document, uploaded: bytes) -> bool:
+    """True when ``uploaded`` is byte for byte the issued PDF of ``document`` (SHA-256)."""
+    pdf_bytes(document)
+    return secrets.compare_digest(hashlib.sha256(uploaded).hexdigest(), document.sha256)
+
+
+def find_by_digest(uploaded: bytes) -> Document | None:
+    """The issued document whose archived PDF is exactly ``uploaded``, or None."""
+    digest = hashlib.sha256(uploaded).hexdigest()
+    return Document.objects.filter(sha256=digest).select_related("agency").first()

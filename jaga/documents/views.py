@@ -1,0 +1,97 @@
+"""Document pages: download from the case page, correction by the agency's administrator,
+and the public verification page the QR code opens (docs/domain.md: it shows the number,
+type, date, agency, the PDF's SHA-256 and whether it was superseded; nothing of the case)."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jaga.documents.forms import CorrectionForm, VerifyForm
+from jaga.documents.models import Document
+from jaga.documents.services import NotCorrectable, correct, find_by_digest, pdf_bytes, verify
+from jaga.org.models import User
+from jaga.workflow.permissions import cases_for
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def filename(document: Document) -> str:
+    """A download name such as ``berita_acara_pekerjaan-005-12-Diskominfo-XI-2026.pdf``."""
+    number = re.sub(r"[^A-Za-z0-9.-]+", "-", document.number).strip("-")
+    return f"{document.document_type}-{number}.pdf"
+
+
+@login_required
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The archived PDF of a document of a case the user may see (404 otherwise)."""
+    document = get_object_or_404(Document, pk=pk, case__in=cases_for(_user(request)))
+    response = HttpResponse(pdf_bytes(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename(document)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def correction(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a corrected version (agency administrators of the document's agency only)."""
+    user = _user(request)
+    document = get_object_or_404(Document, pk=pk, case__in=cases_for(user))
+    if not (user.is_staff and user.agency_id == document.agency_id):
+        raise PermissionDenied(_("Only the agency's administrator may correct a document."))
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A correction needs a reason."))
+    else:
+        try:
+            new = correct(document, user, form.cleaned_data["reason"])
+        except NotCorrectable as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(title)s %(old)s is superseded by %(new)s.")
+                % {"title": document.title, "old": document.number, "new": new.number},
+            )
+    return redirect("workflow:case", pk=document.case_id)
+
+
+def verify_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the document's number, type, date, agency, SHA-256 and whether a correction
+    superseded it; a posted PDF is compared byte for byte with the issued one."""
+    document = get_object_or_404(Document.objects.select_related("agency"), token=token)
+    pdf_bytes(document)
+    result: bool | None = None
+    form = VerifyForm()
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = verify(document, form.cleaned_data["file"])
+    successor = Document.objects.filter(supersedes=document).first()
+    context = {"document": document, "successor": successor, "form": form, "result": result}
+    return render(request, "documents/verify.html", context)
+
+
+def verify_upload(request: HttpRequest) -> HttpResponse:
+    """Public: find the issued document a PDF is exactly, or say that none is."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    not_found = False
+    if request.method == "POST" and form.is_valid():
+        document = find_by_digest(form.cleaned_data["file"])
+        if document is not None:
+            messages.success(request, _("This file is exactly the issued document."))
+            return redirect("verify", token=document.token)
+        not_found = True
+    return render(request, "documents/verify_upload.html", {"form": form, "not_found": not_found})

@@ -1,0 +1,128 @@
+"""SVG markup of one flowchart page's overlay (``jaga.sop.routing.Drawing``).
+
+The SVG's user unit is the millimetre (``viewBox`` = size in mm), so the overlay lines up
+with the table's columns and rows in WeasyPrint and in the browser alike. Symbols follow
+Permenpan-RB 35/2012: terminator (capsule), process (rectangle), decision (diamond), off-page
+connector (pentagon pointing down, with its letter), and arrows. Every word drawn (letters,
+"Ya" / "Tidak", "Mulai" / "Selesai") is SVG ``<text>``, so it stays real, extractable text.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from jaga.sop.routing import Box, Drawing, Figure, Label, Line, Shape
+from jaga.sop.textfit import PT_TO_MM, text_width
+
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+LABEL_PT = 5.5
+LETTER_PT = 6.5
+CAP_PT = 5.0
+STROKE = 0.25
+LINE_STROKE = 0.2
+ARROW_LENGTH = 1.5
+ARROW_HALF_WIDTH = 0.6
+
+
+def _n(value: float) -> str:
+    """A coordinate in mm as short text."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _text(x: float, y: float, text: str, size_pt: float, anchor: str, bold: bool = False) -> str:
+    weight = ' font-weight="bold"' if bold else ""
+    return (
+        f'<text x="{_n(x)}" y="{_n(y)}" font-family="{FONT}" '
+        f'font-size="{_n(size_pt * PT_TO_MM)}" text-anchor="{anchor}"{weight}>'
+        f"{escape(text)}</text>"
+    )
+
+
+def _pentagon(box: Box) -> str:
+    shoulder = box.top + box.height * 0.6
+    points = [
+        (box.left, box.top),
+        (box.right, box.top),
+        (box.right, shoulder),
+        (box.cx, box.bottom),
+        (box.left, shoulder),
+    ]
+    return " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+
+
+def figure_svg(figure: Figure) -> str:
+    """One symbol as SVG elements (white-filled, so arrows end at its outline)."""
+    box = figure.box
+    paint = f'fill="#fff" stroke="#000" stroke-width="{STROKE}"'
+    if figure.shape is Shape.DECISION:
+        points = [(box.cx, box.top), (box.right, box.cy), (box.cx, box.bottom), (box.left, box.cy)]
+        path = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+        return f'<polygon class="sop-decision" points="{path}" {paint}/>'
+    if figure.shape is Shape.CONNECTOR:
+        letter = _text(box.cx, box.top + box.height * 0.5, figure.text, LETTER_PT, "middle", True)
+        return f'<polygon class="sop-connector" points="{_pentagon(box)}" {paint}/>{letter}'
+    radius = box.height / 2 if figure.shape is Shape.TERMINATOR else 0
+    rect = (
+        f'<rect class="sop-{figure.shape.value}" x="{_n(box.left)}" y="{_n(box.top)}" '
+        f'width="{_n(box.width)}" height="{_n(box.height)}" rx="{_n(radius)}" {paint}/>'
+    )
+    if figure.text:
+        baseline = box.cy + CAP_PT * PT_TO_MM * 0.35
+        rect += _text(box.cx, baseline, figure.text, CAP_PT, "middle")
+    return rect
+
+
+def line_svg(line: Line) -> str:
+    """A polyline, with a filled arrowhead ending exactly at its last point."""
+    points = list(line.points)
+    head = ""
+    if line.arrow and len(points) >= 2:
+        (ax, ay), (bx, by) = points[-2], points[-1]
+        length = math.hypot(bx - ax, by - ay) or 1.0
+        ux, uy = (bx - ax) / length, (by - ay) / length
+        base = (bx - ux * ARROW_LENGTH, by - uy * ARROW_LENGTH)
+        wing = (-uy * ARROW_HALF_WIDTH, ux * ARROW_HALF_WIDTH)
+        corners = [(bx, by), (base[0] + wing[0], base[1] + wing[1])]
+        corners.append((base[0] - wing[0], base[1] - wing[1]))
+        head = '<polygon points="{}" fill="#000"/>'.format(
+            " ".join(f"{_n(x)},{_n(y)}" for x, y in corners)
+        )
+        if length > ARROW_LENGTH:
+            points[-1] = base
+    path = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+    dash = ' stroke-dasharray="1 0.8"' if line.dashed else ""
+    return (
+        f'<polyline points="{path}" fill="none" stroke="#000" '
+        f'stroke-width="{LINE_STROKE}"{dash}/>{head}'
+    )
+
+
+def label_svg(label: Label) -> str:
+    """An arrow's label on a white ground, so lines it lies across do not strike it out."""
+    size = LABEL_PT * PT_TO_MM
+    width = text_width(label.text, LABEL_PT) + 0.4
+    left = {"start": label.x - 0.2, "end": label.x - width + 0.2}.get(
+        label.anchor, label.x - width / 2
+    )
+    ground = (
+        f'<rect x="{_n(left)}" y="{_n(label.y - size * 0.8)}" width="{_n(width)}" '
+        f'height="{_n(size)}" fill="#fff"/>'
+    )
+    return ground + _text(label.x, label.y, label.text, LABEL_PT, label.anchor)
+
+
+def svg(drawing: Drawing) -> str:
+    """The overlay as one ``<svg>`` element, ``width`` by ``height`` mm: arrows first, then
+    the symbols over them, then the labels."""
+    width, height = _n(drawing.width), _n(drawing.height)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-flow" width="{width}mm" '
+        f'height="{height}mm" viewBox="0 0 {width} {height}">'
+    ]
+    parts += [line_svg(line) for line in drawing.lines]
+    parts += [figure_svg(figure) for figure in drawing.figures]
+    parts += [label_svg(label) for label in drawing.labels]
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,45 @@
+"""PDF helpers for tests: the text of a PDF (pypdf) and PNG renderings of its pages
+(Debian's ``pdftoppm``, from poppler-utils) saved under tests/artifacts/ for people to look at.
+With CI=true a missing ``pdftoppm`` fails the test; elsewhere it skips with the reason."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    """The text of each page, whitespace collapsed to single spaces."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of the whole PDF, whitespace collapsed."""
+    return " ".join(pdf_pages(pdf))
+
+
+def save_pngs(pdf: bytes, folder: str, name: str, dpi: int = 60) -> list[Path]:
+    """Render every page to ``tests/artifacts/<folder>/<name>-N.png``; returns the paths."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        reason = "pdftoppm is missing (Debian package poppler-utils; `make test` installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    target = ARTIFACTS / folder
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob(f"{name}-*.png"):
+        old.unlink()
+    source = target / f"{name}.pdf"
+    source.write_bytes(pdf)
+    subprocess.run([tool, "-png", "-r", str(dpi), str(source), str(target / name)], check=True)
+    return sorted(target.glob(f"{name}-*.png"))

@@ -1,0 +1,279 @@
+"""Documents issued by the steps of seed 003 (Kabupaten Bolaang Mongondow Utara) along the
+replacement branch: numbered, frozen, rendered to PDF with the parties, the date in words and
+the device rows, archived once, and verifiable on the public page."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+from pypdf import PdfReader
+from pytest_django.fixtures import Settings
+
+from jaga.documents.models import Document, DocumentImmutable, NumberPattern
+from jaga.documents.services import correct, pdf_bytes
+from jaga.incidents.models import Attachment, Incident
+from jaga.org.models import Employee, User
+from jaga.sop.schema import DocumentType
+from jaga.tenancy.models import Agency
+from jaga.workflow.models import Case, LaneAssignee
+from tests.documents.pdf_support import pdf_text, save_pngs
+from tests.workflow.seeds_support import run
+from tests.workflow.test_seeds import BOGOR_REPAIR, BOLMUT_REPLACED
+
+OPENING_24_NOV = (
+    "Pada hari ini Selasa tanggal dua puluh empat bulan November tahun dua ribu dua puluh enam"
+)
+
+
+@pytest.fixture
+def media(settings: Settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def replaced(db: None, media: Path) -> Case:
+    """Seed 003 run to the end through the replacement branch (step 11 done twice), with
+    the agency's Berita Acara Pekerjaan numbered by a pattern."""
+    call_command("demo", "--quiet")
+    agency = Agency.objects.get(slug="bolmut")
+    NumberPattern.objects.create(
+        agency=agency,
+        document_type=DocumentType.BERITA_ACARA_PEKERJAAN.value,
+        pattern="{klasifikasi}/{urut}/{unit}/{bulan_romawi}/{tahun}",
+        klasifikasi="000.8.3.3",
+        unit_code="Diskominfo",
+        digits=3,
+    )
+    return run(BOLMUT_REPLACED)
+
+
+def _doc(case: Case, document_type: DocumentType, version: int = 1) -> Document:
+    document = (
+        case.documents.filter(document_type=document_type.value, version=version)
+        .order_by("pk")
+        .first()
+    )
+    assert document is not None
+    return document
+
+
+def _name(username: str) -> str:
+    return Employee.objects.get(user__username=username).name
+
+
+def test_it_issues_each_document_from_the_step_whose_output_it_is(replaced: Case) -> None:
+    issued = list(
+        replaced.documents.order_by("pk").values_list(
+            "step__step_no", "document_type", "number", "version"
+        )
+    )
+    assert issued == [
+        ("2", "lembar_disposisi", "1/2026", 1),
+        ("3", "lembar_disposisi", "2/2026", 1),
+        ("4", "surat_tugas", "1/2026", 1),
+        ("9a", "berita_acara_penggantian", "1/2026", 1),
+        ("11", "berita_acara_pekerjaan", "000.8.3.3/001/Diskominfo/XI/2026", 1),
+        # The Kepala Seksi returned the case to step 11: its Berita Acara is issued again.
+        ("11", "berita_acara_pekerjaan", "000.8.3.3/002/Diskominfo/XI/2026", 2),
+    ]
+    first, second = (_doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, v) for v in (1, 2))
+    assert second.supersedes == first
+    assert first.is_superseded
+    assert not second.is_superseded
+
+
+def test_it_prints_the_replacement_request_with_parties_date_in_words_and_devices(
+    replaced: Case,
+) -> None:
+    document = _doc(replaced, DocumentType.BERITA_ACARA_PENGGANTIAN)
+    pdf = pdf_bytes(document)
+    text = pdf_text(pdf)
+    assert "BERITA ACARA PENGAJUAN PENGGANTIAN PERANGKAT" in text
+    assert "Nomor: 1/2026" in text
+    assert OPENING_24_NOV in text
+    assert "PIHAK PERTAMA" in text
+    assert "PIHAK KEDUA" in text
+    assert _name("bolmut.teknisi1") in text  # the technician appointed in step 4
+    assert "Surat Tugas Nomor 1/2026" in text  # the basis
+    row = ["1", "Switch 8 port", "TP-Link TL-SG1008D", "-", "1", "Rusak berat", "Port terbakar"]
+    assert " ".join(row) in text, text
+    assert "PEMERINTAH KABUPATEN BOLAANG MONGONDOW UTARA" in text
+    assert save_pngs(pdf, "documents", "berita_acara_penggantian")
+
+
+def test_it_prints_the_work_report_with_the_opd_and_the_mengetahui_block(
+    replaced: Case,
+) -> None:
+    document = _doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
+    pdf = pdf_bytes(document)
+    text = pdf_text(pdf)
+    assert "Nomor: 000.8.3.3/002/Diskominfo/XI/2026" in text
+    assert "menggantikan dokumen Nomor 000.8.3.3/001/Diskominfo/XI/2026" in text
+    assert OPENING_24_NOV in text  # step 11 was done again on Tuesday 24 November
+    technician = Employee.objects.get(user__username="bolmut.teknisi1")
+    assert technician.name in text
+    assert f"NIP. {technician.nip_display}" in text
+    assert "Dinas Kesehatan" in text  # the reporting OPD, PIHAK KEDUA
+    assert "Mengetahui," in text
+    assert _name("bolmut.kasi") in text
+    assert "Switch 8 port" in text  # the device replaced in this case
+    assert save_pngs(pdf, "documents", "berita_acara_pekerjaan")
+
+
+def test_it_prints_the_disposition_and_the_assignment_letter(replaced: Case) -> None:
+    disposition_pdf = pdf_bytes(_doc(replaced, DocumentType.LEMBAR_DISPOSISI))
+    assert save_pngs(disposition_pdf, "documents", "lembar_disposisi")
+    disposition = pdf_text(disposition_pdf)
+    assert "LEMBAR DISPOSISI" in disposition
+    assert "Diteruskan kepada" in disposition
+    assert _name("bolmut.kabid") in disposition
+    assert "X Tindak lanjuti" in disposition  # the ticked instruction
+    assert _name("bolmut.kadis") in disposition
+    surat = _doc(replaced, DocumentType.SURAT_TUGAS)
+    pdf = pdf_bytes(surat)
+    text = pdf_text(pdf)
+    assert "SURAT TUGAS" in text
+    assert "Nomor: 1/2026" in text
+    named = LaneAssignee.objects.filter(named_by=surat.step).values_list("user", flat=True)
+    technicians = Employee.objects.filter(user__in=named)
+    assert technicians.exists()
+    for technician in technicians:
+        assert f"{technician.name} {technician.nip_display}" in text
+    assert _name("bolmut.kasi") in text  # the signer
+    assert save_pngs(pdf, "documents", "surat_tugas")
+
+
+def test_it_prints_the_follow_up_report_with_the_steps_done(db: None, media: Path) -> None:
+    call_command("demo", "--quiet")
+    case = run(BOGOR_REPAIR)
+    document = _doc(case, DocumentType.LAPORAN_TINDAK_LANJUT)
+    pdf = pdf_bytes(document)
+    text = pdf_text(pdf)
+    assert "LAPORAN TINDAK LANJUT" in text
+    assert "Pelaksanaan" in text
+    assert save_pngs(pdf, "documents", "laporan_tindak_lanjut")
+
+
+def test_it_archives_the_pdf_once_and_refuses_changes(replaced: Case, media: Path) -> None:
+    document = _doc(replaced, DocumentType.SURAT_TUGAS)
+    first = pdf_bytes(document)
+    again = pdf_bytes(Document.objects.get(pk=document.pk))
+    assert first == again  # not rendered a second time
+    stored = Document.objects.get(pk=document.pk)
+    assert (media / stored.pdf.name).read_bytes() == first
+    stored.title = "Surat palsu"
+    with pytest.raises(DocumentImmutable):
+        stored.save()
+    with pytest.raises(DocumentImmutable):
+        stored.delete()
+
+
+def _upload(data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("copy.pdf", data, content_type="application/pdf")
+
+
+def test_it_verifies_the_issued_pdf_and_rejects_one_changed_byte(replaced: Case) -> None:
+    document = _doc(replaced, DocumentType.BERITA_ACARA_PENGGANTIAN)
+    pdf = pdf_bytes(document)
+    client = Client()  # anonymous: the page is public
+    url = reverse("verify", args=[document.token])
+    page = client.get(url).content.decode()
+    assert document.number in page
+    assert document.sha256 in page
+    assert "Dinas Kesehatan" not in page
+    assert replaced.title not in page
+    assert 'id="match"' in client.post(url, {"file": _upload(pdf)}).content.decode()
+    tampered = bytearray(pdf)
+    tampered[len(tampered) // 2] ^= 0x01
+    answer = client.post(url, {"file": _upload(bytes(tampered))}).content.decode()
+    assert 'id="mismatch"' in answer
+    assert 'id="match"' not in answer
+    found = client.post(reverse("verify_upload"), {"file": _upload(pdf)})
+    assert found.status_code == 302
+    assert found["Location"] == url
+    lost = client.post(reverse("verify_upload"), {"file": _upload(bytes(tampered))})
+    assert lost.status_code == 200
+    assert 'id="mismatch"' in lost.content.decode()
+
+
+def test_it_shows_a_superseded_version_as_superseded(replaced: Case) -> None:
+    old, new = (_doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, v) for v in (1, 2))
+    page = Client().get(reverse("verify", args=[old.token])).content.decode()
+    assert 'id="superseded"' in page
+    assert new.number in page
+    page = Client().get(reverse("verify", args=[new.token])).content.decode()
+    assert 'id="valid"' in page
+
+
+def test_it_lets_the_cases_people_download_and_only_the_admin_correct(replaced: Case) -> None:
+    document = _doc(replaced, DocumentType.SURAT_TUGAS)
+    reporter, admin = Client(), Client()
+    reporter.force_login(User.objects.get(username="bolmut.dinkes"))
+    admin.force_login(User.objects.get(username="bolmut.admin"))
+    response = reporter.get(reverse("documents:download", args=[document.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "surat_tugas-1-2026.pdf" in response["Content-Disposition"]
+    case_page = reporter.get(reverse("workflow:case", args=[replaced.pk])).content.decode()
+    assert document.number in case_page
+    assert "Issue a corrected version" not in case_page
+    url = reverse("documents:correct", args=[document.pk])
+    assert reporter.post(url, {"reason": "salah nama"}).status_code == 403
+    admin.post(url, {"reason": ""})
+    assert not Document.objects.filter(supersedes=document).exists()
+    admin.post(url, {"reason": "Nama teknisi salah ketik"})
+    corrected = Document.objects.get(supersedes=document)
+    assert (corrected.version, corrected.number) == (2, "2/2026")
+    assert corrected.correction_reason == "Nama teknisi salah ketik"
+    case_page = admin.get(reverse("workflow:case", args=[replaced.pk])).content.decode()
+    assert "superseded" in case_page
+    assert corrected.number in case_page
+    other = Client()
+    other.force_login(User.objects.get(username="batam.admin"))
+    assert other.get(reverse("documents:download", args=[document.pk])).status_code == 404
+    anonymous = Client().get(reverse("documents:download", args=[document.pk]))
+    assert anonymous.status_code == 302
+
+
+def test_it_annexes_the_reports_photos_to_the_work_report(replaced: Case) -> None:
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), "green").save(buffer, format="PNG")
+    assert replaced.opd is not None
+    assert replaced.reporter is not None
+    incident = Incident.objects.create(
+        agency=replaced.agency,
+        case=replaced,
+        opd=replaced.opd,
+        reporter=replaced.reporter,
+        location="Ruang server lantai 2",
+        problem="Switch mati setelah petir",
+        since=replaced.started_at,
+        contact_name="Nurlela",
+        contact_phone="0812 0000 0000",
+    )
+    photo = Attachment(
+        agency=replaced.agency,
+        incident=incident,
+        original_name="switch.png",
+        content_type="image/png",
+        size=len(buffer.getvalue()),
+        uploaded_by=replaced.reporter,
+    )
+    photo.file.save("switch.png", ContentFile(buffer.getvalue()))
+    current = _doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
+    admin = User.objects.get(username="bolmut.admin")
+    corrected = correct(current, admin, "Foto kerusakan dilampirkan")
+    pdf = pdf_bytes(corrected)
+    assert "Lampiran: Dokumentasi" in pdf_text(pdf)
+    last_page = PdfReader(BytesIO(pdf)).pages[-1]
+    assert len(last_page.images) == 1
