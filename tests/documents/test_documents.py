@@ -277,3 +277,17 @@ def test_it_annexes_the_reports_photos_to_the_work_report(replaced: Case) -> Non
     assert "Lampiran: Dokumentasi" in pdf_text(pdf)
     last_page = PdfReader(BytesIO(pdf)).pages[-1]
     assert len(last_page.images) == 1
+
+
+def test_it_prints_the_agencys_logo_on_the_letterhead(replaced: Case) -> None:
+    buffer = BytesIO()
+    Image.new("RGB", (40, 40), "navy").save(buffer, format="PNG")
+    agency = replaced.agency
+    agency.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    current = _doc(replaced, DocumentType.SURAT_TUGAS)
+    corrected = correct(current, User.objects.get(username="bolmut.admin"), "Kop dengan logo")
+    assert corrected.content["kop"]["logo"] == agency.logo.name
+    first_page = PdfReader(BytesIO(pdf_bytes(corrected))).pages[0]
+    assert len(first_page.images) == 1
+    without_logo = PdfReader(BytesIO(pdf_bytes(current))).pages[0]
+    assert len(without_logo.images) == 0
