@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jaga.workflow",
     "jaga.incidents",
     "jaga.documents",
+    "jaga.inventory",
     "jaga.web",
 ]
 

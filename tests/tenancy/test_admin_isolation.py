@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from jaga.documents.models import Document, NumberPattern
 from jaga.incidents.services import report_disruption
+from jaga.inventory.models import Device, Link, Site
 from jaga.org.models import ActingAssignment, Employee, Opd, User
 from jaga.sop.services import load_definition
 from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod
@@ -102,6 +103,27 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             contact_phone="0812 0000 0000",
             at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
         )
+        site = Site.objects.create(
+            agency=agency,
+            code=f"kantor-{agency.slug}",
+            name=f"Kantor {agency.slug}",
+            opd=Opd.objects.get(agency=agency),
+        )
+        device = Device.objects.create(
+            agency=agency,
+            name=f"Router {agency.slug}",
+            kind="router",
+            serial_number=f"SN-{agency.slug}",
+            site=site,
+        )
+        device.addresses.create(agency=agency, address="10.0.0.1")
+        Link.objects.create(
+            agency=agency,
+            a_device=device,
+            medium="fibre",
+            bandwidth_mbps=100,
+            provider=f"ISP {agency.slug}",
+        )
     return agency_a, agency_b
 
 
@@ -118,6 +140,9 @@ def test_it_registers_every_scoped_model_in_the_admin() -> None:
         "SpecialPeriod",
         "NumberPattern",
         "Document",
+        "Site",
+        "Device",
+        "Link",
     } <= names
 
 
