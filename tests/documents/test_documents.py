@@ -24,7 +24,7 @@ from jaga.org.models import Employee, User
 from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
 from jaga.workflow.models import Case, LaneAssignee
-from tests.documents.pdf_support import pdf_text, save_pngs
+from tests.pdf_support import pdf_text, save_pngs
 from tests.workflow.seeds_support import run
 from tests.workflow.test_seeds import BOGOR_REPAIR, BOLMUT_REPLACED
 

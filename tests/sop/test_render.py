@@ -6,10 +6,7 @@ renderings of every page go to tests/artifacts/sop/ (git-ignored) for a look by 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -23,9 +20,9 @@ from jaga.sop.schema import END, SopSpec, StepKind
 from jaga.sop.services import LIBRARY, load_definition
 from jaga.sop.validate import load_spec
 from tests.conftest import make_agency
+from tests.pdf_support import save_pngs
 from tests.workflow.conftest import MINI_SOP, add_holder
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "sop"
 SEEDS = {path.name[:3]: path for path in sorted(LIBRARY.glob("*.yaml"))}
 
 
@@ -172,22 +169,9 @@ def test_it_repeats_the_table_header_on_every_page(rendered: dict[str, Rendered]
 
 
 def test_it_saves_png_renderings_of_every_page(rendered: dict[str, Rendered]) -> None:
-    if shutil.which("pdftoppm") is None:
-        reason = "pdftoppm (Debian's poppler-utils) is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for document in rendered.values():
         code = document.spec.code
-        for old in ARTIFACTS.glob(f"{code}-*.png"):
-            old.unlink()
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", str(document.pdf), str(ARTIFACTS / code)],
-            check=True,
-            timeout=60,
-        )
-        made = sorted(ARTIFACTS.glob(f"{code}-*.png"))
+        made = save_pngs(document.pdf.read_bytes(), "sop", code)
         assert len(made) == len(document.pages), code
 
 
