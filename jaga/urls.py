@@ -19,6 +19,7 @@ urlpatterns = [
     path("lapor/", include("jaga.incidents.urls")),
     path("kasus/", include("jaga.workflow.urls")),
     path("sop/", include("jaga.sop.urls")),
+    path("inventaris/", include("jaga.inventory.urls")),
     path("dokumen/", include("jaga.documents.urls")),
     path("verifikasi/", include(verify_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),

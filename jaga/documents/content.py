@@ -10,8 +10,10 @@ The shapes (all values strings unless noted):
 - people as ``{"name", "nip", "position", "unit"}``: ``signer``, ``parties`` (list),
   ``mengetahui`` (or None), ``recipients`` (list);
 - ``instructions`` / ``instruction_options`` (lists), ``note``, ``basis``, ``items`` (list of
-  rows keyed by ``ITEM_COLUMNS``), ``fields`` (list of ``{"label", "value"}``), ``photos``
-  (media paths), ``steps`` (list of ``{"no", "kegiatan", "by", "done"}``).
+  rows keyed by ``ITEM_COLUMNS``: a Berita Acara Pekerjaan lists both devices of each
+  replacement made in the case, else the devices entered in its forms), ``fields`` (list
+  of ``{"label", "value"}``), ``photos`` (media paths), ``steps`` (list of ``{"no",
+  "kegiatan", "by", "done"}``).
 
 Sources: docs/domain.md ("People and documents") for each document's parts; the party roles
 follow seed 003 (Kabupaten Bolaang Mongondow Utara): the technicians do the work, the
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from jaga.documents.indonesian import pembuka_berita_acara
+from jaga.inventory.models import Device
 from jaga.org.models import Employee, Position, User
 from jaga.sop.schema import DocumentType, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
@@ -192,6 +195,52 @@ def _items(case: Case, spec: SopSpec, upto: StepInstance) -> list[dict[str, str]
     return rows
 
 
+#: What the broken device became, as the Berita Acara prints it (never translated).
+REMOVED_AS = {"in_repair": "dalam perbaikan", "retired": "dihapuskan (tidak dapat dipakai)"}
+
+
+def _device_row(device: Device, kondisi: str, keterangan: str) -> dict[str, str]:
+    return {
+        "nama_barang": device.name,
+        "merk_tipe": " ".join(part for part in (device.vendor, device.model) if part),
+        "no_seri": device.serial_number,
+        "jumlah": "1",
+        "kondisi": kondisi,
+        "keterangan": keterangan,
+    }
+
+
+def _replacement_items(case: Case, upto: StepInstance) -> list[dict[str, str]]:
+    """Both devices of every replacement made in the case so far (``Replacement``): the
+    broken one taken out and the spare put in its place (issue 6, seed 003 step 10)."""
+    rows = []
+    replacements = (
+        case.replacements.filter(step_id__lte=upto.pk)
+        .select_related("removed", "installed", "site", "store")
+        .order_by("at", "pk")
+    )
+    for replacement in replacements:
+        removed, installed = replacement.removed, replacement.installed
+        rows.append(
+            _device_row(
+                removed,
+                "Rusak",
+                f"Dilepas dari {replacement.site.name}, diganti {installed.name}"
+                + (f" No. Seri {installed.serial_number}" if installed.serial_number else "")
+                + f"; {REMOVED_AS.get(replacement.removed_status, replacement.removed_status)}",
+            )
+        )
+        rows.append(
+            _device_row(
+                installed,
+                "Baik",
+                f"Perangkat pengganti dari {replacement.store.name}, dipasang di "
+                f"{replacement.site.name}",
+            )
+        )
+    return rows
+
+
 def _basis(case: Case) -> str:
     document = case.documents.filter(
         document_type__in=[DocumentType.SURAT_TUGAS, DocumentType.LEMBAR_DISPOSISI],
@@ -267,7 +316,7 @@ def build(
         content["basis"] = _basis(case)
     elif document_type is DocumentType.BERITA_ACARA_PEKERJAAN:
         content["parties"] = [signer, opd_party(case)]
-        content["items"] = _items(case, spec, step)
+        content["items"] = _replacement_items(case, step) or _items(case, spec, step)
         content["basis"] = _basis(case)
         content["photos"] = _photos(case)
     else:

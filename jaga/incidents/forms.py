@@ -16,6 +16,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jaga.incidents.services import CLOCK_SKEW, MAX_PHOTO_BYTES, MAX_PHOTOS, check_photo
+from jaga.inventory.models import Device, DeviceStatus, Site
+from jaga.org.models import Opd
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -74,14 +76,43 @@ class ReportForm(forms.Form):
         validators=[phone_validator],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
+    sites = forms.ModelMultipleChoiceField(
+        label=_("Affected sites"),
+        queryset=Site.objects.none(),
+        required=False,
+        help_text=_("Where the disruption is, if you know (your office's sites)."),
+    )
+    devices = forms.ModelMultipleChoiceField(
+        label=_("Affected devices"),
+        queryset=Device.objects.none(),
+        required=False,
+        help_text=_("The devices that do not work, if you know."),
+    )
     photos = MultipleFileField(
         label=_("Photos"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
 
-    def __init__(self, *args: Any, zone: ZoneInfo, now: dt.datetime | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        zone: ZoneInfo,
+        opd: Opd | None = None,
+        now: dt.datetime | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        if opd is not None:
+            sites = Site.objects.filter(opd=opd).order_by("code")
+            self.fields["sites"].queryset = sites  # type: ignore[attr-defined]
+            self.fields["devices"].queryset = (  # type: ignore[attr-defined]
+                Device.objects.filter(site__opd=opd, status=DeviceStatus.IN_SERVICE)
+                .select_related("site")
+                .order_by("site__code", "name")
+            )
+        if not self.fields["sites"].queryset.exists():  # type: ignore[attr-defined]
+            del self.fields["sites"], self.fields["devices"]
         self.zone = zone
         self.now = now or timezone.now()
         local_now = self.now.astimezone(zone)

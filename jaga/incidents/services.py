@@ -25,9 +25,11 @@ from PIL import Image
 
 from jaga.audit.services import record
 from jaga.incidents.models import Attachment, Incident
+from jaga.inventory.models import Device, Site
 from jaga.org.models import User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
+from jaga.workflow.affected import set_affected
 from jaga.workflow.errors import CannotStart, InvalidInput
 from jaga.workflow.models import CaseSource
 from jaga.workflow.services import start_case
@@ -173,6 +175,8 @@ def report_disruption(
     contact_name: str,
     contact_phone: str,
     photos: Iterable[File[bytes]] = (),
+    sites: Iterable[Site] = (),
+    devices: Iterable[Device] = (),
     sop: str | None = None,
     at: dt.datetime | None = None,
 ) -> Incident:
@@ -182,7 +186,9 @@ def report_disruption(
     code when there are several; else the first by code). Its title is the first line of
     ``problem``; ``location``, ``since`` (ISO, UTC) and the contact go into its data.
     ``photos`` (at most ``MAX_PHOTOS``) must each be a JPEG, PNG or WebP image, checked by
-    content, of at most ``MAX_PHOTO_BYTES``.
+    content, of at most ``MAX_PHOTO_BYTES``. ``sites`` and ``devices`` (optional) are the
+    affected ones, of the reporter's own OPD; they are linked to the case
+    (``jaga.workflow.affected``).
 
     Raises ``CannotStart`` (no OPD, no reporting SOP, or the engine refuses) or
     ``InvalidInput`` (field errors, under the names of this function's arguments) and then
@@ -219,6 +225,11 @@ def report_disruption(
                 problems.append(str(exc))
         if problems:
             errors["photos"] = " ".join(problems)
+    affected_sites, affected_devices = list(sites), list(devices)
+    if any(site.opd_id != opd.pk for site in affected_sites):
+        errors["sites"] = _("Choose sites of your own office.")
+    if any(device.site.opd_id != opd.pk for device in affected_devices):
+        errors["devices"] = _("Choose devices at your own office's sites.")
     if errors:
         raise InvalidInput(errors)
 
@@ -240,6 +251,8 @@ def report_disruption(
                 },
                 at=at,
             )
+            if affected_sites or affected_devices:
+                set_affected(case, reporter, sites=affected_sites, devices=affected_devices, at=at)
             incident = Incident.objects.create(
                 agency_id=opd.agency_id,
                 case=case,
@@ -276,6 +289,8 @@ def report_disruption(
                     "location": incident.location,
                     "since": since,
                     "photos": [photo.original_name for photo in checked],
+                    "sites": [site.code for site in affected_sites],
+                    "devices": [device.pk for device in affected_devices],
                 },
                 at=at,
             )

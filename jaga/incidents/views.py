@@ -50,7 +50,7 @@ def report(request: HttpRequest) -> HttpResponse:
     user = _opd_user(request)
     zone = _zone(user)
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, zone=zone)
+        form = ReportForm(request.POST, request.FILES, zone=zone, opd=user.opd)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -62,6 +62,8 @@ def report(request: HttpRequest) -> HttpResponse:
                     contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"],
                     photos=data["photos"],
+                    sites=data.get("sites") or (),
+                    devices=data.get("devices") or (),
                 )
             except InvalidInput as exc:
                 for field, message in exc.errors.items():
@@ -84,6 +86,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 "since": form_now(zone),
             },
             zone=zone,
+            opd=user.opd,
         )
     try:
         reporting_sop(user.agency_id or 0)

@@ -195,8 +195,6 @@ def _plan_sites(
             opd = opds.get(row.text("opd").lower())
             if opd is None:
                 row.error("opd", _("Unknown OPD %(value)s.") % {"value": row.text("opd")})
-        elif not is_store:
-            row.error("opd", _("A site that is not the store belongs to an OPD."))
         site = existing.get(code)
         before = snapshot(site) if site is not None else None
         if site is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -56,8 +57,8 @@ class Site(AgencyScoped):
 
     ``latitude``/``longitude`` are WGS 84 decimal degrees (6 decimals, about 0.1 m);
     Indonesia lies roughly at latitude -11…6 and longitude 95…141, but any valid coordinate
-    is accepted. A store site (``is_store``, the agency's gudang for spares) may have no OPD;
-    every other site belongs to one (database constraint ``site_opd_unless_store``).
+    is accepted. A site belongs to an OPD, or, with no OPD, to the Diskominfo itself: its data
+    centre, a tower, the store (``is_store``, the agency's gudang for spares).
     """
 
     code = models.SlugField(
@@ -101,19 +102,12 @@ class Site(AgencyScoped):
         ordering: ClassVar = ["code"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["agency", "code"], name="site_code_unique_in_agency"),
-            models.CheckConstraint(
-                condition=models.Q(is_store=True) | models.Q(opd__isnull=False),
-                name="site_opd_unless_store",
-                violation_error_message=_("A site that is not the store belongs to an OPD."),
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
 
     def clean(self) -> None:
-        if self.opd_id is None and not self.is_store:
-            raise ValidationError({"opd": _("A site that is not the store belongs to an OPD.")})
         opd = self.opd if self.opd_id is not None else None
         if opd is not None and opd.agency_id != self.agency_id:
             raise ValidationError({"opd": _("The OPD belongs to another agency.")})
@@ -272,3 +266,60 @@ class Link(AgencyScoped):
                 raise ValidationError({"b_device": _("The device belongs to another agency.")})
         elif not self.provider:
             raise ValidationError({"provider": _("A link to an ISP names the provider.")})
+
+
+#: What a replaced device becomes (seed 003 step 10: "mengganti perangkat yang rusak").
+REMOVED_STATUSES = (DeviceStatus.IN_REPAIR, DeviceStatus.RETIRED)
+
+
+class Replacement(AgencyScoped):
+    """A broken device (``removed``) replaced by a spare from the store (``installed``) in
+    a step of a case (the SOP step declares ``replacement``): the spare went into service at
+    ``site`` and the broken one went to ``store`` with ``removed_status`` (in repair or
+    retired). Written only by ``jaga.inventory.replacement.replace_device``; ``at`` is UTC."""
+
+    case = models.ForeignKey(
+        "workflow.Case",
+        on_delete=models.PROTECT,
+        related_name="replacements",
+        verbose_name=_("case"),
+    )
+    step = models.ForeignKey(
+        "workflow.StepInstance",
+        on_delete=models.PROTECT,
+        related_name="replacements",
+        verbose_name=_("step"),
+    )
+    removed = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="removals", verbose_name=_("removed device")
+    )
+    installed = models.ForeignKey(
+        Device,
+        on_delete=models.PROTECT,
+        related_name="installations",
+        verbose_name=_("installed device"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("site")
+    )
+    store = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("spare store")
+    )
+    removed_status = models.CharField(
+        _("removed device becomes"), max_length=20, choices=DeviceStatus.choices
+    )
+    at = models.DateTimeField(_("time"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        verbose_name = _("device replacement")
+        verbose_name_plural = _("device replacements")
+        ordering: ClassVar = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.removed} → {self.installed}"

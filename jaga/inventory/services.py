@@ -184,9 +184,15 @@ def delete_site(site: Site, user: User | None, *, at: dt.datetime | None = None)
 
 
 def delete_device(device: Device, user: User | None, *, at: dt.datetime | None = None) -> None:
-    """Delete ``device`` (refused with ``ProtectedError`` while links use it; its downlinks
-    lose their uplink)."""
-    _delete(device, user, at)
+    """Delete ``device`` (refused with ``ProtectedError`` while links use it); its downlinks
+    lose their uplink, each with its own ``inventory.device.changed`` event."""
+    with transaction.atomic():
+        for child in Device.objects.filter(uplink_id=device.pk):
+            before = snapshot(child)
+            child.uplink = None
+            child.save(update_fields=["uplink"])
+            record_change(child, user, before, at=at)
+        _delete(device, user, at)
 
 
 def delete_link(link: Link, user: User | None, *, at: dt.datetime | None = None) -> None:

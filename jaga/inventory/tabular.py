@@ -79,7 +79,9 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         Column("kode_situs", True, gettext_lazy("Site code: letters, digits, - and _.")),
         Column("nama", True, gettext_lazy("Name of the site.")),
         Column(
-            "opd", False, gettext_lazy("Abbreviation or name of the OPD; empty only for the store.")
+            "opd",
+            False,
+            gettext_lazy("Abbreviation or name of the OPD; empty for a site of the Diskominfo."),
         ),
         Column("alamat", False, gettext_lazy("Address.")),
         Column("lintang", False, gettext_lazy("Latitude in decimal degrees, e.g. -6.597147.")),

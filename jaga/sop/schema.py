@@ -103,6 +103,13 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"
 
 
+class ReplacementMode(StrEnum):
+    """Whether a step replaces a broken device with a spare from the store (issue 6)."""
+
+    REQUIRED = "required"  # the step is the replacement (seed 003 step 10)
+    OPTIONAL = "optional"  # the step repairs or replaces (seed 000 step 3b)
+
+
 class Official(Strict):
     """The official who signed the SOP (Disahkan oleh)."""
 
@@ -179,6 +186,8 @@ class Step(Strict):
     decision's ``branches`` and a check's ``return_to`` name other steps. ``to_lane`` is the lane a
     disposition forwards to or an assignment appoints from. ``waktu`` is the time standard as
     written ("30 Menit", "kondisional"); ``calendar`` overrides the SOP's clock for this step.
+    ``replacement`` makes the step take a spare from the store into service in place of a
+    broken device (``jaga.inventory.replacement``), in the step's transaction.
     """
 
     no: StepNo
@@ -200,6 +209,7 @@ class Step(Strict):
     fields: list[FormField] = []
     calendar: CalendarChoice | None = None
     document: DocumentType | None = None
+    replacement: ReplacementMode | None = None
 
     @field_validator("waktu")
     @classmethod

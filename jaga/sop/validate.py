@@ -201,6 +201,11 @@ class _Checker:
             key in lanes and lanes[key].reporter for key in step.all_lanes
         ):
             self.add(where, f"{label}: an acknowledgment belongs in the reporting OPD's lane")
+        if step.replacement is not None and step.kind not in (StepKind.ACTIVITY, StepKind.REPORT):
+            self.add(
+                (*where, "replacement"),
+                f"{label}: only an activity or a report replaces a device",
+            )
         if step.kind is StepKind.FORM and not step.fields:
             self.add(where, f"{label} is a form and needs fields")
         field_keys: set[str] = set()

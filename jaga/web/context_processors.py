@@ -15,26 +15,34 @@ from jaga import __version__
 
 @dataclass(frozen=True)
 class NavItem:
-    """One entry of the top navigation; ``count`` is shown as a badge when non-zero."""
+    """One entry of the top navigation; ``count`` is shown as a badge when non-zero.
+    ``namespace``, when set, marks the entry active on every page of that URL namespace
+    (the inventory's lists and detail pages are one entry)."""
 
     label: str
     url: str
     active: bool
     count: int = 0
+    namespace: str = ""
 
 
-def _item(url_name: str, label: str, count: int = 0) -> NavItem | None:
+def _item(url_name: str, label: str, count: int = 0, namespace: str = "") -> NavItem | None:
     try:
         url = reverse(url_name)
     except NoReverseMatch:  # an app that is not installed adds no entry
         return None
-    return NavItem(label, url, False, count)
+    return NavItem(label, url, False, count, namespace)
 
 
-def _mark_active(items: list[NavItem], path: str) -> list[NavItem]:
+def _mark_active(items: list[NavItem], path: str, namespace: str = "") -> list[NavItem]:
     """The entry whose URL is the longest prefix of ``path`` is the active one
-    (/lapor/saya/ is "My reports", not also "Report a disruption" at /lapor/)."""
-    matching = [item for item in items if path.startswith(item.url)]
+    (/lapor/saya/ is "My reports", not also "Report a disruption" at /lapor/); an entry
+    with the current page's ``namespace`` counts as such a prefix."""
+    matching = [
+        item
+        for item in items
+        if path.startswith(item.url) or (item.namespace and item.namespace == namespace)
+    ]
     best = max(matching, key=lambda item: len(item.url), default=None)
     return [dataclasses.replace(item, active=item is best) for item in items]
 
@@ -42,7 +50,7 @@ def _mark_active(items: list[NavItem], path: str) -> list[NavItem]:
 def navigation(request: HttpRequest) -> list[NavItem]:
     """The entries for the signed-in user's role: an OPD user reports and follows their
     reports; agency staff get their inbox (with the number of waiting steps) and the cases;
-    every user of an agency reads its SOPs."""
+    every user of an agency reads its inventory and its SOPs."""
     user = request.user
     if not user.is_authenticated:
         return []
@@ -64,8 +72,12 @@ def navigation(request: HttpRequest) -> list[NavItem]:
             _item("workflow:cases", _("Cases")),
         ]
     if getattr(user, "agency_id", None) is not None:
+        # Everyone of an agency: an OPD user sees their own OPD's part (inventory.permissions).
+        items.append(_item("inventory:devices", _("Inventory"), namespace="inventory"))
         items.append(_item("sop:sops", _("SOP")))
-    return _mark_active([item for item in items if item is not None], request.path)
+    match = getattr(request, "resolver_match", None)
+    namespace = match.namespace if match is not None else ""
+    return _mark_active([item for item in items if item is not None], request.path, namespace)
 
 
 def jaga(request: HttpRequest) -> dict[str, Any]:

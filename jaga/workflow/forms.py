@@ -15,15 +15,19 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jaga.inventory.models import REMOVED_STATUSES, Device, DeviceStatus, Site
+from jaga.inventory.replacement import ReplacementChoice
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
-from jaga.sop.schema import FieldType, FormField, SopSpec, Step, StepKind
+from jaga.sop.schema import FieldType, FormField, ReplacementMode, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
 from jaga.workflow.actors import lane_holders
 from jaga.workflow.models import Case, StepInstance
 from jaga.workflow.services import accept, complete_step, decide, return_step
 
 FIELD_PREFIX = "f_"
+#: Declared fields pre-filled from the case's first linked device (seed 003 step 9a).
+DEVICE_FIELDS = ("nama_barang", "merk_tipe", "no_seri")
 ACCEPT = "accept"
 RETURN = "return"
 
@@ -88,6 +92,50 @@ def form_field(declared: FormField) -> forms.Field:
     return forms.CharField(max_length=1000, **common)
 
 
+def device_label(device: Device) -> str:
+    """A device as choices show it: "name · serial · site code"."""
+    parts = [device.name, device.serial_number, device.site.code]
+    return " · ".join(part for part in parts if part)
+
+
+class DeviceChoiceField(forms.ModelChoiceField[Device]):
+    def label_from_instance(self, obj: Device) -> str:
+        return device_label(obj)
+
+
+class DevicesChoiceField(forms.ModelMultipleChoiceField[Device]):
+    def label_from_instance(self, obj: Device) -> str:
+        return device_label(obj)
+
+
+def near_case(case: Case) -> Q:
+    """Devices linked to ``case``, or standing at its sites or at its OPD's sites (by ids
+    of small subqueries, so that it stays cheap in an agency of many devices)."""
+    sites = Site.objects.filter(cases=case).values("pk")
+    near = Q(pk__in=case.devices.values("pk")) | Q(site_id__in=sites)
+    if case.opd_id is not None:
+        near |= Q(site_id__in=Site.objects.filter(opd_id=case.opd_id).values("pk"))
+    return near
+
+
+def removable_devices(case: Case) -> QuerySet[Device]:
+    """The devices in service a replacement step may take out: ``near_case`` ones (to
+    offer others, link their sites to the case first)."""
+    return (
+        Device.objects.filter(agency_id=case.agency_id, status=DeviceStatus.IN_SERVICE)
+        .filter(near_case(case))
+        .select_related("site")
+        .order_by("site__code", "name")
+    )
+
+
+def spare_devices(case: Case) -> QuerySet[Device]:
+    """The spares in the agency's stores."""
+    return Device.objects.filter(
+        agency_id=case.agency_id, status=DeviceStatus.SPARE, site__is_store=True
+    ).select_related("site")
+
+
 class StepForm(forms.Form):
     """What the actor of one open step enters: the step's declared fields and a note;
     subclasses add what their kind needs and call the engine in ``act``."""
@@ -114,14 +162,88 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.case, self.step, self.spec_step, self.spec, self.on = case, step, spec_step, spec, on
         self.add_kind_fields()
+        if spec_step.replacement is not None:
+            self.add_replacement_fields(spec_step.replacement is ReplacementMode.REQUIRED)
         if self.declares_fields:
             for declared in spec_step.fields:
                 self.fields[field_name(declared.key)] = form_field(declared)
+            self.prefill_device_fields()
         if "note" in self.fields:
             self.fields["note"] = self.fields.pop("note")  # last
 
     def add_kind_fields(self) -> None:
         """Add the fields of the step's kind (before the declared fields)."""
+
+    def prefill_device_fields(self) -> None:
+        """Pre-fill the item fields of a Berita Acara form (``nama_barang``, ``merk_tipe``,
+        ``no_seri``, as seed 003 step 9a names them) from the first device linked to the
+        case, so the OPD does not copy them by hand."""
+        wanted = {field_name(key) for key in DEVICE_FIELDS} & set(self.fields)
+        if not wanted:
+            return
+        device = self.case.devices.order_by("pk").first()
+        if device is None:
+            return
+        values = {
+            "nama_barang": device.name,
+            "merk_tipe": " ".join(part for part in (device.vendor, device.model) if part),
+            "no_seri": device.serial_number,
+        }
+        for key, value in values.items():
+            if field_name(key) in wanted and value:
+                self.fields[field_name(key)].initial = value
+
+    def add_replacement_fields(self, required: bool) -> None:
+        """The broken device, the spare replacing it and what the broken one becomes
+        (``jaga.inventory.replacement``); all three or none when the step may also repair."""
+        removable = removable_devices(self.case)
+        self.fields["removed"] = DeviceChoiceField(
+            queryset=removable,
+            label=_("Broken device"),
+            required=required,
+            empty_label="—",
+            help_text=_(
+                "Devices in service at the case's office and affected sites; link another "
+                "site to the case to choose among its devices."
+            ),
+            initial=self.case.devices.filter(status=DeviceStatus.IN_SERVICE)
+            .values_list("pk", flat=True)
+            .first(),
+        )
+        self.fields["installed"] = DeviceChoiceField(
+            queryset=spare_devices(self.case),
+            label=_("Replacement from the store"),
+            required=required,
+            empty_label="—",
+        )
+        self.fields["removed_status"] = forms.ChoiceField(
+            label=_("The broken device goes"),
+            choices=[(status.value, status.label) for status in REMOVED_STATUSES],
+            initial=DeviceStatus.IN_REPAIR.value,
+            required=required,
+            widget=forms.RadioSelect,
+        )
+
+    def replacement(self) -> ReplacementChoice | None:
+        """The replacement chosen, or None (no replacement fields, or left empty)."""
+        removed = self.cleaned_data.get("removed")
+        installed = self.cleaned_data.get("installed")
+        if removed is None or installed is None:
+            return None
+        status = self.cleaned_data.get("removed_status") or DeviceStatus.IN_REPAIR.value
+        return ReplacementChoice(removed, installed, status)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "removed" in self.fields:
+            removed, installed = cleaned.get("removed"), cleaned.get("installed")
+            if (removed is None) != (installed is None):
+                missing = "installed" if installed is None else "removed"
+                if missing not in self.errors:
+                    self.add_error(
+                        missing, _("Choose both devices, or neither when it was repaired.")
+                    )
+        return cleaned
 
     def holders(self) -> QuerySet[User]:
         """The people the step may name: holders of its ``to_lane`` today."""
@@ -142,13 +264,19 @@ class StepForm(forms.Form):
     def act(self, user: User) -> StepInstance:
         """Complete the step as ``user`` through the engine (raises its errors)."""
         return complete_step(
-            self.step, user, note=self.cleaned_data.get("note", ""), data=self.step_data()
+            self.step,
+            user,
+            note=self.cleaned_data.get("note", ""),
+            data=self.step_data(),
+            replacement=self.replacement(),
         )
 
     def add_service_errors(self, errors: dict[str, str]) -> None:
         """Show the engine's ``InvalidInput.errors`` on the fields they concern."""
         for key, message in errors.items():
             name = self.service_fields.get(key, field_name(key))
+            if name not in self.fields and key in ("removed", "installed", "removed_status"):
+                name = key  # the replacement's own fields
             self.add_error(name if name in self.fields else None, message)
 
 
@@ -175,6 +303,7 @@ class ReportForm(StepForm):
             note=self.cleaned_data.get("note", ""),
             output=self.cleaned_data.get("output", ""),
             data=self.step_data(),
+            replacement=self.replacement(),
         )
 
 
@@ -387,3 +516,33 @@ class StartCaseForm(forms.Form):
                 _("This SOP has steps for the OPD (such as an acknowledgment): choose the OPD."),
             )
         return cleaned
+
+
+class AffectedForm(forms.Form):
+    """The sites and devices a case is about (``jaga.workflow.affected.set_affected``).
+    Sites: the agency's; devices: ``near_case`` ones."""
+
+    sites = forms.ModelMultipleChoiceField(
+        label=_("Affected sites"), queryset=Site.objects.none(), required=False
+    )
+    devices = DevicesChoiceField(
+        label=_("Affected devices"), queryset=Device.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["sites"].queryset = Site.objects.filter(  # type: ignore[attr-defined]
+            agency_id=case.agency_id
+        ).order_by("code")
+        self.fields["devices"].queryset = (  # type: ignore[attr-defined]
+            Device.objects.filter(agency_id=case.agency_id)
+            .filter(near_case(case))
+            .select_related("site")
+            .order_by("site__code", "name")
+        )
+        if not self.is_bound:
+            self.initial = {
+                "sites": list(case.sites.values_list("pk", flat=True)),
+                "devices": list(case.devices.values_list("pk", flat=True)),
+            }

@@ -70,6 +70,14 @@ class Case(AgencyScoped):
     started_at = models.DateTimeField(_("started"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     data = models.JSONField(_("report data"), default=dict, blank=True)
+    # What the case is about (issue 6): chosen when reporting, by the technician, or by the
+    # monitor; jaga.workflow.affected.set_affected writes them.
+    sites = models.ManyToManyField(
+        "inventory.Site", blank=True, related_name="cases", verbose_name=_("affected sites")
+    )
+    devices = models.ManyToManyField(
+        "inventory.Device", blank=True, related_name="cases", verbose_name=_("affected devices")
+    )
 
     class Meta:
         verbose_name = _("case")

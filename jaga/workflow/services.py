@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from jaga.audit.services import record
 from jaga.documents.services import issue_for_step
+from jaga.inventory.replacement import ReplacementChoice, replace_device
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
-from jaga.sop.schema import END, FieldType, SopSpec, StartMode, Step, StepKind
+from jaga.sop.schema import END, FieldType, ReplacementMode, SopSpec, StartMode, Step, StepKind
 from jaga.sop.timing import step_due
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.actors import (
@@ -267,9 +269,11 @@ def _finish(
     output: str = "",
     data: Mapping[str, Any] | None = None,
     named: Iterable[User] = (),
+    replacement: ReplacementChoice | None = None,
 ) -> StepInstance:
-    """Complete ``step`` (compare-and-set), record names, open ``target`` or close the case,
-    and write the audit events. Runs inside the caller's transaction."""
+    """Complete ``step`` (compare-and-set), carry out its device ``replacement``, record
+    names, open ``target`` or close the case, and write the audit events. Runs inside the
+    caller's transaction."""
     case, step, spec_step, user, grounds, at = (
         action.case,
         action.step,
@@ -295,6 +299,7 @@ def _finish(
         raise StepNotOpen(f"step {step.step_no} of case {case.pk} was completed already")
     for name, value in fields.items():
         setattr(step, name, value)
+    _replace(action, replacement)
     # A completed step waits for nobody: keep the inbox's tables to open steps.
     step.assignees.clear()
     step.positions.clear()
@@ -375,6 +380,28 @@ def _names(
     return chosen
 
 
+def _check_replacement(action: _Action, choice: ReplacementChoice | None) -> None:
+    """Refuse a replacement the step does not declare, or a missing required one."""
+    mode = action.spec_step.replacement
+    if mode is None and choice is not None:
+        raise InvalidInput({"replacement": f"step {action.step.step_no} replaces no device"})
+    if mode is ReplacementMode.REQUIRED and choice is None:
+        raise InvalidInput({"removed": "required", "installed": "required"})
+
+
+def _replace(action: _Action, choice: ReplacementChoice | None) -> None:
+    """Carry out the device replacement of a step that declares one (issue 6), after the
+    step's own compare-and-set, in its transaction."""
+    if choice is None:
+        return
+    try:
+        replace_device(action.case, action.step, choice, action.user, at=action.at)
+    except ValidationError as exc:
+        raise InvalidInput(
+            {key: " ".join(str(m) for m in messages) for key, messages in exc.message_dict.items()}
+        ) from None
+
+
 def complete_step(
     step: StepInstance,
     user: User,
@@ -384,6 +411,7 @@ def complete_step(
     data: Mapping[str, Any] | None = None,
     named: Iterable[User] = (),
     instructions: Iterable[str] = (),
+    replacement: ReplacementChoice | None = None,
     at: dt.datetime | None = None,
 ) -> StepInstance:
     """Complete an activity, form, report, acknowledgment, disposition or assignment step.
@@ -391,8 +419,11 @@ def complete_step(
     ``data`` holds the step's declared fields (converted and checked); a disposition names
     exactly one recipient in ``named`` (a holder of its ``to_lane``) and ticks
     ``instructions`` from its checklist; an assignment names ``min_assignees`` to
-    ``max_assignees`` people. Raises ``NotEligible``, ``StepNotOpen`` or ``InvalidInput``;
-    decisions and checks have their own functions.
+    ``max_assignees`` people. A step that declares ``replacement`` takes ``replacement``
+    (required or optional as declared) and swaps the devices in this transaction
+    (``jaga.inventory.replacement``). Raises ``NotEligible``, ``StepNotOpen`` or
+    ``InvalidInput`` (keys ``removed``, ``installed``, ``removed_status`` for a refused
+    replacement); decisions and checks have their own functions.
     """
     at = _now(at)
     with transaction.atomic():
@@ -413,6 +444,7 @@ def complete_step(
             if unknown:
                 raise InvalidInput({"instructions": f"not on the checklist: {', '.join(unknown)}"})
             cleaned["instructions"] = ticked
+        _check_replacement(action, replacement)
         target = action.spec.following(spec_step)
         return _finish(
             action,
@@ -422,6 +454,7 @@ def complete_step(
             output=output,
             data=cleaned,
             named=people,
+            replacement=replacement,
         )
 
 

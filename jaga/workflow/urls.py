@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     path("mulai/", views.start, name="start"),
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/langkah/<int:step_pk>/", views.act, name="act"),
+    path("<int:pk>/terdampak/", views.affected, name="affected"),
 ]

@@ -30,9 +30,10 @@ from jaga.sop.schema import Lane, SopSpec, Step, StepKind
 from jaga.sop.timing import step_calendar
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.actors import eligibility, local_date
+from jaga.workflow.affected import may_set_affected, set_affected
 from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
 from jaga.workflow.filters import CaseFilter
-from jaga.workflow.forms import StartCaseForm, StepForm, person, step_form
+from jaga.workflow.forms import AffectedForm, StartCaseForm, StepForm, person, step_form
 from jaga.workflow.models import (
     ActingAs,
     Case,
@@ -369,6 +370,12 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "case": case,
         "spec": spec,
         "documents": documents,
+        "affected_sites": list(case.sites.select_related("opd").order_by("code")),
+        "affected_devices": list(case.devices.select_related("site").order_by("name", "pk")),
+        "replacements": list(
+            case.replacements.select_related("removed", "installed", "site", "store", "step")
+        ),
+        "may_set_affected": may_set_affected(user, case),
         "may_correct": user.is_staff and user.agency_id == case.agency_id,
         "chart": _chart(case, spec, instances, now),
         "history": _history(spec, instances, now),
@@ -440,6 +447,30 @@ def act(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
             messages.success(request, text)
             return back
     return _render_case(request, case, form=form)
+
+
+@login_required
+def affected(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose the sites and devices the case is about (``jaga.workflow.affected``): the
+    form on GET, saved on POST. Only ``may_set_affected`` users (403 for others)."""
+    user = _user(request)
+    case = _visible_case(request, pk)
+    if not may_set_affected(user, case):
+        raise PermissionDenied(_("You may not change what this case is about."))
+    form = AffectedForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = set_affected(
+                case, user, sites=form.cleaned_data["sites"], devices=form.cleaned_data["devices"]
+            )
+        except InvalidInput as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            if changed:
+                messages.success(request, _("The affected sites and devices were saved."))
+            return redirect("workflow:case", pk=case.pk)
+    return render(request, "workflow/affected.html", {"case": case, "form": form})
 
 
 # --- Start by hand ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from jaga.incidents.services import report_disruption
+from jaga.inventory.models import Device, DeviceStatus
 from jaga.org.models import User
 from jaga.workflow.models import Case, CaseStatus, StepInstance
 from jaga.workflow.services import complete_step, decide, open_step
@@ -95,7 +96,14 @@ def bolmut_replacement(people: Office, case: Case) -> None:
     page = people.open_task("bolmut.dinkes", case, "9a")
     people.complete(page, "9a", "10", REPLACEMENT, shot="case-form")
     page = people.open_task("bolmut.teknisi1", case, "10")
-    people.complete(page, "10", "11")
+    # The broken device (the first of the Dinkes devices offered) and a spare from the store.
+    page.select_option("#id_removed", index=1)
+    page.select_option("#id_installed", index=1)
+    removed = int(page.locator("#id_removed").input_value())
+    installed = int(page.locator("#id_installed").input_value())
+    people.complete(page, "10", "11", shot="case-replacement")
+    swapped = {d.pk: d.status for d in Device.objects.filter(pk__in=[removed, installed])}
+    assert swapped == {removed: DeviceStatus.IN_REPAIR, installed: DeviceStatus.IN_SERVICE}
 
 
 def berita_acara(people: Office, case: Case) -> None:

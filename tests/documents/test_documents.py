@@ -26,7 +26,12 @@ from jaga.tenancy.models import Agency
 from jaga.workflow.models import Case, LaneAssignee
 from tests.pdf_support import pdf_text, save_pngs
 from tests.workflow.seeds_support import run
-from tests.workflow.test_seeds import BOGOR_REPAIR, BOLMUT_REPLACED
+from tests.workflow.test_seeds import (
+    BOGOR_REPAIR,
+    BOLMUT_REPLACED,
+    BROKEN_SWITCH,
+    SPARE_SWITCH,
+)
 
 OPENING_24_NOV = (
     "Pada hari ini Selasa tanggal dua puluh empat bulan November tahun dua ribu dua puluh enam"
@@ -125,7 +130,13 @@ def test_it_prints_the_work_report_with_the_opd_and_the_mengetahui_block(
     assert "Dinas Kesehatan" in text  # the reporting OPD, PIHAK KEDUA
     assert "Mengetahui," in text
     assert _name("bolmut.kasi") in text
-    assert "Switch 8 port" in text  # the device replaced in this case
+    # Both devices of the replacement at step 10, from the inventory: the broken one taken
+    # out, the spare put in its place.
+    broken = ["1", "Switch 8 port", "TP-Link TL-SG1008D", BROKEN_SWITCH, "1", "Rusak"]
+    assert " ".join(broken) in text, text
+    spare = ["2", "Switch 8 port", "TP-Link TL-SG108", SPARE_SWITCH, "1", "Baik"]
+    assert " ".join(spare) in text, text
+    assert "dalam perbaikan" in text
     assert save_pngs(pdf, "documents", "berita_acara_pekerjaan")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from jaga.audit.models import Event
 from jaga.audit.services import history
@@ -77,13 +78,12 @@ def test_it_requires_a_provider_for_a_link_to_an_isp(sites: Agency, admin_a: Use
     assert str(link) == "router (R1) ↔ Telkom"
 
 
-def test_it_requires_an_opd_unless_the_site_is_the_store(agency_a: Agency, admin_a: User) -> None:
-    site = Site(agency=agency_a, code="kantor", name="Kantor")
-    with pytest.raises(ValidationError):
-        save_site(site, admin_a)
-    site.is_store = True
-    save_site(site, admin_a)
-    assert site.pk
+def test_it_keeps_a_site_without_an_opd_as_the_diskominfos_own(
+    agency_a: Agency, admin_a: User
+) -> None:
+    site = save_site(Site(agency=agency_a, code="pusat-data", name="Pusat data"), admin_a)
+    assert site.opd is None
+    assert not site.is_store
 
 
 def test_it_audits_create_change_and_delete_with_before_and_after(
@@ -131,3 +131,36 @@ def test_it_refuses_a_malformed_address(sites: Agency, admin_a: User) -> None:
     with pytest.raises(ValidationError):
         save_device(router, admin_a, addresses=["10.0.0.300"])
     assert not Device.objects.exists()
+
+
+def test_it_audits_the_downlinks_a_deleted_device_leaves_without_uplink(
+    sites: Agency, admin_a: User
+) -> None:
+    site = Site.objects.get(agency=sites, code="dinkes-pusat")
+    parent = save_device(Device(agency=sites, name="Switch", kind="switch", site=site), admin_a)
+    child = save_device(
+        Device(agency=sites, name="AP", kind="access_point", site=site, uplink=parent), admin_a
+    )
+    parent_pk = parent.pk
+    delete_device(parent, admin_a)
+    child.refresh_from_db()
+    assert child.uplink_id is None
+    event = Event.objects.get(action="inventory.device.changed", object_id=str(child.pk))
+    assert event.before == {"uplink_id": parent_pk}
+    assert event.after == {"uplink_id": None}
+
+
+def test_it_keeps_the_downlinks_when_the_deletion_is_refused(sites: Agency, admin_a: User) -> None:
+    site = Site.objects.get(agency=sites, code="dinkes-pusat")
+    parent = save_device(Device(agency=sites, name="Switch", kind="switch", site=site), admin_a)
+    child = save_device(
+        Device(agency=sites, name="AP", kind="access_point", site=site, uplink=parent), admin_a
+    )
+    save_link(
+        Link(agency=sites, a_device=parent, medium="fibre", bandwidth_mbps=10, provider="ISP"),
+        admin_a,
+    )
+    with pytest.raises(ProtectedError):
+        delete_device(parent, admin_a)
+    child.refresh_from_db()
+    assert child.uplink_id == parent.pk

@@ -47,6 +47,13 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
             "not valid YAML: found character '\\t' that cannot start any token",
         )
     ],
+    "replacement-on-decision.yaml": [
+        (
+            23,
+            "replacement: required",
+            "step 2: only an activity or a report replaces a device",
+        )
+    ],
     "unknown-key.yaml": [
         (
             22,
@@ -113,6 +120,10 @@ def test_it_reports_a_duplicate_yaml_key() -> None:
 
 def test_it_reports_a_file_that_is_not_yaml() -> None:
     assert_problems("not-yaml.yaml")
+
+
+def test_it_reports_a_replacement_on_a_decision() -> None:
+    assert_problems("replacement-on-decision.yaml")
 
 
 def test_it_reports_an_unknown_key() -> None:

@@ -20,6 +20,7 @@ from PIL import Image
 from jaga.documents.models import Document
 from jaga.incidents.models import Attachment, Incident
 from jaga.incidents.services import report_disruption
+from jaga.inventory.models import Device, Link, Site
 from jaga.org.models import Opd, User
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
@@ -55,6 +56,7 @@ EXPECTED: dict[str, list[int]] = {
     "workflow:cases": [302, 200, 200, 200, 200, 200, 200, 200],
     "workflow:case": [302, 200, 404, 200, 200, 404, 404, 200],
     "workflow:act": [302, 405, 405, 405, 405, 405, 405, 405],
+    "workflow:affected": [302, 403, 404, 200, 200, 404, 404, 403],
     "workflow:start": [302, 403, 403, 403, 200, 200, 403, 403],
     "documents:download": [302, 200, 404, 200, 200, 404, 404, 200],
     "documents:correct": [302, 405, 405, 405, 405, 405, 405, 405],
@@ -65,6 +67,18 @@ EXPECTED: dict[str, list[int]] = {
     "sop:sops": [302, 200, 200, 200, 200, 200, 200, 403],
     "sop:sop": [302, 200, 200, 200, 200, 404, 404, 403],
     "sop:sop_pdf": [302, 200, 200, 200, 200, 404, 404, 403],
+    # The agency's inventory: an OPD user sees their own OPD's part (the objects of the world
+    # stand at the case's OPD); like the SOP pages, nothing for a user of no agency.
+    "inventory:sites": [302, 200, 200, 200, 200, 200, 200, 403],
+    "inventory:devices": [302, 200, 200, 200, 200, 200, 200, 403],
+    "inventory:links": [302, 200, 200, 200, 200, 200, 200, 403],
+    "inventory:site": [302, 200, 404, 200, 200, 404, 404, 403],
+    "inventory:device": [302, 200, 404, 200, 200, 404, 404, 403],
+    "inventory:link": [302, 200, 404, 200, 200, 404, 404, 403],
+    "inventory:opd": [302, 200, 404, 200, 200, 404, 404, 403],
+    "inventory:export": [302, 200, 200, 200, 200, 200, 200, 403],
+    "inventory:template": [302, 200, 200, 200, 200, 200, 200, 403],
+    "inventory:import": [302, 403, 403, 403, 200, 200, 403, 403],
 }
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"set_language"}  # Django's language switch (POST), tested in tests/web
@@ -118,6 +132,14 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
     )
     case = Case.objects.get(pk=incident.case_id)
+    # The inventory of the case's OPD: its office, a router there with an ISP link.
+    site = Site.objects.create(agency=agency, code="dinkes-pusat", name="Dinkes", opd=case.opd)
+    router = Device.objects.create(
+        agency=agency, site=site, name="Router Dinkes", kind="router", serial_number="R-1"
+    )
+    link = Link.objects.create(
+        agency=agency, a_device=router, medium="fibre", bandwidth_mbps=100, provider="Telkom"
+    )
     # A second report whose disposition has issued a Lembar Disposisi.
     second = report_disruption(
         reporter,
@@ -140,6 +162,9 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         "document": Document.objects.get(case_id=second.case_id),
         "step": StepInstance.objects.get(case=case, status="open"),
         "attachment": Attachment.objects.get(incident=incident),
+        "site": site,
+        "device": router,
+        "link": link,
         "users": {
             "reporter": "sigma.dinkes",
             "other_opd": "sigma.disdik",
@@ -157,11 +182,18 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "incidents:attachment": [world["attachment"].pk],
         "workflow:case": [world["case"].pk],
         "workflow:act": [world["case"].pk, world["step"].pk],
+        "workflow:affected": [world["case"].pk],
         "documents:download": [world["document"].pk],
         "documents:correct": [world["document"].pk],
         "verify": [world["document"].token],
         "sop:sop": ["mini"],
         "sop:sop_pdf": ["mini"],
+        "inventory:site": [world["site"].pk],
+        "inventory:device": [world["device"].pk],
+        "inventory:link": [world["link"].pk],
+        "inventory:opd": [world["case"].opd_id],
+        "inventory:export": ["devices"],
+        "inventory:template": ["devices"],
     }
     return reverse(name, args=args.get(name, []))
 

@@ -26,6 +26,8 @@ import pytest
 
 from jaga.audit.models import Event
 from jaga.audit.services import verify
+from jaga.inventory.models import Device, DeviceAddress, Site
+from jaga.inventory.replacement import ReplacementChoice
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
@@ -73,7 +75,9 @@ class Act:
     is the step visit's deadline (local time, computed by hand from docs/calendar.md), None
     for "kondisional". ``named`` are the people a disposition or an assignment names,
     ``branch`` a decision's branch, ``to`` the step a check returns to, ``data`` the
-    step's fields and ``note`` the note (a return's reason)."""
+    step's fields and ``note`` the note (a return's reason). ``replaces`` names, by serial
+    number, the broken device and the spare of a replacement step, and what the broken one
+    becomes (``prepare_inventory`` creates them)."""
 
     step: str
     actor: str
@@ -88,6 +92,7 @@ class Act:
     to: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    replaces: tuple[str, str, str] | None = None  # (broken serial, spare serial, status)
 
     @property
     def outcome(self) -> str:
@@ -129,6 +134,54 @@ def user(username: str) -> User:
     return User.objects.get(username=username)
 
 
+def prepare_inventory(path: Path) -> None:
+    """The devices the path's replacement steps name: each broken one in service at a site
+    of the path's OPD (behind an uplink, with a management address and a downlink), each
+    spare in the agency's store."""
+    agency = Agency.objects.get(slug=path.slug)
+    opd = Opd.objects.get(agency=agency, abbreviation=path.opd)
+    site = Site.objects.create(agency=agency, code="uji-lokasi", name="Lokasi uji", opd=opd)
+    store = Site.objects.create(agency=agency, code="uji-gudang", name="Gudang uji", is_store=True)
+    core = Device.objects.create(agency=agency, name="Router inti uji", kind="router", site=site)
+    for act in path.acts:
+        if act.replaces is None:
+            continue
+        broken, spare, _ = act.replaces
+        device = Device.objects.create(
+            agency=agency,
+            name="Switch 8 port",
+            kind="switch",
+            vendor="TP-Link",
+            model="TL-SG1008D",
+            serial_number=broken,
+            site=site,
+            uplink=core,
+        )
+        DeviceAddress.objects.create(agency=agency, device=device, address="10.9.0.2")
+        Device.objects.create(
+            agency=agency, name="Access point uji", kind="access_point", site=site, uplink=device
+        )
+        Device.objects.create(
+            agency=agency,
+            name="Switch 8 port",
+            kind="switch",
+            vendor="TP-Link",
+            model="TL-SG108",
+            serial_number=spare,
+            status="spare",
+            site=store,
+        )
+
+
+def _replacement(act: Act) -> ReplacementChoice | None:
+    if act.replaces is None:
+        return None
+    broken, spare, status = act.replaces
+    return ReplacementChoice(
+        Device.objects.get(serial_number=broken), Device.objects.get(serial_number=spare), status
+    )
+
+
 def _perform(step: StepInstance, actor: User, act: Act, at: dt.datetime) -> StepInstance:
     if act.action == COMPLETE:
         is_disposition = step.kind == "disposition"
@@ -139,6 +192,7 @@ def _perform(step: StepInstance, actor: User, act: Act, at: dt.datetime) -> Step
             data=act.data,
             named=[user(name) for name in act.named],
             instructions=TICKED if is_disposition else (),
+            replacement=_replacement(act),
             at=at,
         )
     if act.action == DECIDE:
@@ -177,6 +231,19 @@ def start(path: Path) -> Case:
     )
 
 
+def run_until(path: Path, step_no: str) -> Case:
+    """Start ``path`` and perform its rows, without the checks of ``run``, until the case
+    waits on ``step_no`` for the first time (the open case)."""
+    case = start(path)
+    for act in path.acts[1:]:
+        step = open_step(case)
+        assert step is not None, f"{path.name}: the case ended before step {step_no}"
+        if step.step_no == step_no:
+            return case
+        _perform(step, user(act.actor), act, local(act.at, path.zone))
+    raise AssertionError(f"{path.name} never waits on step {step_no}")
+
+
 def _check_reported(case: Case, act: Act, path: Path) -> None:
     """The report completed the first step when the case started."""
     first = StepInstance.objects.get(case=case, step_no=act.step)
@@ -193,6 +260,9 @@ def _check_reported(case: Case, act: Act, path: Path) -> None:
 
 def run(path: Path) -> Case:
     """Run ``path`` to its end, checking every row (module docstring); the closed case."""
+    replacing = [act.replaces for act in path.acts if act.replaces is not None]
+    if replacing and not Device.objects.filter(serial_number=replacing[0][0]).exists():
+        prepare_inventory(path)
     case = start(path)
     opened_at = local(path.start, path.zone)
     visits: Counter[str] = Counter()

@@ -593,6 +593,10 @@ BOLMUT_REPAIRED = Path(
     ),
 )
 
+#: Serial numbers of the devices seed 003's replacement step swaps (prepare_inventory).
+BROKEN_SWITCH = "SN22010RSK"
+SPARE_SWITCH = "SN22020CDG"
+
 BOLMUT_REPLACED = Path(
     name="003-ya-diganti-ya-kasi-mengembalikan",
     seed="003",
@@ -640,6 +644,7 @@ BOLMUT_REPLACED = Path(
             due="Tue 2026-11-24 12:00",  # 1 hour ending exactly at the break
             ground=NAMED,
             refused=("bolmut.dinkes", "bolmut.teknisi3"),
+            replaces=(BROKEN_SWITCH, SPARE_SWITCH, "in_repair"),
         ),
         Act(
             "11",

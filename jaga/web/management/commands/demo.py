@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from jaga.inventory.demo import load_demo_inventory
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.demo.load import REPORTER_ROLE, load_demo
 from jaga.sop.demo import load_demo_sops
@@ -30,6 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         logins = load_demo(AGENCIES, options["password"])
         sops = load_demo_sops(AGENCIES)
+        load_demo_inventory(AGENCIES)
         if options["quiet"]:
             return
         for result in sops:

@@ -1,0 +1,167 @@
+"""Replacing a broken device with a spare from the store, inside an SOP step.
+
+Source: seed 003 (Kabupaten Bolaang Mongondow Utara) step 10, "Tim teknis menyiapkan
+perangkat pengganti sesuai yang diajukan dan mengganti perangkat yang rusak"; any step that
+declares ``replacement`` in its SOP (docs/sop-format.md) does the same. The engine
+(``jaga.workflow.services.complete_step``) calls ``replace_device`` inside the step's
+transaction, so the step and the inventory change commit together or not at all.
+
+What changes, each with its own audit event (``inventory.device.changed``,
+``inventory.link.changed``) and one ``inventory.device.replaced`` for the swap:
+
+- the spare (status ``spare`` at a store site) goes into service at the broken device's
+  site, with its uplink; when the spare has no management address of its own it takes over
+  the broken device's addresses (the monitor keeps watching the same IP);
+- the devices whose uplink was the broken one hang off the spare now, and the links that
+  ended at the broken one end at the spare;
+- the broken device goes to the store the spare came from, with status ``in_repair`` or
+  ``retired`` and no uplink;
+- both devices and the site are linked to the case (``Case.devices``, ``Case.sites``).
+
+Taking the spare and removing the broken device are compare-and-set updates, so two cases
+cannot take the same spare: the second gets a ``ValidationError`` and its step stays open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from jaga.audit.services import record
+from jaga.inventory.models import (
+    REMOVED_STATUSES,
+    Device,
+    DeviceAddress,
+    DeviceStatus,
+    Link,
+    Replacement,
+)
+from jaga.inventory.services import record_change, snapshot
+from jaga.org.models import User
+
+if TYPE_CHECKING:
+    from jaga.workflow.models import Case, StepInstance
+
+
+@dataclass(frozen=True)
+class ReplacementChoice:
+    """What the technician chose: the broken device in service (``removed``), the spare
+    from the store (``installed``), and what the broken one becomes (``removed_status``:
+    ``DeviceStatus.IN_REPAIR`` or ``DeviceStatus.RETIRED``)."""
+
+    removed: Device
+    installed: Device
+    removed_status: str
+
+
+def check_choice(case: Case, choice: ReplacementChoice) -> dict[str, str]:
+    """The reasons ``choice`` cannot be carried out for ``case``, keyed ``removed``,
+    ``installed`` or ``removed_status`` (empty when it can), read from the stored rows."""
+    errors: dict[str, str] = {}
+    removed = Device.objects.filter(pk=choice.removed.pk).select_related("site").first()
+    installed = Device.objects.filter(pk=choice.installed.pk).select_related("site").first()
+    if removed is None or removed.agency_id != case.agency_id:
+        errors["removed"] = _("Choose a device of this agency.")
+    elif removed.status != DeviceStatus.IN_SERVICE:
+        errors["removed"] = _("The broken device is not in service.")
+    if installed is None or installed.agency_id != case.agency_id:
+        errors["installed"] = _("Choose a device of this agency.")
+    elif installed.status != DeviceStatus.SPARE or not installed.site.is_store:
+        errors["installed"] = _("The replacement is not a spare in the store.")
+    if removed is not None and installed is not None and removed.pk == installed.pk:
+        errors["installed"] = _("A device cannot replace itself.")
+    if choice.removed_status not in REMOVED_STATUSES:
+        errors["removed_status"] = _("The broken device goes in repair or is retired.")
+    return errors
+
+
+def _taken(field: str) -> ValidationError:
+    return ValidationError({field: _("The device changed meanwhile; choose again.")})
+
+
+def replace_device(
+    case: Case,
+    step: StepInstance,
+    choice: ReplacementChoice,
+    user: User,
+    *,
+    at: dt.datetime,
+) -> Replacement:
+    """Carry out ``choice`` in ``step`` of ``case`` (module docstring) at ``at`` (aware) on
+    behalf of ``user``; returns the ``Replacement`` row. Raises ``ValidationError`` with a
+    dict keyed like ``check_choice`` when the choice is not possible, or when another case
+    took the spare or the broken device first. Runs in the caller's transaction (opens one
+    of its own when there is none)."""
+    errors = check_choice(case, choice)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        removed = Device.objects.select_related("site").get(pk=choice.removed.pk)
+        installed = Device.objects.select_related("site").get(pk=choice.installed.pk)
+        site, store = removed.site, installed.site
+        removed_before, installed_before = snapshot(removed), snapshot(installed)
+        claimed = Device.objects.filter(
+            pk=installed.pk, status=DeviceStatus.SPARE, site_id=store.pk
+        ).update(status=DeviceStatus.IN_SERVICE, site_id=site.pk, uplink_id=removed.uplink_id)
+        if claimed != 1:
+            raise _taken("installed")
+        taken_out = Device.objects.filter(
+            pk=removed.pk, status=DeviceStatus.IN_SERVICE, site_id=site.pk
+        ).update(status=choice.removed_status, site_id=store.pk, uplink_id=None)
+        if taken_out != 1:
+            raise _taken("removed")
+        if not DeviceAddress.objects.filter(device_id=installed.pk).exists():
+            DeviceAddress.objects.filter(device_id=removed.pk).update(device_id=installed.pk)
+        for child in Device.objects.filter(uplink_id=removed.pk).exclude(pk=installed.pk):
+            before = snapshot(child)
+            child.uplink_id = installed.pk
+            child.save(update_fields=["uplink"])
+            record_change(child, user, before, at=at)
+        for link in Link.objects.filter(Q(a_device_id=removed.pk) | Q(b_device_id=removed.pk)):
+            before = snapshot(link)
+            if link.a_device_id == removed.pk:
+                link.a_device_id = installed.pk
+            if link.b_device_id == removed.pk:
+                link.b_device_id = installed.pk
+            link.save(update_fields=["a_device", "b_device"])
+            record_change(link, user, before, at=at)
+        installed.refresh_from_db()
+        removed.refresh_from_db()
+        record_change(installed, user, installed_before, at=at)
+        record_change(removed, user, removed_before, at=at)
+        replacement = Replacement.objects.create(
+            agency_id=case.agency_id,
+            case=case,
+            step=step,
+            removed=removed,
+            installed=installed,
+            site=site,
+            store=store,
+            removed_status=choice.removed_status,
+            at=at,
+            by=user,
+        )
+        record(
+            agency=case.agency,
+            actor=user,
+            action="inventory.device.replaced",
+            obj=removed,
+            before={"device": removed.pk, "site": site.code},
+            after={
+                "installed": installed.pk,
+                "removed_status": choice.removed_status,
+                "store": store.code,
+                "case": case.pk,
+                "step": step.step_no,
+            },
+            at=at,
+        )
+        case.devices.add(removed, installed)
+        case.sites.add(site)
+    return replacement
