@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export JAGA_DATA_DIR ?= $(CURDIR)/data
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools messages clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools net-tools messages clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Jaga needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -56,12 +56,25 @@ browser:
 pdf-tools:
 	$(call apt_ensure,command -v pdftoppm >/dev/null 2>&1,poppler-utils,PDF page renderings in tests will skip)
 
-pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools
+# ip (iproute2) and unshare/setpriv (util-linux) for the monitor's network-namespace tests.
+net-tools:
+	$(call apt_ensure,command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1,iproute2 util-linux,network-namespace tests will skip)
+
+# fping, the reference that bench/monitor.py measures the ICMP engine against.
+.PHONY: bench-tools bench-monitor
+bench-tools:
+	$(call apt_ensure,command -v fping >/dev/null 2>&1,fping,bench-monitor reports Jaga's figures alone)
+
+# ICMP monitor benchmark on loopback (needs root for raw sockets); a few minutes.
+bench-monitor: $(VENV)/.installed bench-tools
+	$(BIN)/python -m bench.monitor
+
+pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
 	@echo "== pytest on SQLite"
 	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q
 
 # On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
-pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools
+pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
 	@if url=$$($(BIN)/python tests/postgres_url.py); then \
 		echo "== pytest on PostgreSQL ($$url)"; \
 		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q; \
