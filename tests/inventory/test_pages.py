@@ -83,6 +83,30 @@ def add_device(
     )
 
 
+def add_link(
+    net: Net,
+    a: Device,
+    b: Device | None = None,
+    *,
+    provider: str = "",
+    circuit_id: str = "",
+    medium: str = "fibre",
+    bandwidth: int = 1000,
+) -> Link:
+    return save_link(
+        Link(
+            agency=net.agency,
+            a_device=a,
+            b_device=b,
+            provider=provider,
+            circuit_id=circuit_id,
+            medium=medium,
+            bandwidth_mbps=bandwidth,
+        ),
+        net.admin,
+    )
+
+
 def make_net(agency: Agency) -> Net:
     make_sites(agency)
     admin = User.objects.get(agency=agency, username=f"{agency.slug}.admin")
@@ -166,27 +190,8 @@ def count_queries(client: Client, url: str) -> int:
 def test_it_shows_a_device_with_its_addresses_downlinks_and_links(net: Net) -> None:
     ap = add_device(net, "ap-1", net.dinkes, uplink=net.switch, addresses=("10.1.1.11",))
     save_device(net.switch, net.admin, addresses=["10.1.1.1", "fd00::1"])
-    backbone = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.switch,
-            b_device=net.core,
-            medium="fibre",
-            bandwidth_mbps=1000,
-        ),
-        net.admin,
-    )
-    isp = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.switch,
-            provider="Biznet",
-            circuit_id="BIZ-1",
-            medium="fibre",
-            bandwidth_mbps=100,
-        ),
-        net.admin,
-    )
+    backbone = add_link(net, net.switch, net.core)
+    isp = add_link(net, net.switch, provider="Biznet", circuit_id="BIZ-1", bandwidth=100)
     response = client_for(net.kadis).get(device_url(net.switch))
     assert response.status_code == 200
     context = response.context
@@ -211,16 +216,7 @@ def test_it_shows_a_device_with_its_addresses_downlinks_and_links(net: Net) -> N
 
 def test_it_offers_the_admin_an_edit_link(net: Net) -> None:
     client = client_for(net.admin)
-    link = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.core,
-            provider="Telkom",
-            medium="fibre",
-            bandwidth_mbps=500,
-        ),
-        net.admin,
-    )
+    link = add_link(net, net.core, provider="Telkom", bandwidth=500)
     pages = [
         (device_url(net.switch), reverse("admin:inventory_device_change", args=[net.switch.pk])),
         (site_url(net.dinkes), reverse("admin:inventory_site_change", args=[net.dinkes.pk])),
@@ -423,17 +419,7 @@ def test_it_shows_a_site_with_its_devices_by_status_and_its_tree(net: Net) -> No
 
 
 def test_it_shows_a_link_and_its_history(net: Net) -> None:
-    link = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.switch,
-            b_device=net.core,
-            medium="fibre",
-            bandwidth_mbps=1000,
-            circuit_id="FO-1",
-        ),
-        net.admin,
-    )
+    link = add_link(net, net.switch, net.core, circuit_id="FO-1")
     link.bandwidth_mbps = 10000
     save_link(link, net.admin)
     response = client_for(net.kadis).get(link_url(link))
@@ -462,16 +448,7 @@ def test_it_shows_a_link_and_its_history(net: Net) -> None:
 def test_it_answers_404_for_rows_the_user_may_not_see(net: Net, agency_b: Agency) -> None:
     own = add_device(net, "ap-dinkes", net.dinkes, uplink=net.switch)
     elsewhere = add_device(net, "ap-bappeda", net.bappeda)
-    backbone = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.core,
-            b_device=elsewhere,
-            medium="utp",
-            bandwidth_mbps=100,
-        ),
-        net.admin,
-    )
+    backbone = add_link(net, net.core, elsewhere, medium="utp", bandwidth=100)
     opd_user = client_for(net.dinkes_user)
     assert opd_user.get(device_url(own)).status_code == 200
     assert opd_user.get(site_url(net.dinkes)).status_code == 200
@@ -510,16 +487,7 @@ def grow_device(net: Net, device: Device, count: int, start: int) -> None:
         child = add_device(
             net, f"ap-{n:03d}", net.dinkes, uplink=device, addresses=(f"10.2.{n}.1",)
         )
-        save_link(
-            Link(
-                agency=net.agency,
-                a_device=child,
-                b_device=device,
-                medium="utp",
-                bandwidth_mbps=1000,
-            ),
-            net.admin,
-        )
+        add_link(net, child, device, medium="utp")
         device.notes = f"perubahan {n}"
         save_device(device, net.admin)
         make_case(net, f"Kasus {n}", dinkes_opd).devices.add(device)
@@ -544,16 +512,7 @@ def test_it_loads_a_device_in_the_same_queries_for_2_or_20_neighbours(net: Net) 
 
 def test_it_loads_a_site_and_a_link_in_the_same_queries_for_2_or_20_rows(net: Net) -> None:
     client = client_for(net.kadis)
-    link = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.switch,
-            b_device=net.core,
-            medium="fibre",
-            bandwidth_mbps=1000,
-        ),
-        net.admin,
-    )
+    link = add_link(net, net.switch, net.core)
     urls = [site_url(net.dinkes), link_url(link)]
 
     def grow(start: int, count: int) -> None:

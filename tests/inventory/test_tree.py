@@ -9,14 +9,14 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from jaga.inventory.models import Device, DeviceStatus, Link, Site
-from jaga.inventory.services import save_link
+from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.inventory.tree import build_site_tree, flatten, site_forest
 from jaga.org.models import Opd, User
 from jaga.tenancy.models import Agency
 from tests.inventory.test_pages import (
     Net,
     add_device,
+    add_link,
     client_for,
     count_queries,
     device_url,
@@ -213,38 +213,9 @@ def test_it_closes_every_nested_list_it_opens() -> None:
 
 
 def test_it_lists_the_opds_links_to_isps(net: Net) -> None:
-    ours = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.switch,
-            provider="Biznet",
-            circuit_id="B-1",
-            medium="fibre",
-            bandwidth_mbps=100,
-        ),
-        net.admin,
-    )
-    backbone = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.switch,
-            b_device=net.core,
-            medium="fibre",
-            bandwidth_mbps=1000,
-        ),
-        net.admin,
-    )
-    theirs = save_link(
-        Link(
-            agency=net.agency,
-            a_device=net.core,
-            provider="Telkom",
-            circuit_id="T-1",
-            medium="fibre",
-            bandwidth_mbps=1000,
-        ),
-        net.admin,
-    )
+    ours = add_link(net, net.switch, provider="Biznet", circuit_id="B-1", bandwidth=100)
+    backbone = add_link(net, net.switch, net.core)
+    theirs = add_link(net, net.core, provider="Telkom", circuit_id="T-1")
     response = client_for(net.dinkes_user).get(opd_url(net.dinkes.opd_id))
     assert [link.pk for link in response.context["isp_links"]] == [ours.pk]
     assert [link.pk for link in response.context["other_links"]] == [backbone.pk]
@@ -265,16 +236,7 @@ def test_it_draws_the_opd_network_in_the_same_queries_for_2_or_20_devices(net: N
         for n in range(start, start + count):
             site = net.dinkes if n % 2 else second
             parent = add_device(net, f"d-{n:03d}", site, uplink=parent, addresses=(f"10.4.{n}.1",))
-            save_link(
-                Link(
-                    agency=net.agency,
-                    a_device=parent,
-                    provider=f"ISP {n}",
-                    medium="fibre",
-                    bandwidth_mbps=50,
-                ),
-                net.admin,
-            )
+            add_link(net, parent, provider=f"ISP {n}", bandwidth=50)
 
     grow(0, 2)
     client.get(url)
