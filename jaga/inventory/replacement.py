@@ -60,12 +60,23 @@ class ReplacementChoice:
     removed_status: str
 
 
+def _stored(choice: ReplacementChoice) -> tuple[Device | None, Device | None]:
+    """The chosen devices as stored now (with their sites), None for one that is gone."""
+    rows = Device.objects.filter(pk__in=[choice.removed.pk, choice.installed.pk])
+    found = {device.pk: device for device in rows.select_related("site")}
+    return found.get(choice.removed.pk), found.get(choice.installed.pk)
+
+
 def check_choice(case: Case, choice: ReplacementChoice) -> dict[str, str]:
     """The reasons ``choice`` cannot be carried out for ``case``, keyed ``removed``,
     ``installed`` or ``removed_status`` (empty when it can), read from the stored rows."""
+    return _problems(case, choice, *_stored(choice))
+
+
+def _problems(
+    case: Case, choice: ReplacementChoice, removed: Device | None, installed: Device | None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
-    removed = Device.objects.filter(pk=choice.removed.pk).select_related("site").first()
-    installed = Device.objects.filter(pk=choice.installed.pk).select_related("site").first()
     if removed is None or removed.agency_id != case.agency_id:
         errors["removed"] = _("Choose a device of this agency.")
     elif removed.status != DeviceStatus.IN_SERVICE:
@@ -98,12 +109,11 @@ def replace_device(
     dict keyed like ``check_choice`` when the choice is not possible, or when another case
     took the spare or the broken device first. Runs in the caller's transaction (opens one
     of its own when there is none)."""
-    errors = check_choice(case, choice)
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
-        removed = Device.objects.select_related("site").get(pk=choice.removed.pk)
-        installed = Device.objects.select_related("site").get(pk=choice.installed.pk)
+        removed, installed = _stored(choice)
+        errors = _problems(case, choice, removed, installed)
+        if errors or removed is None or installed is None:
+            raise ValidationError(errors)
         site, store = removed.site, installed.site
         removed_before, installed_before = snapshot(removed), snapshot(installed)
         claimed = Device.objects.filter(
