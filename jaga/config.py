@@ -134,14 +134,17 @@ def secret_key(data: Path, env: Mapping[str, str] = os.environ) -> str:
 
 def database(data: Path, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The default database: PostgreSQL from ``DATABASE_URL`` (``postgres://…``), else
-    SQLite at ``<data dir>/jaga.sqlite3`` in WAL mode with immediate transactions (so
-    concurrent writers wait instead of failing). Other URL schemes raise
+    SQLite at ``<data dir>/jaga.sqlite3`` (tests: ``test.sqlite3``) in WAL mode with
+    immediate transactions (so concurrent writers wait instead of failing). Other URL schemes raise
     ImproperlyConfigured naming ``DATABASE_URL``."""
     url = env_str("DATABASE_URL", "", env)
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": data / "jaga.sqlite3",
+            # Tests use a file too, so that the processes a test starts (`jaga monitor` in a
+            # network namespace) see its database.
+            "TEST": {"NAME": str(data / "test.sqlite3")},
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
@@ -154,7 +157,11 @@ def database(data: Path, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}.") from None
     engine = config.get("ENGINE", "")
     if engine == "django.db.backends.sqlite3":
-        config["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
         return config
     if engine != "django.db.backends.postgresql":
         raise ImproperlyConfigured(

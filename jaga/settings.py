@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "jaga.incidents",
     "jaga.documents",
     "jaga.inventory",
+    "jaga.monitoring",
     "jaga.web",
 ]
 
@@ -135,6 +136,20 @@ TASKS = {
         else "django_tasks.backends.immediate.ImmediateBackend"
     }
 }
+
+# E-mail (outage notifications): SMTP when JAGA_SMTP_HOST is set, else each message is
+# written as a file under <data dir>/mail, so a demo shows what would have been sent.
+EMAIL_HOST = config.env_str("JAGA_SMTP_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = config.env_int("JAGA_SMTP_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = config.env_str("JAGA_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = config.env_str("JAGA_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = config.env_bool("JAGA_SMTP_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = config.env_str("JAGA_MAIL_FROM", "jaga@localhost")
 
 LOGGING = {
     "version": 1,

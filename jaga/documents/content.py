@@ -33,7 +33,7 @@ from jaga.inventory.models import Device
 from jaga.org.models import Employee, Position, User
 from jaga.sop.schema import DocumentType, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
-from jaga.workflow.models import Case, LaneAssignee, StepInstance, StepStatus
+from jaga.workflow.models import Case, CaseSource, LaneAssignee, StepInstance, StepStatus
 
 TITLES = {
     DocumentType.LEMBAR_DISPOSISI: "Lembar Disposisi",
@@ -306,7 +306,7 @@ def build(
             label = spec.lane(spec_step.to_lane).label
             recipients = [{"name": "", "nip": "", "position": label, "unit": ""}]
         content["recipients"] = recipients
-        content["sifat"] = "Segera" if case.source == "report" else "Biasa"
+        content["sifat"] = "Segera" if CaseSource(case.source).is_report else "Biasa"
         content["sifat_options"] = list(SIFAT)
     elif document_type is DocumentType.SURAT_TUGAS:
         content["recipients"] = _named(step)

@@ -1,3 +1,4 @@
-"""Network monitoring: the asyncio ICMP probe engine (``icmp``) and the periodic check
-scheduler (``scheduler``) that the later ``jaga monitor`` process runs. No models yet: this
-package is not a Django app."""
+"""Network monitoring: checks on inventory devices and links, the asyncio probe engine
+(``icmp``, ``probes``), the periodic ``scheduler``, check states (``state``), outages that open
+cases by themselves (``outages``), rollups and availability (``rollups``), and the
+``jaga monitor`` and ``jaga agent`` processes (docs/monitoring.md)."""

@@ -29,6 +29,12 @@ class CaseSource(models.TextChoices):
     REPORT = "report", _("Report from an OPD")
     SCHEDULE = "schedule", _("Schedule")
     MANUAL = "manual", _("Started by hand")
+    MONITOR = "monitor", _("Network monitor")
+
+    @property
+    def is_report(self) -> bool:
+        """A report of a disruption: by an OPD, or by the monitor on the OPD's behalf."""
+        return self in (CaseSource.REPORT, CaseSource.MONITOR)
 
 
 class Case(AgencyScoped):

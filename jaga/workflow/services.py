@@ -113,7 +113,9 @@ def start_case(
 ) -> Case:
     """Start a case of ``definition`` (the version is pinned to the case).
 
-    ``source`` must be one of the SOP's start modes. A report needs the reporting ``opd``
+    ``source`` must be one of the SOP's start modes; a case opened by the network monitor
+    (``CaseSource.MONITOR``) starts as a report, with the monitor's user as the reporter.
+    A report needs the reporting ``opd``
     (defaults to the reporter's); so does any case of an SOP with steps in the reporting
     OPD's lane (a scheduled round's acknowledgment names the OPD of the site). When a report
     starts a case whose first step is in the reporting OPD's lane ("Laporan masuk dari
@@ -123,9 +125,11 @@ def start_case(
     """
     at = _now(at)
     spec = definition.spec
-    if not definition.starts_by(StartMode(source)):
+    source = CaseSource(source)
+    mode = StartMode.REPORT if source.is_report else StartMode(source)
+    if not definition.starts_by(mode):
         raise CannotStart(f"SOP {definition.code} does not start by {source}")
-    if source == CaseSource.REPORT:
+    if source.is_report:
         opd = opd or (reporter.opd if reporter is not None else None)
         if opd is None:
             raise CannotStart("a report needs the reporting OPD")
@@ -164,11 +168,7 @@ def start_case(
         first = spec.steps[0]
         instance = _open_step(case, first, at)
         lanes = [spec.lane(key) for key in first.all_lanes]
-        if (
-            source == CaseSource.REPORT
-            and reporter is not None
-            and any(lane.reporter for lane in lanes)
-        ):
+        if source.is_report and reporter is not None and any(lane.reporter for lane in lanes):
             report = _Action(
                 case, instance, first, spec, reporter, Eligibility(ActingAs.REPORTER), at
             )

@@ -1,0 +1,324 @@
+"""The ``Keeper``: what ``jaga monitor`` and the agents' results endpoint share between a
+result and the database (issue 7: states, outages, rollups; restart-safe).
+
+``record`` is called for each finished run, in memory and fast (the monitor's event loop
+calls it); ``flush`` writes what changed: the states of the checks that ran (one row per
+check, ``CheckState``), the outages to open or end (each in its own transaction with that
+check's state), and ``flush_rollups`` the finished minutes. ``record`` and the flushes may
+run in different threads: a lock guards what they share.
+
+Restart safety: ``load`` reads the states and open outages back. Outages are level-triggered:
+a check with a problem and no open outage gets one (``open_outage`` adopts the outage another
+process or an earlier life opened), and a check that is up and steady with an open outage
+ends it, so a kill at any point neither loses an outage nor opens a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from jaga.monitoring.models import Check, CheckState, Outage, OutageKind
+from jaga.monitoring.outages import end_outage, open_outage
+from jaga.monitoring.rollups import Bucket, minute_of, roll_up, write_minutes
+from jaga.monitoring.state import Change, Parent, State, Status, apply
+from jaga.monitoring.topology import ANY_AGENT, CheckSpec, Tree, Window, load_specs, load_windows
+
+logger = logging.getLogger(__name__)
+
+_STATE_FIELDS = [
+    "status",
+    "flapping",
+    "fails",
+    "oks",
+    "failing_since",
+    "changed_at",
+    "flips",
+    "last_at",
+    "last_ok",
+    "last_rtt_ms",
+    "last_reason",
+]
+
+
+def _utc(seconds: float | None) -> dt.datetime | None:
+    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _seconds(value: dt.datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class _Open:
+    check_id: int
+    kind: OutageKind
+    started_at: float
+    reason: str
+    at: float
+
+
+class Keeper:
+    """States, outages and rollups of the checks run by ``agent`` (None: the server's own
+    monitor; an id: that agent's; ``ANY_AGENT``: all). ``flap_threshold`` result changes
+    within ``flap_window_s`` seconds make a check flapping (``jaga.monitoring.state``)."""
+
+    def __init__(
+        self,
+        *,
+        agent: int | None = None,
+        agencies: list[int] | None = None,
+        flap_threshold: int = 6,
+        flap_window_s: float = 600.0,
+    ) -> None:
+        self.agent = agent
+        self.agencies = agencies
+        self.flap_threshold, self.flap_window_s = flap_threshold, flap_window_s
+        self.specs: dict[int, CheckSpec] = {}
+        self.states: dict[int, State] = {}
+        self.tree = Tree()
+        self.windows: list[Window] = []
+        self._outages: dict[int, int] = {}  # check id -> its open outage's id
+        self._details: dict[int, tuple[float | None, str]] = {}  # last rtt (ms), last reason
+        self._dirty: set[int] = set()
+        self._pending: set[int] = set()  # checks with an outage action queued
+        self._opens: list[_Open] = []
+        self._ends: list[tuple[int, int, float]] = []  # check id, outage id, at
+        self._buckets: dict[tuple[int, int], Bucket] = {}
+        self._lock = threading.Lock()
+
+    # -- loading -----------------------------------------------------------------------
+
+    def load(self) -> list[CheckSpec]:
+        """(Re)read the checks, the uplink tree, the maintenance windows, the open outages,
+        and the states: a check of our own keeps its state in memory once known; the others'
+        (an agent's, seen as parents) are read again. Returns our checks' specs."""
+        ours = load_specs(
+            agent=self.agent,
+            agencies=self.agencies,
+            flap_threshold=self.flap_threshold,
+            flap_window_s=self.flap_window_s,
+        )
+        agencies = {s.agency_id for s in ours}
+        everyone = load_specs(agent=ANY_AGENT, agencies=agencies) if agencies else []
+        tree = Tree.load(agencies, everyone)
+        windows = load_windows(agencies, timezone.now())
+        outages = dict(
+            Outage.objects.filter(
+                monitor_check_id__in=[s.id for s in ours], ended_at__isnull=True
+            ).values_list("monitor_check_id", "pk")
+        )
+        ours_ids = {s.id for s in ours}
+        with self._lock:
+            known = {pk for pk in self.states if pk in ours_ids}
+        wanted = [s.id for s in everyone if s.id not in known]
+        rows = {
+            row.monitor_check_id: row
+            for row in CheckState.objects.filter(monitor_check_id__in=wanted)
+        }
+        with self._lock:
+            self.specs = {s.id: s for s in ours}
+            self.tree, self.windows = tree, windows
+            for pk in wanted:
+                row = rows.get(pk)
+                self.states[pk] = _state_of(row) if row else State()
+                if row is not None and pk in ours_ids:
+                    self._details[pk] = (row.last_rtt_ms, row.last_reason)
+            for pk in list(self.states):
+                if pk not in {s.id for s in everyone}:
+                    del self.states[pk]
+            self._outages = {
+                pk: outages[pk] for pk in ours_ids if pk in outages and pk not in self._pending
+            } | {pk: v for pk, v in self._outages.items() if pk in self._pending}
+            for pk in ours_ids:
+                self._reconcile(pk, time.time())
+        return ours
+
+    # -- results -----------------------------------------------------------------------
+
+    def parent(self, spec: CheckSpec) -> Parent:
+        """What the nearest monitored device above ``spec``'s says (``Parent``)."""
+        for device in self.tree.ancestors(spec.parent_device_id):
+            watchers = [
+                self.states[pk] for pk in self.tree.watchers.get(device, ()) if pk in self.states
+            ]
+            if watchers:
+                views = {state.as_parent() for state in watchers}
+                for view in (Parent.DOWN, Parent.FAILING):
+                    if view in views:
+                        return view
+                return Parent.UP
+        return Parent.NONE
+
+    def in_maintenance(self, spec: CheckSpec, at: float) -> bool:
+        """Whether a maintenance window covers ``spec``'s device or site at ``at``."""
+        return any(window.covers(spec, at) for window in self.windows)
+
+    def record(
+        self, check_id: int, ok: bool, at: float, rtt_ms: float | None, reason: str | None
+    ) -> Change | None:
+        """Apply one run of check ``check_id`` (finished at ``at``, UNIX seconds; ``rtt_ms``
+        in milliseconds or None; ``reason`` of a failure) and count it in its minute.
+        Returns the ``Change``, or None for a check that is not ours (deleted meanwhile)."""
+        with self._lock:
+            spec = self.specs.get(check_id)
+            if spec is None:
+                return None
+            state = self.states.setdefault(check_id, State())
+            maintenance = self.in_maintenance(spec, at)
+            change = apply(state, ok, at, spec.policy, self.parent(spec), maintenance)
+            bucket = self._buckets.setdefault((check_id, minute_of(at)), Bucket())
+            bucket.add(change.run, rtt_ms if ok else None)
+            self._details[check_id] = (rtt_ms if ok else None, "" if ok else reason or "")
+            self._dirty.add(check_id)
+            self._reconcile(check_id, at)
+            return change
+
+    def _reconcile(self, check_id: int, at: float) -> None:
+        """Queue the outage action the check's state calls for (lock held)."""
+        if check_id in self._pending:
+            return
+        state, spec = self.states[check_id], self.specs[check_id]
+        outage = self._outages.get(check_id)
+        if outage is None and state.problem and not self.in_maintenance(spec, at):
+            kind = OutageKind.FLAPPING if state.flapping else OutageKind.DOWN
+            reason = self._details.get(check_id, (None, ""))[1]
+            started = state.failing_since or state.changed_at or at
+            self._opens.append(_Open(check_id, kind, min(started, at), reason, at))
+            self._pending.add(check_id)
+        elif (
+            outage is not None
+            and state.status is Status.UP
+            and not state.flapping
+            and state.oks >= spec.policy.recoveries
+        ):
+            self._ends.append((check_id, outage, at))
+            self._pending.add(check_id)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def flush(self) -> int:
+        """Write the changed states and carry out the queued outage actions (each with its
+        check's state, in one transaction). Returns the number of states written."""
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            opens, self._opens = self._opens, []
+            ends, self._ends = self._ends, []
+            rows = {pk: self._row(pk) for pk in dirty if pk in self.specs}
+        acted = {o.check_id for o in opens} | {c for c, _, _ in ends}
+        self._save_states([row for pk, row in rows.items() if pk not in acted])
+        for item in opens:
+            self._open(item, rows.get(item.check_id))
+        for check_id, outage_id, at in ends:
+            with transaction.atomic():
+                self._save_states([rows[check_id]] if check_id in rows else [])
+                end_outage(outage_id, at=_utc(at) or timezone.now())
+            with self._lock:
+                self._outages.pop(check_id, None)
+                self._pending.discard(check_id)
+        return len(rows)
+
+    def _open(self, item: _Open, row: CheckState | None) -> None:
+        check = (
+            Check.objects.select_related("agency", "device__site", "link__a_device")
+            .filter(pk=item.check_id)
+            .first()
+        )
+        outage_id = None
+        try:
+            if check is not None:
+                with transaction.atomic():
+                    self._save_states([row] if row else [])
+                    opened = open_outage(
+                        check,
+                        kind=item.kind,
+                        started_at=_utc(item.started_at) or timezone.now(),
+                        reason=item.reason,
+                        at=_utc(item.at) or timezone.now(),
+                    )
+                outage_id = opened.outage.pk
+        finally:
+            with self._lock:
+                if outage_id is not None:
+                    self._outages[item.check_id] = outage_id
+                self._pending.discard(item.check_id)
+
+    def _row(self, pk: int) -> CheckState:
+        state = self.states[pk]
+        rtt, reason = self._details.get(pk, (None, ""))
+        return CheckState(
+            monitor_check_id=pk,
+            status=state.status.value,
+            flapping=state.flapping,
+            fails=state.fails,
+            oks=state.oks,
+            failing_since=_utc(state.failing_since),
+            changed_at=_utc(state.changed_at),
+            flips=list(state.flips),
+            last_at=_utc(state.last_at),
+            last_ok=state.last_ok,
+            last_rtt_ms=rtt,
+            last_reason=(reason or "")[:300],
+        )
+
+    @staticmethod
+    def _save_states(rows: list[CheckState]) -> None:
+        if not rows:
+            return
+        existing = set(
+            CheckState.objects.filter(
+                monitor_check_id__in=[r.monitor_check_id for r in rows]
+            ).values_list("monitor_check_id", flat=True)
+        )
+        live = set(
+            Check.objects.filter(pk__in=[r.monitor_check_id for r in rows]).values_list(
+                "pk", flat=True
+            )
+        )
+        CheckState.objects.bulk_update(
+            [r for r in rows if r.monitor_check_id in existing], _STATE_FIELDS, batch_size=500
+        )
+        CheckState.objects.bulk_create(
+            [r for r in rows if r.monitor_check_id not in existing and r.monitor_check_id in live],
+            batch_size=500,
+            ignore_conflicts=True,
+        )
+
+    def flush_rollups(self, before: float | None = None) -> int:
+        """Write the minutes that ended before ``before`` (UNIX seconds; None: all of them)
+        and roll up their hours and days. Returns the number of buckets written."""
+        with self._lock:
+            limit = float("inf") if before is None else minute_of(before)
+            done = {key: b for key, b in self._buckets.items() if key[1] < limit}
+            for key in done:
+                del self._buckets[key]
+        try:
+            hours = write_minutes(done)
+        except BaseException:
+            with self._lock:  # keep them for the next try
+                for key, bucket in done.items():
+                    self._buckets.setdefault(key, bucket)
+            raise
+        if hours:
+            roll_up(hours)
+        return len(done)
+
+
+def _state_of(row: CheckState) -> State:
+    return State(
+        status=Status(row.status),
+        flapping=row.flapping,
+        fails=row.fails,
+        oks=row.oks,
+        failing_since=_seconds(row.failing_since),
+        changed_at=_seconds(row.changed_at),
+        flips=[float(t) for t in row.flips or []],
+        last_at=_seconds(row.last_at),
+        last_ok=row.last_ok,
+    )

@@ -1,0 +1,56 @@
+"""``jaga monitor``: the long-running network monitor (issue 7; docs/monitoring.md).
+
+``jaga monitor [--agency SLUG ...] [--flush SECONDS] [--reload SECONDS]
+[--flap-threshold N] [--flap-window SECONDS]`` runs every enabled check that no agent runs
+(of the named agencies, else of all), until SIGTERM or SIGINT; then it writes what it holds
+and exits 0. Several may run at once (one case per outage all the same). ICMP needs root or
+CAP_NET_RAW (else Linux ping sockets, see docs/monitoring.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from jaga.inventory.management.commands.inventory import find_agency
+from jaga.monitoring.keeper import Keeper
+from jaga.monitoring.runner import run_monitor
+
+
+class Command(BaseCommand):
+    help = "Run the network monitor until stopped (SIGTERM/SIGINT)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--agency", action="append", default=[], help="agency slug")
+        parser.add_argument("--flush", type=float, default=1.0, help="seconds between writes")
+        parser.add_argument("--reload", type=float, default=15.0, help="seconds between reloads")
+        parser.add_argument("--flap-threshold", type=int, default=6)
+        parser.add_argument("--flap-window", type=float, default=600.0, help="seconds")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["flush"] <= 0 or options["reload"] <= 0 or options["flap_window"] <= 0:
+            raise CommandError("--flush, --reload and --flap-window must be positive")
+        if options["flap_threshold"] < 1:
+            raise CommandError("--flap-threshold must be at least 1")
+        agencies = [find_agency(slug).pk for slug in options["agency"]] or None
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        keeper = Keeper(
+            agencies=agencies,
+            flap_threshold=options["flap_threshold"],
+            flap_window_s=options["flap_window"],
+        )
+        asyncio.run(self._run(keeper, options["flush"], options["reload"]))
+
+    async def _run(self, keeper: Keeper, flush: float, reload: float) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        self.stdout.write("jaga monitor: running; SIGTERM or Ctrl-C stops it", ending="\n")
+        self.stdout.flush()
+        await run_monitor(keeper, stop, flush_s=flush, reload_s=reload)
+        self.stdout.write("jaga monitor: stopped")
