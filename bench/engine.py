@@ -32,21 +32,22 @@ from zoneinfo import ZoneInfo
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
 
 
-def _fresh_postgres(url: str) -> str:
+def fresh_postgres(url: str, name: str = "jaga_bench") -> str:
+    """Drop and create database ``name`` on the server of ``url``; returns its URL."""
     import psycopg
 
     admin_url = url.replace("postgres://", "postgresql://", 1)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS jaga_bench")
-        conn.execute("CREATE DATABASE jaga_bench")
-    return url.rsplit("/", 1)[0] + "/jaga_bench"
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def worker(database: str, cases: int) -> dict[str, float | int | str]:
     os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix="jaga-bench-")
     os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"
     if database == "postgresql":
-        os.environ["DATABASE_URL"] = _fresh_postgres(
+        os.environ["DATABASE_URL"] = fresh_postgres(
             os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES)
         )
     else:

@@ -29,18 +29,9 @@ import tempfile
 import time
 from zoneinfo import ZoneInfo
 
-from bench.engine import LOCAL_POSTGRES
+from bench.engine import LOCAL_POSTGRES, fresh_postgres
 
 BATCH = 5000
-
-
-def _fresh_postgres(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS jaga_bench_web")
-        conn.execute("CREATE DATABASE jaga_bench_web")
-    return url.rsplit("/", 1)[0] + "/jaga_bench_web"
 
 
 def generate(cases: int) -> int:
@@ -243,8 +234,8 @@ def main() -> None:
     if args.sqlite:
         os.environ.pop("DATABASE_URL", None)
     else:
-        os.environ["DATABASE_URL"] = _fresh_postgres(
-            os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES)
+        os.environ["DATABASE_URL"] = fresh_postgres(
+            os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES), "jaga_bench_web"
         )
     import django
 

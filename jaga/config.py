@@ -134,7 +134,7 @@ def secret_key(data: Path, env: Mapping[str, str] = os.environ) -> str:
 
 def database(data: Path, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The default database: PostgreSQL from ``DATABASE_URL`` (``postgres://…``), else
-    SQLite at ``<data dir>/jaga.sqlite3`` (tests: ``test.sqlite3``) in WAL mode with
+    SQLite at ``<data dir>/jaga.sqlite3`` (tests: ``test-<pid>.sqlite3``) in WAL mode with
     immediate transactions (so concurrent writers wait instead of failing). Other URL schemes raise
     ImproperlyConfigured naming ``DATABASE_URL``."""
     url = env_str("DATABASE_URL", "", env)
@@ -143,8 +143,8 @@ def database(data: Path, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": data / "jaga.sqlite3",
             # Tests use a file too, so that the processes a test starts (`jaga monitor` in a
-            # network namespace) see its database.
-            "TEST": {"NAME": str(data / "test.sqlite3")},
+            # network namespace) see its database; one per test process.
+            "TEST": {"NAME": str(data / f"test-{os.getpid()}.sqlite3")},
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",

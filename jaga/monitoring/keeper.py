@@ -20,13 +20,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from jaga.monitoring.bulk import chunks, update_rows
 from jaga.monitoring.models import Check, CheckState, Outage, OutageKind
 from jaga.monitoring.outages import end_outage, open_outage
-from jaga.monitoring.rollups import Bucket, minute_of, roll_up, write_minutes
+from jaga.monitoring.rollups import Bucket, minute_of, prune, roll_up, write_minutes
 from jaga.monitoring.state import Change, Parent, State, Status, apply
 from jaga.monitoring.topology import ANY_AGENT, CheckSpec, Tree, Window, load_specs, load_windows
 
@@ -91,6 +93,9 @@ class Keeper:
         self._opens: list[_Open] = []
         self._ends: list[tuple[int, int, float]] = []  # check id, outage id, at
         self._buckets: dict[tuple[int, int], Bucket] = {}
+        self._persisted: set[int] = set()  # checks that have a CheckState row
+        self._hours: dict[dt.datetime, set[int]] = {}  # hours to roll up, with their checks
+        self._current_hour: dt.datetime | None = None
         self._lock = threading.Lock()
 
     # -- loading -----------------------------------------------------------------------
@@ -110,9 +115,9 @@ class Keeper:
         tree = Tree.load(agencies, everyone)
         windows = load_windows(agencies, timezone.now())
         outages = dict(
-            Outage.objects.filter(
-                monitor_check_id__in=[s.id for s in ours], ended_at__isnull=True
-            ).values_list("monitor_check_id", "pk")
+            Outage.objects.filter(agency_id__in=agencies, ended_at__isnull=True).values_list(
+                "monitor_check_id", "pk"
+            )
         )
         ours_ids = {s.id for s in ours}
         with self._lock:
@@ -120,19 +125,21 @@ class Keeper:
         wanted = [s.id for s in everyone if s.id not in known]
         rows = {
             row.monitor_check_id: row
-            for row in CheckState.objects.filter(monitor_check_id__in=wanted)
+            for batch in chunks(wanted)
+            for row in CheckState.objects.filter(monitor_check_id__in=batch)
         }
         with self._lock:
             self.specs = {s.id: s for s in ours}
             self.tree, self.windows = tree, windows
+            self._persisted.update(rows)
             for pk in wanted:
                 row = rows.get(pk)
                 self.states[pk] = _state_of(row) if row else State()
                 if row is not None and pk in ours_ids:
                     self._details[pk] = (row.last_rtt_ms, row.last_reason)
-            for pk in list(self.states):
-                if pk not in {s.id for s in everyone}:
-                    del self.states[pk]
+            everyone_ids = {s.id for s in everyone}
+            for pk in [pk for pk in self.states if pk not in everyone_ids]:
+                del self.states[pk]
             self._outages = {
                 pk: outages[pk] for pk in ours_ids if pk in outages and pk not in self._pending
             } | {pk: v for pk, v in self._outages.items() if pk in self._pending}
@@ -216,15 +223,20 @@ class Keeper:
         for item in opens:
             self._open(item, rows.get(item.check_id))
         for check_id, outage_id, at in ends:
-            with transaction.atomic():
-                self._save_states([rows[check_id]] if check_id in rows else [])
-                end_outage(outage_id, at=_utc(at) or timezone.now())
-            with self._lock:
-                self._outages.pop(check_id, None)
-                self._pending.discard(check_id)
+            ended = False
+            try:
+                with transaction.atomic():
+                    self._save_states([rows[check_id]] if check_id in rows else [])
+                    end_outage(outage_id, at=_utc(at) or timezone.now())
+                ended = True
+            finally:
+                with self._lock:
+                    if ended:
+                        self._outages.pop(check_id, None)
+                    self._pending.discard(check_id)
         return len(rows)
 
-    def _open(self, item: _Open, row: CheckState | None) -> None:
+    def _open(self, item: _Open, row: dict[str, Any] | None) -> None:
         check = (
             Check.objects.select_related("agency", "device__site", "link__a_device")
             .filter(pk=item.check_id)
@@ -249,64 +261,82 @@ class Keeper:
                     self._outages[item.check_id] = outage_id
                 self._pending.discard(item.check_id)
 
-    def _row(self, pk: int) -> CheckState:
+    def _row(self, pk: int) -> dict[str, Any]:
+        """The ``CheckState`` columns of check ``pk`` (lock held), with its ``"pk"``."""
         state = self.states[pk]
         rtt, reason = self._details.get(pk, (None, ""))
-        return CheckState(
-            monitor_check_id=pk,
-            status=state.status.value,
-            flapping=state.flapping,
-            fails=state.fails,
-            oks=state.oks,
-            failing_since=_utc(state.failing_since),
-            changed_at=_utc(state.changed_at),
-            flips=list(state.flips),
-            last_at=_utc(state.last_at),
-            last_ok=state.last_ok,
-            last_rtt_ms=rtt,
-            last_reason=(reason or "")[:300],
-        )
+        return {
+            "pk": pk,
+            "status": state.status.value,
+            "flapping": state.flapping,
+            "fails": state.fails,
+            "oks": state.oks,
+            "failing_since": _utc(state.failing_since),
+            "changed_at": _utc(state.changed_at),
+            "flips": list(state.flips),
+            "last_at": _utc(state.last_at),
+            "last_ok": state.last_ok,
+            "last_rtt_ms": rtt,
+            "last_reason": (reason or "")[:300],
+        }
 
-    @staticmethod
-    def _save_states(rows: list[CheckState]) -> None:
-        if not rows:
-            return
-        existing = set(
-            CheckState.objects.filter(
-                monitor_check_id__in=[r.monitor_check_id for r in rows]
-            ).values_list("monitor_check_id", flat=True)
-        )
-        live = set(
-            Check.objects.filter(pk__in=[r.monitor_check_id for r in rows]).values_list(
-                "pk", flat=True
-            )
-        )
-        CheckState.objects.bulk_update(
-            [r for r in rows if r.monitor_check_id in existing], _STATE_FIELDS, batch_size=500
-        )
+    def _save_states(self, rows: list[dict[str, Any]]) -> None:
+        """Update the states that have a row, create the others (of checks that exist)."""
+        with self._lock:
+            known = set(self._persisted)
+        update_rows(CheckState, _STATE_FIELDS, [r for r in rows if r["pk"] in known])
+        new = [r for r in rows if r["pk"] not in known]
+        live: set[int] = set()
+        for batch in chunks([r["pk"] for r in new]):
+            live.update(Check.objects.filter(pk__in=batch).values_list("pk", flat=True))
         CheckState.objects.bulk_create(
-            [r for r in rows if r.monitor_check_id not in existing and r.monitor_check_id in live],
+            [
+                CheckState(monitor_check_id=r["pk"], **{f: r[f] for f in _STATE_FIELDS})
+                for r in new
+                if r["pk"] in live
+            ],
             batch_size=500,
             ignore_conflicts=True,
         )
+        with self._lock:
+            self._persisted.update(live)
 
     def flush_rollups(self, before: float | None = None) -> int:
-        """Write the minutes that ended before ``before`` (UNIX seconds; None: all of them)
-        and roll up their hours and days. Returns the number of buckets written."""
+        """Write the minutes that ended before ``before`` (UNIX seconds) and roll up the
+        hours that ended by then; ``before`` None writes and rolls up everything held
+        (shutdown, an agent's batch). An hour is rolled up once it ends, and again when late
+        results touch it. Once an hour, rows past their retention are pruned. Returns the
+        number of minute buckets written."""
         with self._lock:
             limit = float("inf") if before is None else minute_of(before)
             done = {key: b for key, b in self._buckets.items() if key[1] < limit}
             for key in done:
                 del self._buckets[key]
         try:
-            hours = write_minutes(done)
+            touched = write_minutes(done)
         except BaseException:
             with self._lock:  # keep them for the next try
                 for key, bucket in done.items():
-                    self._buckets.setdefault(key, bucket)
+                    if key in self._buckets:
+                        bucket.absorb(self._buckets[key])
+                    self._buckets[key] = bucket
             raise
-        if hours:
-            roll_up(hours)
+        for hour, checks in touched.items():
+            self._hours.setdefault(hour, set()).update(checks)
+        now = dt.datetime.fromtimestamp(before if before is not None else time.time(), dt.UTC)
+        current = now.replace(minute=0, second=0, microsecond=0)
+        if before is not None and current != self._current_hour:
+            # The hour that just ended (or, after a restart, the one before this process
+            # started, which an earlier process may have left half rolled up).
+            previous = current - dt.timedelta(hours=1)
+            self._hours.setdefault(previous, set()).update(self.specs)
+            self._current_hour = current
+            prune(now)
+        ready = {h: c for h, c in self._hours.items() if before is None or h < current}
+        if ready:
+            roll_up(ready, now)
+            for hour in ready:
+                del self._hours[hour]
         return len(done)
 
 

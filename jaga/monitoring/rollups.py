@@ -10,7 +10,7 @@ minutes fall in. ``prune`` keeps minutes for ``MINUTE_DAYS`` days and hours for
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from jaga.monitoring.bulk import chunks, update_rows
 from jaga.monitoring.models import ResultDay, ResultHour, ResultMinute, Rollup
 from jaga.monitoring.state import RunClass
 
@@ -26,6 +27,7 @@ MINUTE_DAYS = 2
 #: Days of hour rows kept.
 HOUR_DAYS = 90
 _COUNTS = ("n_up", "n_down", "n_unreachable", "n_maintenance")
+_BUCKET_FIELDS = (*_COUNTS, "rtt_sum_ms", "rtt_count", "rtt_min_ms", "rtt_max_ms")
 
 
 @dataclass(slots=True)
@@ -52,6 +54,16 @@ class Bucket:
             self.rtt_min_ms = rtt_ms if self.rtt_min_ms is None else min(self.rtt_min_ms, rtt_ms)
             self.rtt_max_ms = rtt_ms if self.rtt_max_ms is None else max(self.rtt_max_ms, rtt_ms)
 
+    def absorb(self, other: Bucket) -> None:
+        """Add ``other``'s counts and times to this bucket."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rtt_sum_ms += other.rtt_sum_ms
+        self.rtt_count += other.rtt_count
+        for name, pick in (("rtt_min_ms", min), ("rtt_max_ms", max)):
+            values = [v for v in (getattr(self, name), getattr(other, name)) if v is not None]
+            setattr(self, name, pick(values) if values else None)
+
 
 def minute_of(at: float) -> int:
     """The UNIX second that starts the minute of ``at`` (UNIX seconds)."""
@@ -62,24 +74,24 @@ def _utc(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
-def write_minutes(buckets: Mapping[tuple[int, int], Bucket]) -> set[dt.datetime]:
+def write_minutes(buckets: Mapping[tuple[int, int], Bucket]) -> dict[dt.datetime, set[int]]:
     """Add ``buckets`` ({(check id, minute start in UNIX seconds): Bucket}) to
-    ``ResultMinute`` in one transaction; returns the UTC hours touched (for ``roll_up``).
-    Checks deleted meanwhile are skipped."""
+    ``ResultMinute`` in one transaction; returns the UTC hours touched with the checks
+    touched in each (for ``roll_up``). Checks deleted meanwhile are skipped."""
     if not buckets:
-        return set()
+        return {}
     from jaga.monitoring.models import Check
 
-    live = set(
-        Check.objects.filter(pk__in={check for check, _ in buckets}).values_list("pk", flat=True)
-    )
+    live: set[int] = set()
+    for batch in chunks({check for check, _ in buckets}):
+        live.update(Check.objects.filter(pk__in=batch).values_list("pk", flat=True))
     wanted = {(c, _utc(m)): b for (c, m), b in buckets.items() if c in live}
+    starts = {start for _, start in wanted}
     with transaction.atomic():
         existing = {
             (row.monitor_check_id, row.start): row
-            for row in ResultMinute.objects.filter(
-                monitor_check_id__in={c for c, _ in wanted}, start__in={s for _, s in wanted}
-            )
+            for batch in chunks({c for c, _ in wanted})
+            for row in ResultMinute.objects.filter(monitor_check_id__in=batch, start__in=starts)
         }
         new, changed = [], []
         for (check, start), bucket in wanted.items():
@@ -90,33 +102,29 @@ def write_minutes(buckets: Mapping[tuple[int, int], Bucket]) -> set[dt.datetime]
                 _merge(row, bucket)
                 changed.append(row)
         ResultMinute.objects.bulk_create(new, batch_size=500)
-        ResultMinute.objects.bulk_update(
-            changed, [*_COUNTS, "rtt_sum_ms", "rtt_count", "rtt_min_ms", "rtt_max_ms"], 500
+        update_rows(
+            ResultMinute,
+            _BUCKET_FIELDS,
+            [
+                {"pk": row.pk, **{name: getattr(row, name) for name in _BUCKET_FIELDS}}
+                for row in changed
+            ],
         )
-    return {start.replace(minute=0) for _, start in wanted}
+    touched: dict[dt.datetime, set[int]] = {}
+    for check, start in wanted:
+        touched.setdefault(start.replace(minute=0), set()).add(check)
+    return touched
 
 
 def _values(bucket: Bucket) -> dict[str, float | int | None]:
-    return {
-        "n_up": bucket.n_up,
-        "n_down": bucket.n_down,
-        "n_unreachable": bucket.n_unreachable,
-        "n_maintenance": bucket.n_maintenance,
-        "rtt_sum_ms": bucket.rtt_sum_ms,
-        "rtt_count": bucket.rtt_count,
-        "rtt_min_ms": bucket.rtt_min_ms,
-        "rtt_max_ms": bucket.rtt_max_ms,
-    }
+    return {name: getattr(bucket, name) for name in _BUCKET_FIELDS}
 
 
 def _merge(row: Rollup, bucket: Bucket) -> None:
-    for name in _COUNTS:
-        setattr(row, name, getattr(row, name) + getattr(bucket, name))
-    row.rtt_sum_ms += bucket.rtt_sum_ms
-    row.rtt_count += bucket.rtt_count
-    for name, pick in (("rtt_min_ms", min), ("rtt_max_ms", max)):
-        values = [v for v in (getattr(row, name), getattr(bucket, name)) if v is not None]
-        setattr(row, name, pick(values) if values else None)
+    total = Bucket(**{name: getattr(row, name) for name in _BUCKET_FIELDS})
+    total.absorb(bucket)
+    for name in _BUCKET_FIELDS:
+        setattr(row, name, getattr(total, name))
 
 
 def _recompute(
@@ -124,35 +132,41 @@ def _recompute(
     target: type[ResultHour | ResultDay],
     start: dt.datetime,
     end: dt.datetime,
+    checks: set[int],
 ) -> None:
-    """Replace ``target``'s rows starting at ``start`` by the sums of ``source``'s rows in
-    [start, end)."""
-    sums = (
-        source.objects.filter(start__gte=start, start__lt=end)
-        .values("monitor_check_id")
-        .annotate(
-            **{name: Sum(name) for name in (*_COUNTS, "rtt_sum_ms", "rtt_count")},
-            rtt_min_ms=Min("rtt_min_ms"),
-            rtt_max_ms=Max("rtt_max_ms"),
+    """Replace ``target``'s rows of ``checks`` starting at ``start`` by the sums of
+    ``source``'s rows in [start, end)."""
+    for batch in chunks(sorted(checks)):
+        sums = (
+            source.objects.filter(start__gte=start, start__lt=end, monitor_check_id__in=batch)
+            .values("monitor_check_id")
+            .annotate(
+                **{name: Sum(name) for name in (*_COUNTS, "rtt_sum_ms", "rtt_count")},
+                rtt_min_ms=Min("rtt_min_ms"),
+                rtt_max_ms=Max("rtt_max_ms"),
+            )
         )
-    )
-    rows: list[Any] = [target(start=start, **row) for row in sums]
-    target.objects.filter(start=start).delete()
-    target.objects.bulk_create(rows, batch_size=500)
+        rows: list[Any] = [target(start=start, **row) for row in sums]
+        target.objects.filter(start=start, monitor_check_id__in=batch).delete()
+        target.objects.bulk_create(rows, batch_size=500)
 
 
-def roll_up(hours: Iterable[dt.datetime], now: dt.datetime | None = None) -> None:
-    """Recompute ``ResultHour`` for each UTC hour in ``hours`` from the minutes, then
-    ``ResultDay`` for their UTC days from the hours; one transaction. Hours whose minutes
-    may be pruned already (older than ``MINUTE_DAYS`` before ``now``) are left alone."""
+def roll_up(hours: Mapping[dt.datetime, set[int]], now: dt.datetime | None = None) -> None:
+    """Recompute ``ResultHour`` for each UTC hour of ``hours`` ({hour: check ids}) from the
+    minutes, then ``ResultDay`` for their UTC days from the hours, for those checks only;
+    one transaction. Hours whose minutes may be pruned already (older than ``MINUTE_DAYS``
+    before ``now``) are left alone."""
     now = now or timezone.now()
     oldest = now - dt.timedelta(days=MINUTE_DAYS) + dt.timedelta(hours=1)
-    hours = sorted(hour for hour in set(hours) if hour >= oldest)
+    days: dict[dt.datetime, set[int]] = {}
     with transaction.atomic():
-        for hour in hours:
-            _recompute(ResultMinute, ResultHour, hour, hour + dt.timedelta(hours=1))
-        for day in sorted({hour.replace(hour=0) for hour in hours}):
-            _recompute(ResultHour, ResultDay, day, day + dt.timedelta(days=1))
+        for hour, checks in sorted(hours.items()):
+            if hour < oldest or not checks:
+                continue
+            _recompute(ResultMinute, ResultHour, hour, hour + dt.timedelta(hours=1), checks)
+            days.setdefault(hour.replace(hour=0), set()).update(checks)
+        for day, checks in sorted(days.items()):
+            _recompute(ResultHour, ResultDay, day, day + dt.timedelta(days=1), checks)
 
 
 def prune(now: dt.datetime) -> int:

@@ -66,11 +66,12 @@ def load_specs(
     device_ids = {d for c in rows for d in _devices(c)}
     first_address: dict[int | None, str] = {}
     for device_id, address in (
-        DeviceAddress.objects.filter(device_id__in=device_ids)
+        DeviceAddress.objects.filter(agency_id__in={c.agency_id for c in rows})
         .order_by("pk")
         .values_list("device_id", "address")
     ):
-        first_address.setdefault(device_id, address)
+        if device_id in device_ids:
+            first_address.setdefault(device_id, address)
     specs = []
     for check in rows:
         subject = check.subject_device

@@ -16,6 +16,7 @@ from django.urls import reverse
 from jaga.documents.models import Document, NumberPattern
 from jaga.incidents.services import report_disruption
 from jaga.inventory.models import Device, Link, Site
+from jaga.monitoring.models import Agent, Check, MaintenanceWindow, Outage
 from jaga.org.models import ActingAssignment, Employee, Opd, User
 from jaga.sop.services import load_definition
 from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod
@@ -124,6 +125,26 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             bandwidth_mbps=100,
             provider=f"ISP {agency.slug}",
         )
+        agent = Agent.objects.create(
+            agency=agency, name=f"Agen {agency.slug}", token_sha256=agency.slug * 8
+        )
+        check = Check.objects.create(
+            agency=agency, name=f"Ping {agency.slug}", kind="icmp", device=device, agent=agent
+        )
+        Outage.objects.create(
+            agency=agency,
+            monitor_check=check,
+            kind="down",
+            started_at=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
+            confirmed_at=dt.datetime(2026, 11, 2, 1, 1, tzinfo=dt.UTC),
+        )
+        MaintenanceWindow.objects.create(
+            agency=agency,
+            site=site,
+            starts_at=dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC),
+            ends_at=dt.datetime(2026, 11, 3, 3, 0, tzinfo=dt.UTC),
+            reason=f"Pemeliharaan {agency.slug}",
+        )
     return agency_a, agency_b
 
 
@@ -143,6 +164,10 @@ def test_it_registers_every_scoped_model_in_the_admin() -> None:
         "Site",
         "Device",
         "Link",
+        "Check",
+        "MaintenanceWindow",
+        "Agent",
+        "Outage",
     } <= names
 
 

@@ -1,0 +1,120 @@
+"""Benchmark of the monitor's bookkeeping: what ``jaga monitor`` spends per interval on
+results besides probing (``jaga.monitoring.keeper.Keeper``).
+
+Run: ``.venv/bin/python -m bench.keeper [--checks 10000] [--intervals 5] [--sqlite]``
+(PostgreSQL: a fresh database ``jaga_bench_keeper`` on the local server, or
+``BENCH_POSTGRES_URL``; ``--sqlite``: a fresh SQLite file).
+
+It loads the demo and ``--checks`` devices of Bolaang Mongondow Utara (``bench.web``'s
+generator: 500 sites, a core, distribution switches, each device with an address and an
+uplink), one ICMP check on each, then plays ``--intervals`` intervals in which every check
+reports once (1% of them failing), as the monitor does: ``record`` for each result, then
+``flush`` (the states of every check that ran) and, once per simulated minute,
+``flush_rollups``. It prints the seconds each part takes per interval, the share of one
+core that is at a 10 s interval, and as a reference measured in the same run the time of
+the plainest write of the same rows (one ``executemany`` UPDATE of the same columns of
+``CheckState``, values ready, no ORM), with the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+
+from bench.engine import LOCAL_POSTGRES, fresh_postgres
+from bench.web import generate_inventory
+
+INTERVAL_S = 10.0
+
+
+def _reference(pks: list[int], at: str) -> float:
+    """Seconds for one executemany UPDATE of the same ``CheckState`` columns the keeper
+    writes, with values already in the driver's types (``at``: an ISO time), for ``pks``."""
+    from django.db import connection, transaction
+
+    from jaga.monitoring.keeper import _STATE_FIELDS
+    from jaga.monitoring.models import CheckState
+
+    table = CheckState._meta.db_table
+    fields = [CheckState._meta.get_field(f) for f in _STATE_FIELDS]
+    columns = ", ".join(f"{getattr(f, 'column', '')} = %s" for f in fields)
+    rows = [("up", False, 0, 3, None, at, "[]", at, True, 1.2, "", pk) for pk in pks]
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {columns} WHERE monitor_check_id = %s", rows)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checks", type=int, default=10_000)
+    parser.add_argument("--intervals", type=int, default=5)
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of PostgreSQL")
+    args = parser.parse_args()
+    os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix="jaga-bench-keeper-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"
+    if args.sqlite:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = fresh_postgres(
+            os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES), "jaga_bench_keeper"
+        )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from jaga.inventory.models import Device
+    from jaga.monitoring.keeper import Keeper
+    from jaga.monitoring.models import Check, CheckKind
+
+    call_command("migrate", verbosity=0)
+    call_command("demo", "--quiet")
+    generate_inventory(args.checks)
+    devices = Device.objects.filter(agency__slug="bolmut", site__code__startswith="bench-")
+    Check.objects.bulk_create(
+        [
+            Check(agency_id=d.agency_id, name=f"Ping {d.pk}", kind=CheckKind.ICMP, device=d)
+            for d in devices.only("pk", "agency_id")[: args.checks]
+        ],
+        batch_size=2000,
+    )
+    keeper = Keeper()
+    started = time.perf_counter()
+    specs = keeper.load()
+    print(f"{len(specs)} checks loaded in {time.perf_counter() - started:.2f} s")
+    rng = random.Random(7)
+    at = time.time() // 60 * 60
+    record_s, flush_s, rollup_s, reference_s = [], [], [], []
+    for interval in range(args.intervals):
+        started = time.perf_counter()
+        for spec in specs:
+            ok = rng.random() >= 0.01
+            keeper.record(spec.id, ok, at, 1.2 if ok else None, None if ok else "timeout")
+        record_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        keeper.flush()
+        flush_s.append(time.perf_counter() - started)
+        at += INTERVAL_S
+        if interval % 6 == 5 or interval == args.intervals - 1:
+            started = time.perf_counter()
+            keeper.flush_rollups(at + 60)
+            rollup_s.append((time.perf_counter() - started) / 6)  # one per 6 intervals
+        reference_s.append(_reference([spec.id for spec in specs], "2026-11-23 01:00:00"))
+    record, flush = statistics.median(record_s), statistics.median(flush_s)
+    rollup, reference = statistics.median(rollup_s), statistics.median(reference_s)
+    total = record + flush + rollup
+    print(f"per {INTERVAL_S:g} s interval, {len(specs)} results (median of {args.intervals}):")
+    print(f"  record        {record:7.3f} s")
+    print(f"  flush states  {flush:7.3f} s   ({flush / reference:.1f}x the plain UPDATE)")
+    print(f"  rollups       {rollup:7.3f} s   (a minute's write, per interval)")
+    print(f"  reference     {reference:7.3f} s   (executemany UPDATE of the same rows/columns)")
+    print(f"  total         {total:7.3f} s = {total / INTERVAL_S:.1%} of one core")
+
+
+if __name__ == "__main__":
+    main()
