@@ -20,6 +20,8 @@ urlpatterns = [
     path("kasus/", include("jaga.workflow.urls")),
     path("sop/", include("jaga.sop.urls")),
     path("inventaris/", include("jaga.inventory.urls")),
+    path("monitor/", include("jaga.monitoring.urls")),
+    path("api/monitor/v1/", include("jaga.monitoring.api_urls")),
     path("dokumen/", include("jaga.documents.urls")),
     path("verifikasi/", include(verify_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -38,6 +39,8 @@ from jaga.inventory.tree import (
     upstream_ids,
     visible_ids,
 )
+from jaga.monitoring.availability import checks_of_device, checks_of_opd
+from jaga.monitoring.views import availability_card
 from jaga.org.models import Opd, User
 from jaga.workflow.models import Case
 from jaga.workflow.permissions import cases_for
@@ -129,7 +132,8 @@ def _base_context(request: HttpRequest, obj: Site | Device | Link) -> dict[str, 
 @login_required
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A device: its fields, management addresses, uplink and downlinks, links, the cases
-    it is linked to, its replacements and its history. 404 when the user may not see it."""
+    it is linked to, its replacements, its history and its availability (the monitor's
+    card: ``jaga.monitoring.views.availability_card``). 404 when the user may not see it."""
     user = _user(request)
     device = get_object_or_404(
         devices_for(user).select_related("agency", "site", "site__opd", "uplink", "uplink__site"),
@@ -197,6 +201,9 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "links": link_rows,
         "replacements": replacement_rows,
         "case_list": _cases(cases_for(user).filter(devices=device)),
+        "availability": availability_card(
+            user, checks_of_device(device), ZoneInfo(device.agency.timezone), {"device": device.pk}
+        ),
     }
     return render(request, "inventory/device.html", context)
 
@@ -300,7 +307,8 @@ def opds_for(user: User) -> QuerySet[Opd]:
 def opd_network(request: HttpRequest, pk: int) -> HttpResponse:
     """The network of one OPD: its sites, each with the uplink tree of its devices in
     service or in repair (roots hanging off a device elsewhere, such as the core router,
-    shown under it), and its links to ISPs and other links. 404 when not visible."""
+    shown under it), its links to ISPs and other links, and the availability of its checks
+    combined (``availability_card``). 404 when not visible."""
     user = _user(request)
     opd = opds_for(user).select_related("agency").filter(pk=pk).first()
     if opd is None:
@@ -325,5 +333,12 @@ def opd_network(request: HttpRequest, pk: int) -> HttpResponse:
         "other_links": [link for link in links if link.b_device_id is not None],
         "visible_devices": visible,
         "may_change": may_change_inventory(user),
+        "availability": availability_card(
+            user,
+            checks_of_opd(opd),
+            ZoneInfo(opd.agency.timezone),
+            {"opd": opd.pk},
+            problems_only=True,
+        ),
     }
     return render(request, "inventory/opd.html", context)

@@ -70,14 +70,62 @@ def minute_of(at: float) -> int:
     return int(at // 60) * 60
 
 
+def horizon(now: dt.datetime) -> dt.datetime:
+    """The first UTC hour whose minutes are surely still kept at ``now`` (minutes live
+    ``MINUTE_DAYS`` days; an hour of margin for the pruning)."""
+    oldest = now - dt.timedelta(days=MINUTE_DAYS) + dt.timedelta(hours=1)
+    return oldest.replace(minute=0, second=0, microsecond=0)
+
+
 def _utc(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
-def write_minutes(buckets: Mapping[tuple[int, int], Bucket]) -> dict[dt.datetime, set[int]]:
+def _add(model: type[Rollup], buckets: Mapping[tuple[int, dt.datetime], Bucket]) -> None:
+    """Add ``buckets`` ({(check id, period start): Bucket}) to ``model``'s rows, creating
+    the missing ones (inside the caller's transaction)."""
+    starts = {start for _, start in buckets}
+    manager = model._default_manager
+    existing = {
+        (row.monitor_check_id, row.start): row
+        for batch in chunks({c for c, _ in buckets})
+        for row in manager.filter(monitor_check_id__in=batch, start__in=starts)
+    }
+    new, changed = [], []
+    for (check, start), bucket in buckets.items():
+        row = existing.get((check, start))
+        if row is None:
+            new.append(model(monitor_check_id=check, start=start, **_values(bucket)))
+        else:
+            _merge(row, bucket)
+            changed.append(row)
+    manager.bulk_create(new, batch_size=500)
+    update_rows(
+        model,
+        _BUCKET_FIELDS,
+        [{"pk": r.pk, **{name: getattr(r, name) for name in _BUCKET_FIELDS}} for r in changed],
+    )
+
+
+def _coarser(
+    buckets: Mapping[tuple[int, dt.datetime], Bucket], period: str
+) -> dict[tuple[int, dt.datetime], Bucket]:
+    """``buckets`` summed per check and UTC ``period`` (``"hour"`` or ``"day"``)."""
+    out: dict[tuple[int, dt.datetime], Bucket] = {}
+    for (check, start), bucket in buckets.items():
+        key = start.replace(minute=0) if period == "hour" else start.replace(hour=0, minute=0)
+        out.setdefault((check, key), Bucket()).absorb(bucket)
+    return out
+
+
+def write_minutes(
+    buckets: Mapping[tuple[int, int], Bucket], now: dt.datetime | None = None
+) -> dict[dt.datetime, set[int]]:
     """Add ``buckets`` ({(check id, minute start in UNIX seconds): Bucket}) to
     ``ResultMinute`` in one transaction; returns the UTC hours touched with the checks
-    touched in each (for ``roll_up``). Checks deleted meanwhile are skipped."""
+    touched in each (for ``roll_up``). Checks deleted meanwhile are skipped. Minutes too old
+    for the minute table (an agent's results buffered for days: older than ``MINUTE_DAYS``
+    before ``now`` less an hour) are added to their hour and day rows directly instead."""
     if not buckets:
         return {}
     from jaga.monitoring.models import Check
@@ -85,33 +133,17 @@ def write_minutes(buckets: Mapping[tuple[int, int], Bucket]) -> dict[dt.datetime
     live: set[int] = set()
     for batch in chunks({check for check, _ in buckets}):
         live.update(Check.objects.filter(pk__in=batch).values_list("pk", flat=True))
+    oldest = horizon(now or timezone.now())
     wanted = {(c, _utc(m)): b for (c, m), b in buckets.items() if c in live}
-    starts = {start for _, start in wanted}
+    recent = {key: b for key, b in wanted.items() if key[1] >= oldest}
+    old = {key: b for key, b in wanted.items() if key not in recent}
     with transaction.atomic():
-        existing = {
-            (row.monitor_check_id, row.start): row
-            for batch in chunks({c for c, _ in wanted})
-            for row in ResultMinute.objects.filter(monitor_check_id__in=batch, start__in=starts)
-        }
-        new, changed = [], []
-        for (check, start), bucket in wanted.items():
-            row = existing.get((check, start))
-            if row is None:
-                new.append(ResultMinute(monitor_check_id=check, start=start, **_values(bucket)))
-            else:
-                _merge(row, bucket)
-                changed.append(row)
-        ResultMinute.objects.bulk_create(new, batch_size=500)
-        update_rows(
-            ResultMinute,
-            _BUCKET_FIELDS,
-            [
-                {"pk": row.pk, **{name: getattr(row, name) for name in _BUCKET_FIELDS}}
-                for row in changed
-            ],
-        )
+        _add(ResultMinute, recent)
+        if old:
+            _add(ResultHour, _coarser(old, "hour"))
+            _add(ResultDay, _coarser(old, "day"))
     touched: dict[dt.datetime, set[int]] = {}
-    for check, start in wanted:
+    for check, start in recent:
         touched.setdefault(start.replace(minute=0), set()).add(check)
     return touched
 
@@ -156,8 +188,7 @@ def roll_up(hours: Mapping[dt.datetime, set[int]], now: dt.datetime | None = Non
     minutes, then ``ResultDay`` for their UTC days from the hours, for those checks only;
     one transaction. Hours whose minutes may be pruned already (older than ``MINUTE_DAYS``
     before ``now``) are left alone."""
-    now = now or timezone.now()
-    oldest = now - dt.timedelta(days=MINUTE_DAYS) + dt.timedelta(hours=1)
+    oldest = horizon(now or timezone.now())
     days: dict[dt.datetime, set[int]] = {}
     with transaction.atomic():
         for hour, checks in sorted(hours.items()):

@@ -74,6 +74,7 @@ def navigation(request: HttpRequest) -> list[NavItem]:
     if getattr(user, "agency_id", None) is not None:
         # Everyone of an agency: an OPD user sees their own OPD's part (inventory.permissions).
         items.append(_item("inventory:devices", _("Inventory"), namespace="inventory"))
+        items.append(_item("monitoring:overview", _("Monitor"), namespace="monitoring"))
         items.append(_item("sop:sops", _("SOP")))
     match = getattr(request, "resolver_match", None)
     namespace = match.namespace if match is not None else ""

@@ -226,3 +226,16 @@ def test_it_mails_the_people_of_the_open_step(city: City) -> None:
     sent = notify_outage.call(outage.pk, "opened")
     assert sent == len(to) == len(mail.outbox[0].to)
     assert city.devices["site3"].name in mail.outbox[0].body or "Ping site3" in mail.outbox[0].body
+
+
+def test_it_adds_results_older_than_the_minutes_kept_to_their_hour_and_day(city: City) -> None:
+    keeper = started()
+    days_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).timestamp() // 3600 * 3600
+    rounds(keeper, city, days_ago, 3, {"site1"})  # an agent's results, buffered for 3 days
+    keeper.flush_rollups()
+    check = city.checks["site1"]
+    assert not ResultMinute.objects.filter(monitor_check=check).exists()
+    hour = ResultHour.objects.get(monitor_check=check)
+    assert hour.start == dt.datetime.fromtimestamp(days_ago, dt.UTC)
+    assert (hour.n_up, hour.n_down) == (0, 3)
+    assert ResultDay.objects.get(monitor_check=check).n_down == 3

@@ -79,6 +79,12 @@ EXPECTED: dict[str, list[int]] = {
     "inventory:export": [302, 200, 200, 200, 200, 200, 200, 403],
     "inventory:template": [302, 200, 200, 200, 200, 200, 200, 403],
     "inventory:import": [302, 403, 403, 403, 200, 200, 403, 403],
+    # The network monitor: its checks follow the inventory's devices (an OPD user sees their
+    # OPD's); nothing for a user of no agency.
+    "monitoring:overview": [302, 200, 200, 200, 200, 200, 200, 403],
+    # The agents' protocol (a token only; sessions get nothing): test_agent_api.py.
+    "monitoring_api:assignments": [401, 401, 401, 401, 401, 401, 401, 401],
+    "monitoring_api:results": [405, 405, 405, 405, 405, 405, 405, 405],
 }
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"set_language"}  # Django's language switch (POST), tested in tests/web
