@@ -24,7 +24,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 run: $(VENV)/.installed pdf-libs
 	$(BIN)/jaga migrate --noinput
-	$(BIN)/jaga demo
+	$(BIN)/jaga demo --monitor-history
 	$(BIN)/jaga run --bind $(BIND)
 
 lint: $(VENV)/.installed-test

@@ -12,8 +12,10 @@ What changes, each with its own audit event (``inventory.device.changed``,
 - the spare (status ``spare`` at a store site) goes into service at the broken device's
   site, with its uplink; when the spare has no management address of its own it takes over
   the broken device's addresses (the monitor keeps watching the same IP);
-- the devices whose uplink was the broken one hang off the spare now, and the links that
-  ended at the broken one end at the spare;
+- the devices whose uplink was the broken one hang off the spare now, the links that ended
+  at the broken one end at the spare, and so do the monitor's checks of the broken one
+  (listed in the ``inventory.device.replaced`` event): the spare answers them from now on,
+  and the outage that opened the case ends when it does;
 - the broken device goes to the store the spare came from, with status ``in_repair`` or
   ``retired`` and no uplink;
 - both devices and the site are linked to the case (``Case.devices``, ``Case.sites``).
@@ -43,6 +45,7 @@ from jaga.inventory.models import (
     Replacement,
 )
 from jaga.inventory.services import record_change, snapshot
+from jaga.monitoring.models import Check
 from jaga.org.models import User
 
 if TYPE_CHECKING:
@@ -128,6 +131,8 @@ def replace_device(
             raise _taken("removed")
         if not DeviceAddress.objects.filter(device_id=installed.pk).exists():
             DeviceAddress.objects.filter(device_id=removed.pk).update(device_id=installed.pk)
+        watched = list(Check.objects.filter(device_id=removed.pk).values_list("pk", flat=True))
+        Check.objects.filter(pk__in=watched).update(device_id=installed.pk)
         for child in Device.objects.filter(uplink_id=removed.pk).exclude(pk=installed.pk):
             before = snapshot(child)
             child.uplink_id = installed.pk
@@ -169,6 +174,7 @@ def replace_device(
                 "store": store.code,
                 "case": case.pk,
                 "step": step.step_no,
+                "checks": watched,
             },
             at=at,
         )

@@ -12,6 +12,8 @@ from jaga.audit.services import verify
 from jaga.documents.models import Document
 from jaga.inventory.models import Device, Link, Replacement, Site
 from jaga.inventory.replacement import ReplacementChoice, check_choice
+from jaga.monitoring.models import Check
+from jaga.monitoring.topology import load_specs
 from jaga.sop.schema import DocumentType
 from jaga.workflow.errors import InvalidInput
 from jaga.workflow.models import Case, StepInstance, StepStatus
@@ -206,3 +208,18 @@ def test_it_moves_the_links_of_the_broken_device_to_the_spare(demo: None) -> Non
         broken.pk,
         link.a_device_id,
     )
+
+
+def test_the_checks_of_the_broken_device_follow_the_spare(demo: None) -> None:
+    _case, step = _to_step_10(demo)
+    broken = Device.objects.get(serial_number=BROKEN_SWITCH)
+    check = Check.objects.create(agency=broken.agency, name="Ping", kind="icmp", device=broken)
+    complete_step(step, user("bolmut.teknisi1"), replacement=_choice())
+    check.refresh_from_db()
+    assert check.device is not None
+    assert check.device.serial_number == SPARE_SWITCH
+    event = Event.objects.get(action="inventory.device.replaced")
+    assert event.after is not None
+    assert event.after["checks"] == [check.pk]
+    spec = next(s for s in load_specs(agencies=[broken.agency_id]) if s.id == check.pk)
+    assert spec.address == "10.9.0.2"  # the spare took over the address: same target

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from jaga.inventory.demo import load_demo_inventory
+from jaga.monitoring.demo import load_demo_monitor
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.demo.load import REPORTER_ROLE, load_demo
 from jaga.sop.demo import load_demo_sops
@@ -27,11 +28,17 @@ class Command(BaseCommand):
             help=f"password of the demo logins it creates (default: {DEMO_PASSWORD})",
         )
         parser.add_argument("--quiet", action="store_true", help="do not print the logins")
+        parser.add_argument(
+            "--monitor-history",
+            action="store_true",
+            help="give the demo's (disabled) monitor checks 30 days of made-up results",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = load_demo(AGENCIES, options["password"])
         sops = load_demo_sops(AGENCIES)
         load_demo_inventory(AGENCIES)
+        load_demo_monitor(AGENCIES, history=options["monitor_history"])
         if options["quiet"]:
             return
         for result in sops:
