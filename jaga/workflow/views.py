@@ -375,6 +375,9 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "replacements": list(
             case.replacements.select_related("removed", "installed", "site", "store", "step")
         ),
+        "outages": list(
+            case.outages.select_related("monitor_check__device").order_by("started_at", "pk")
+        ),
         "may_set_affected": may_set_affected(user, case),
         "may_correct": user.is_staff and user.agency_id == case.agency_id,
         "chart": _chart(case, spec, instances, now),

@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 
 from jaga.audit.models import Event
 from jaga.monitoring.keeper import Keeper
@@ -21,6 +23,7 @@ from jaga.monitoring.models import (
     ResultMinute,
 )
 from jaga.monitoring.tasks import notify_outage, recipients
+from jaga.org.models import User
 from jaga.workflow.models import Case, CaseSource
 from tests.monitoring.support import City, monitored_city
 
@@ -239,3 +242,16 @@ def test_it_adds_results_older_than_the_minutes_kept_to_their_hour_and_day(city:
     assert hour.start == dt.datetime.fromtimestamp(days_ago, dt.UTC)
     assert (hour.n_up, hour.n_down) == (0, 3)
     assert ResultDay.objects.get(monitor_check=check).n_down == 3
+
+
+def test_the_case_page_shows_the_outage_and_its_recovery(city: City, client: Client) -> None:
+    keeper = started()
+    at = rounds(keeper, city, T0, 3, {"site2"})
+    case = Case.objects.get()
+    client.force_login(User.objects.get(username="bolmut.kadis"))
+    page = client.get(reverse("workflow:case", args=[case.pk])).content.decode()
+    outage = Outage.objects.get()
+    assert f'data-outage="{outage.pk}" data-ended="no"' in page
+    rounds(keeper, city, at, 2, set())
+    page = client.get(reverse("workflow:case", args=[case.pk])).content.decode()
+    assert f'data-outage="{outage.pk}" data-ended="yes"' in page
