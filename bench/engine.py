@@ -43,6 +43,22 @@ def fresh_postgres(url: str, name: str = "jaga_bench") -> str:
     return url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def setup_django(*, sqlite: bool, name: str) -> None:
+    """Point Jaga at a fresh database for benchmark ``name`` (a new SQLite file under a
+    temporary data directory, or database ``name`` on ``BENCH_POSTGRES_URL``, by default
+    the local server) and set Django up."""
+    os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix=f"{name}-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"
+    if sqlite:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        url = os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES)
+        os.environ["DATABASE_URL"] = fresh_postgres(url, name)
+    import django
+
+    django.setup()
+
+
 def worker(database: str, cases: int) -> dict[str, float | int | str]:
     os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix="jaga-bench-")
     os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"

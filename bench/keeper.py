@@ -19,13 +19,11 @@ the plainest write of the same rows (one ``executemany`` UPDATE of the same colu
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import tempfile
 import time
 
-from bench.engine import LOCAL_POSTGRES, fresh_postgres
+from bench.engine import setup_django
 from bench.web import generate_inventory
 
 INTERVAL_S = 10.0
@@ -55,17 +53,7 @@ def main() -> None:
     parser.add_argument("--intervals", type=int, default=5)
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of PostgreSQL")
     args = parser.parse_args()
-    os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix="jaga-bench-keeper-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"
-    if args.sqlite:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = fresh_postgres(
-            os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES), "jaga_bench_keeper"
-        )
-    import django
-
-    django.setup()
+    setup_django(sqlite=args.sqlite, name="jaga_bench_keeper")
     from django.core.management import call_command
 
     from jaga.inventory.models import Device

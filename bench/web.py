@@ -25,11 +25,10 @@ import datetime as dt
 import os
 import random
 import statistics
-import tempfile
 import time
 from zoneinfo import ZoneInfo
 
-from bench.engine import LOCAL_POSTGRES, fresh_postgres
+from bench.engine import setup_django
 
 BATCH = 5000
 
@@ -228,18 +227,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of PostgreSQL")
     args = parser.parse_args()
-    os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix="jaga-bench-web-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"
     os.environ["JAGA_ALLOWED_HOSTS"] = "testserver"
-    if args.sqlite:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = fresh_postgres(
-            os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES), "jaga_bench_web"
-        )
-    import django
-
-    django.setup()
+    setup_django(sqlite=args.sqlite, name="jaga_bench_web")
     from django.conf import settings
 
     # Pages link their static files; no collectstatic for a benchmark database.
