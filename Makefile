@@ -71,20 +71,24 @@ bench-monitor: $(VENV)/.installed bench-tools
 
 pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
 	@echo "== pytest on SQLite"
-	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q
+	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data/sqlite $(BIN)/pytest -q
 
 # On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
 pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
 	@if url=$$($(BIN)/python tests/postgres_url.py); then \
 		echo "== pytest on PostgreSQL ($$url)"; \
-		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data $(BIN)/pytest -q; \
+		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data/postgres $(BIN)/pytest -q; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "FAIL: CI=true and PostgreSQL is not reachable (see above)"; exit 1; \
 	else \
 		echo "SKIP: the PostgreSQL run (see the reason above); set DATABASE_URL to enable it"; \
 	fi
 
-pytest: pytest-sqlite pytest-postgres
+# Both databases at once, each with its own data directory: about half of each run waits
+# (on the monitor's 5 s checks, the browser, the database), so two cores finish both in
+# little more than the longer one. Each run's output is printed whole when it ends.
+pytest: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
+	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
 
 test: lint typecheck pytest
 

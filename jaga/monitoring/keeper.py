@@ -40,6 +40,7 @@ _STATE_FIELDS = [
     "fails",
     "oks",
     "failing_since",
+    "passing_since",
     "changed_at",
     "flips",
     "last_at",
@@ -86,7 +87,8 @@ class Keeper:
         self.states: dict[int, State] = {}
         self.tree = Tree()
         self.windows: list[Window] = []
-        self._outages: dict[int, int] = {}  # check id -> its open outage's id
+        # check id -> its open outage's id and confirmation time (UNIX seconds)
+        self._outages: dict[int, tuple[int, float]] = {}
         self._details: dict[int, tuple[float | None, str]] = {}  # last rtt (ms), last reason
         self._dirty: set[int] = set()
         self._pending: set[int] = set()  # checks with an outage action queued
@@ -114,11 +116,12 @@ class Keeper:
         everyone = load_specs(agent=ANY_AGENT, agencies=agencies) if agencies else []
         tree = Tree.load(agencies, everyone)
         windows = load_windows(agencies, timezone.now())
-        outages = dict(
-            Outage.objects.filter(agency_id__in=agencies, ended_at__isnull=True).values_list(
-                "monitor_check_id", "pk"
-            )
-        )
+        outages = {
+            check: (pk, confirmed.timestamp())
+            for check, pk, confirmed in Outage.objects.filter(
+                agency_id__in=agencies, ended_at__isnull=True
+            ).values_list("monitor_check_id", "pk", "confirmed_at")
+        }
         ours_ids = {s.id for s in ours}
         with self._lock:
             known = {pk for pk in self.states if pk in ours_ids}
@@ -140,23 +143,56 @@ class Keeper:
             everyone_ids = {s.id for s in everyone}
             for pk in [pk for pk in self.states if pk not in everyone_ids]:
                 del self.states[pk]
+            now = time.time()
+            for pk, (outage, _confirmed) in self._outages.items():
+                if (
+                    pk in ours_ids
+                    and pk not in self._pending
+                    and outages.get(pk, (0,))[0] != outage
+                ):
+                    self._ended_elsewhere(pk, now)
             self._outages = {
                 pk: outages[pk] for pk in ours_ids if pk in outages and pk not in self._pending
             } | {pk: v for pk, v in self._outages.items() if pk in self._pending}
             for pk in ours_ids:
-                self._reconcile(pk, time.time())
+                self._reconcile(pk, now)
         return ours
+
+    def _ended_elsewhere(self, pk: int, now: float) -> None:
+        """Another monitor process (or a person in the admin) ended the outage we knew of
+        check ``pk``: adopt its recovery, so that this process does not open a second
+        outage for what it has not seen recover yet; a check still failing here is
+        confirmed again after its ``retries`` (lock held)."""
+        state = self.states.get(pk)
+        if state is None or not state.problem:
+            return
+        state.status, state.flapping, state.flips = Status.UP, False, []
+        state.fails, state.failing_since = 0, None
+        state.oks, state.passing_since, state.changed_at = 1, now, now
+        self._dirty.add(pk)
 
     # -- results -----------------------------------------------------------------------
 
-    def parent(self, spec: CheckSpec) -> Parent:
-        """What the nearest monitored device above ``spec``'s says (``Parent``)."""
+    def parent(self, spec: CheckSpec, at: float) -> Parent:
+        """What the nearest monitored device above ``spec``'s says (``Parent``) to a result
+        of ``spec`` at ``at`` (UNIX seconds). A parent that has not answered since ``spec``
+        began failing counts as failing (the child waits for its next result: its probe may
+        be slower to fail, a timeout against an ICMP error), for at most three of the
+        child's intervals; a parent silent longer than that is ignored."""
+        own = self.states.get(spec.id)
+        since = own.failing_since if own is not None else None
+        waiting = since is not None and at - since < 3 * spec.interval_s
         for device in self.tree.ancestors(spec.parent_device_id):
             watchers = [
                 self.states[pk] for pk in self.tree.watchers.get(device, ()) if pk in self.states
             ]
             if watchers:
-                views = {state.as_parent() for state in watchers}
+                views = set()
+                for state in watchers:
+                    view = state.as_parent()
+                    if view is Parent.UP and waiting and (state.last_at or 0.0) < (since or 0.0):
+                        view = Parent.FAILING
+                    views.add(view)
                 for view in (Parent.DOWN, Parent.FAILING):
                     if view in views:
                         return view
@@ -179,7 +215,7 @@ class Keeper:
                 return None
             state = self.states.setdefault(check_id, State())
             maintenance = self.in_maintenance(spec, at)
-            change = apply(state, ok, at, spec.policy, self.parent(spec), maintenance)
+            change = apply(state, ok, at, spec.policy, self.parent(spec, at), maintenance)
             bucket = self._buckets.setdefault((check_id, minute_of(at)), Bucket())
             bucket.add(change.run, rtt_ms if ok else None)
             self._details[check_id] = (rtt_ms if ok else None, "" if ok else reason or "")
@@ -204,8 +240,9 @@ class Keeper:
             and state.status is Status.UP
             and not state.flapping
             and state.oks >= spec.policy.recoveries
+            and (state.passing_since or 0.0) >= outage[1]  # answered since it was confirmed
         ):
-            self._ends.append((check_id, outage, at))
+            self._ends.append((check_id, outage[0], at))
             self._pending.add(check_id)
 
     # -- writing -----------------------------------------------------------------------
@@ -242,7 +279,7 @@ class Keeper:
             .filter(pk=item.check_id)
             .first()
         )
-        outage_id = None
+        outage_id, confirmed = None, item.at
         try:
             if check is not None:
                 with transaction.atomic():
@@ -255,10 +292,11 @@ class Keeper:
                         at=_utc(item.at) or timezone.now(),
                     )
                 outage_id = opened.outage.pk
+                confirmed = opened.outage.confirmed_at.timestamp()
         finally:
             with self._lock:
                 if outage_id is not None:
-                    self._outages[item.check_id] = outage_id
+                    self._outages[item.check_id] = (outage_id, confirmed)
                 self._pending.discard(item.check_id)
 
     def _row(self, pk: int) -> dict[str, Any]:
@@ -272,6 +310,7 @@ class Keeper:
             "fails": state.fails,
             "oks": state.oks,
             "failing_since": _utc(state.failing_since),
+            "passing_since": _utc(state.passing_since),
             "changed_at": _utc(state.changed_at),
             "flips": list(state.flips),
             "last_at": _utc(state.last_at),
@@ -347,6 +386,7 @@ def _state_of(row: CheckState) -> State:
         fails=row.fails,
         oks=row.oks,
         failing_since=_seconds(row.failing_since),
+        passing_since=_seconds(row.passing_since),
         changed_at=_seconds(row.changed_at),
         flips=[float(t) for t in row.flips or []],
         last_at=_seconds(row.last_at),

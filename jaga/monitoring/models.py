@@ -212,7 +212,7 @@ class CheckState(models.Model):
     """The restart-safe state of one check, written by the monitor (``jaga.monitoring.state``).
 
     ``fails``/``oks``: the current run of consecutive failures/successes; ``failing_since``
-    the time of the first failure of the current run of failures; ``changed_at`` when
+    and ``passing_since`` the time of its first run; ``changed_at`` when
     ``status`` last changed; ``flips``: UNIX times (seconds) of the result changes within the
     flapping window; ``last_*``: the newest result (``last_rtt_ms`` in milliseconds).
     """
@@ -227,6 +227,7 @@ class CheckState(models.Model):
     fails = models.PositiveIntegerField(default=0)
     oks = models.PositiveIntegerField(default=0)
     failing_since = models.DateTimeField(null=True, blank=True)
+    passing_since = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(_("since"), null=True, blank=True)
     flips = models.JSONField(default=list, blank=True)
     last_at = models.DateTimeField(_("last run"), null=True, blank=True)

@@ -77,13 +77,16 @@ class Policy:
 @dataclass(slots=True)
 class State:
     """The mutable state of one check (persisted as ``models.CheckState``). Times are UNIX
-    seconds; ``flips`` the times of the result changes still inside the flapping window."""
+    seconds: ``failing_since``/``passing_since`` the first run of the current run of
+    failures/successes; ``flips`` the times of the result changes still inside the
+    flapping window."""
 
     status: Status = Status.UNKNOWN
     flapping: bool = False
     fails: int = 0
     oks: int = 0
     failing_since: float | None = None
+    passing_since: float | None = None
     changed_at: float | None = None
     flips: list[float] = field(default_factory=list)
     last_at: float | None = None
@@ -163,8 +166,9 @@ def apply(
     state.last_at, state.last_ok = at, ok
     if ok:
         state.oks, state.fails, state.failing_since = state.oks + 1, 0, None
+        state.passing_since = state.passing_since if state.passing_since is not None else at
     else:
-        state.fails, state.oks = state.fails + 1, 0
+        state.fails, state.oks, state.passing_since = state.fails + 1, 0, None
         state.failing_since = state.failing_since if state.failing_since is not None else at
     if not maintenance:
         _flapping(state, policy)

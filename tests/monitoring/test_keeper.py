@@ -117,6 +117,7 @@ def test_a_child_that_counts_its_failures_first_waits_for_its_parent(city: City)
     keeper.record(city.checks["site1"].pk, False, at, None, "timeout")
     keeper.flush()
     assert not Outage.objects.exists()  # site1 waits: its parent is failing
+    keeper.record(city.checks["core"].pk, True, at + 4, 1.0, None)  # the core still answers
     keeper.record(city.checks["dist1"].pk, False, at + 5, None, "timeout")
     keeper.record(city.checks["site1"].pk, False, at + 5, None, "timeout")
     keeper.flush()
@@ -255,3 +256,51 @@ def test_the_case_page_shows_the_outage_and_its_recovery(city: City, client: Cli
     rounds(keeper, city, at, 2, set())
     page = client.get(reverse("workflow:case", args=[case.pk])).content.decode()
     assert f'data-outage="{outage.pk}" data-ended="yes"' in page
+
+
+def test_a_child_waits_for_a_parent_whose_answer_is_older_than_its_failure(city: City) -> None:
+    keeper = started()
+    at = rounds(keeper, city, T0, 1, set())
+    # site1's probes fail at once (an ICMP error) while dist1's are still timing out:
+    # site1 reaches its retries before dist1 reports anything since the cut.
+    keeper.record(city.checks["site1"].pk, False, at + 1, None, "unreachable")
+    keeper.record(city.checks["site1"].pk, False, at + 6, None, "unreachable")
+    keeper.flush()
+    assert not Outage.objects.exists()
+    keeper.record(city.checks["dist1"].pk, False, at + 6.5, None, "timeout")
+    keeper.record(city.checks["core"].pk, True, at + 10, 1.0, None)  # the core still answers
+    keeper.record(city.checks["dist1"].pk, False, at + 11.5, None, "timeout")
+    keeper.record(city.checks["site1"].pk, False, at + 11, None, "unreachable")
+    keeper.flush()
+    assert list(Outage.objects.values_list("monitor_check__name", flat=True)) == ["Ping dist1"]
+    assert keeper.states[city.checks["site1"].pk].status.value == "unreachable"
+
+
+def test_a_child_stops_waiting_for_a_silent_parent(city: City) -> None:
+    keeper = started()
+    at = rounds(keeper, city, T0, 1, set())
+    for offset in (1, 6, 11, 16):  # dist1 says nothing any more (its monitor is away)
+        keeper.record(city.checks["site1"].pk, False, at + offset, None, "timeout")
+    keeper.flush()
+    assert list(Outage.objects.values_list("monitor_check__name", flat=True)) == ["Ping site1"]
+
+
+def test_a_monitor_adopts_a_recovery_another_one_recorded(city: City) -> None:
+    first, second = started(), started()
+    at = rounds(first, city, T0, 3, {"site3"})
+    rounds(second, city, T0, 3, {"site3"})
+    rounds(first, city, at, 2, set())  # the first sees site3 answer again and ends the outage
+    assert Outage.objects.get().ended_at is not None
+    second.load()  # a reload: the second had not seen site3 answer yet
+    assert not second.states[city.checks["site3"].pk].problem
+    rounds(second, city, at, 1, {"core"})  # unrelated: nothing for site3
+    assert Outage.objects.count() == 1
+
+
+def test_a_monitor_does_not_end_an_outage_it_has_not_seen_recover(city: City) -> None:
+    first, second = started(), started()
+    rounds(second, city, T0, 3, set())  # the second has seen site3 answer all along
+    rounds(first, city, T0 + 15, 2, {"site3"})  # the first confirms an outage
+    second.load()
+    rounds(second, city, T0 + 15, 1, set())  # its older view: up, answering
+    assert Outage.objects.get().ended_at is None
