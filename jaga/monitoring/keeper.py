@@ -176,9 +176,9 @@ class Keeper:
     def parent(self, spec: CheckSpec, at: float) -> Parent:
         """What the nearest monitored device above ``spec``'s says (``Parent``) to a result
         of ``spec`` at ``at`` (UNIX seconds). A parent that has not answered since ``spec``
-        began failing counts as failing (the child waits for its next result: its probe may
-        be slower to fail, a timeout against an ICMP error), for at most three of the
-        child's intervals; a parent silent longer than that is ignored."""
+        began failing is ``SILENT`` (the child waits for its next result: its probe may be
+        slower to fail, a timeout against an ICMP error), for at most three of the child's
+        intervals; a parent silent longer than that is ignored."""
         own = self.states.get(spec.id)
         since = own.failing_since if own is not None else None
         waiting = since is not None and at - since < 3 * spec.interval_s
@@ -191,9 +191,9 @@ class Keeper:
                 for state in watchers:
                     view = state.as_parent()
                     if view is Parent.UP and waiting and (state.last_at or 0.0) < (since or 0.0):
-                        view = Parent.FAILING
+                        view = Parent.SILENT
                     views.add(view)
-                for view in (Parent.DOWN, Parent.FAILING):
+                for view in (Parent.DOWN, Parent.FAILING, Parent.SILENT):
                     if view in views:
                         return view
                 return Parent.UP

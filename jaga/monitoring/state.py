@@ -37,11 +37,13 @@ class Status(enum.StrEnum):
 
 class Parent(enum.Enum):
     """What a check's nearest monitored ancestor says: ``NONE`` (no monitored ancestor),
-    ``UP``, ``FAILING`` (its last run failed, not confirmed yet) or ``DOWN`` (confirmed down
-    or unreachable)."""
+    ``UP``, ``SILENT`` (up when last heard, but not heard since the check began failing:
+    the check waits for it, yet its own failures are its own), ``FAILING`` (its last run
+    failed, not confirmed yet) or ``DOWN`` (confirmed down or unreachable)."""
 
     NONE = "none"
     UP = "up"
+    SILENT = "silent"
     FAILING = "failing"
     DOWN = "down"
 
@@ -196,7 +198,7 @@ def _status(state: State, ok: bool, policy: Policy, parent: Parent) -> None:
         return
     if parent is Parent.DOWN:
         state.status = Status.UNREACHABLE
-    elif parent is Parent.FAILING:
+    elif parent in (Parent.FAILING, Parent.SILENT):
         return  # the parent decides first
     else:
         state.status = Status.DOWN

@@ -943,9 +943,22 @@ def test_every_step_follows_the_rules(
         if ok:
             confirmed = before.status is Status.UNKNOWN or state.oks >= policy.recoveries
             assert state.status is (Status.UP if confirmed else before.status)
-        elif state.fails < policy.retries or parent is Parent.FAILING:
+        elif state.fails < policy.retries or parent in (Parent.FAILING, Parent.SILENT):
             assert state.status is before.status
         elif parent is Parent.DOWN:
             assert state.status is Status.UNREACHABLE
         else:
             assert state.status is Status.DOWN
+
+
+def test_a_silent_parent_makes_the_child_wait_but_its_changes_count() -> None:
+    policy = Policy(retries=1, recoveries=1, flap_threshold=2, flap_window_s=600)
+    state = State()
+    apply(state, True, 0.0, policy, Parent.UP)
+    change = apply(state, False, 10.0, policy, Parent.SILENT)
+    assert change.after is Status.UP  # waits for the parent's next answer
+    assert change.run is RunClass.DOWN  # its own failure, as far as anyone knows
+    assert state.flips == [10.0]
+    apply(state, True, 20.0, policy, Parent.SILENT)
+    assert state.flips == [10.0, 20.0]
+    assert state.flapping
