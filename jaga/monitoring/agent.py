@@ -455,7 +455,7 @@ class RemoteAgent:
                 try:
                     await asyncio.wait_for(self.send_pending(client, spool), FINAL_SEND_S)
                 except TimeoutError:
-                    pass
+                    logger.warning("the last send timed out; the spool keeps the rest")
                 except Exception:
                     logger.exception("cannot send the spooled results")
             await self.runner.close()

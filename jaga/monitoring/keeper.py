@@ -106,14 +106,15 @@ class Keeper:
         """(Re)read the checks, the uplink tree, the maintenance windows, the open outages,
         and the states: a check of our own keeps its state in memory once known; the others'
         (an agent's, seen as parents) are read again. Returns our checks' specs."""
-        ours = load_specs(
-            agent=self.agent,
+        loaded = load_specs(
+            agent=ANY_AGENT,
             agencies=self.agencies,
             flap_threshold=self.flap_threshold,
             flap_window_s=self.flap_window_s,
         )
+        ours = [s for s in loaded if self.agent in (ANY_AGENT, s.agent_id)]
         agencies = {s.agency_id for s in ours}
-        everyone = load_specs(agent=ANY_AGENT, agencies=agencies) if agencies else []
+        everyone = [s for s in loaded if s.agency_id in agencies]  # parents may be anyone's
         tree = Tree.load(agencies, everyone)
         windows = load_windows(agencies, timezone.now())
         outages = {

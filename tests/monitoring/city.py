@@ -48,6 +48,8 @@ from typing import ClassVar, Self
 
 import pytest
 
+from tests.monitoring.helpers import missing
+
 __all__ = [
     "LINKS",
     "MANAGEMENT",
@@ -433,19 +435,12 @@ class CityNetwork:
         return self.reachability(source, [target], timeout)[target]
 
 
-def _missing(reason: str) -> None:
-    """Skip for a missing prerequisite; fail instead under CI=true."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: {reason}")
-    pytest.skip(reason)
-
-
 def skip_without_netns() -> None:
     """Skip the calling test when a city network cannot be built here (``require_netns``);
     under CI=true, fail it instead."""
     reason = require_netns()
     if reason is not None:
-        _missing(reason)
+        missing(reason)
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import datetime as dt
 import socket
 import ssl
 import struct
-from collections.abc import AsyncIterator, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -39,13 +38,6 @@ from jaga.monitoring.probes import close_snmp_engine
 
 T = TypeVar("T")
 LOOPBACK = "127.0.0.1"
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` in an event loop of its own, in a thread of its own: the browser
-    tests' Playwright keeps a loop running in the main thread."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def closed_port() -> int:

@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,23 +35,10 @@ from jaga.monitoring.models import Agent, Check, CheckKind, CheckState, ResultMi
 from jaga.monitoring.services import create_agent
 from jaga.monitoring.spool import Spool
 from tests.conftest import make_agency
+from tests.monitoring.helpers import require_icmp, wait_for
 from tests.monitoring.probe_servers import LOOPBACK, closed_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def require_icmp() -> None:
-    """Skip without a raw or ping ICMP socket; fail instead under CI=true."""
-    for kind in (socket.SOCK_RAW, socket.SOCK_DGRAM):
-        try:
-            socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP).close()
-            return
-        except OSError:
-            continue
-    reason = "the ICMP check needs root, CAP_NET_RAW or ping sockets"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: {reason}")
-    pytest.skip(reason)
 
 
 @dataclass
@@ -229,15 +215,6 @@ def agents() -> Iterator[Callable[[str, str, Path], AgentThread]]:
     for agent in started:
         if agent._thread.is_alive():
             agent.kill()
-
-
-def wait_for(what: str, condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"not within {timeout:g} s: {what}")
 
 
 def counted(check: Check) -> int:

@@ -17,8 +17,7 @@ import subprocess
 import sys
 import textwrap
 from collections import deque
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,23 +40,10 @@ from jaga.monitoring.packets import (
     parse_message,
 )
 from jaga.monitoring.scheduler import Check, CheckResult, Scheduler, totals
+from tests.monitoring.helpers import missing, run
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` in an event loop of its own, in a thread of its own: the browser
-    tests' Playwright keeps a loop running in the main thread for the whole session."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-def missing(reason: str) -> None:
-    """Skip for a missing prerequisite; fail instead under CI=true."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: {reason}")
-    pytest.skip(reason)
 
 
 def require_raw_icmp(family: int = socket.AF_INET) -> None:

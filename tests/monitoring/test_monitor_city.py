@@ -26,6 +26,7 @@ from jaga.monitoring.models import CheckState, Outage, OutageKind
 from jaga.workflow.models import Case, CaseSource
 from tests.monitoring import city as city_network
 from tests.monitoring.city import CityNetwork
+from tests.monitoring.helpers import wait_for
 from tests.monitoring.support import City, monitored_city
 
 city = city_network.city
@@ -92,16 +93,6 @@ def monitors(city: CityNetwork, tmp_path: Path) -> Iterator[Callable[[], Monitor
     for monitor in started:
         if monitor.process.poll() is None:
             monitor.stop(signal.SIGKILL)
-
-
-def wait_for(what: str, condition: Callable[[], bool], timeout: float) -> float:
-    """Poll ``condition`` until true; returns the seconds it took. Fails after ``timeout``."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(0.25)
-    pytest.fail(f"not within {timeout:g} s: {what}")
 
 
 def statuses() -> dict[str, str]:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from jaga.monitoring.probes import ServiceOutcome, check_dns
-from tests.monitoring.probe_servers import PORTAL, DnsResponder, dns_server, run
+from tests.monitoring.helpers import run
+from tests.monitoring.probe_servers import PORTAL, DnsResponder, dns_server
 
 
 def ask(

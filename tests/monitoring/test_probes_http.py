@@ -15,13 +15,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from jaga.monitoring.probes import ServiceOutcome, check_http
 from jaga.monitoring.probes.http import certificate_not_after
+from tests.monitoring.helpers import run
 from tests.monitoring.probe_servers import (
     KEYWORD,
     Certificates,
     certificates,
     closed_port,
     http_server,
-    run,
 )
 
 

@@ -16,11 +16,11 @@ from jaga.monitoring.probes import (
     close_snmp_engine,
     snmp_engine,
 )
+from tests.monitoring.helpers import run
 from tests.monitoring.probe_servers import (
     COMMUNITY,
     AgentState,
     closed_port,
-    run,
     snmp_agent,
 )
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from jaga.monitoring.probes import ServiceOutcome, check_tcp
-from tests.monitoring.probe_servers import closed_port, full_tcp_server, run, tcp_server
+from tests.monitoring.helpers import run
+from tests.monitoring.probe_servers import closed_port, full_tcp_server, tcp_server
 
 
 def test_it_reports_an_accepted_connection_with_its_time() -> None:
