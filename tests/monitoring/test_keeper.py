@@ -29,8 +29,9 @@ from tests.monitoring.support import City, monitored_city
 
 pytestmark = pytest.mark.django_db
 
-#: A fixed start, on a minute boundary (UNIX seconds).
-T0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC).timestamp()
+#: The start of the hour before the current one (UNIX seconds): on an hour boundary, in the
+#: past, and well inside the two days the minute table keeps, on whatever day the suite runs.
+T0 = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp() // 3600 * 3600
 NODES = ("core", "dist1", "dist2", "site1", "site2", "site3", "site4", "site5")
 
 
