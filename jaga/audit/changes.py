@@ -35,7 +35,7 @@ from django.db.models.fields.files import FieldFile
 from jaga.audit.models import Event
 from jaga.audit.services import record
 from jaga.org.models import User
-from jaga.tenancy.models import Agency
+from jaga.tenancy.models import Agency, AgencyScoped
 
 __all__ = [
     "AUDITED_MODELS",
@@ -86,8 +86,9 @@ def _value(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The row's stored fields by attribute name, without the id and the agency (the chain
-    says whose it is) and without ``_LEFT_OUT`` fields; many-to-many fields (of a saved
+    """The row's stored fields by attribute name, without the id, without the agency of an
+    agency-owned row (the chain says whose it is; a user's ``agency_id`` stays) and without
+    ``_LEFT_OUT`` fields; many-to-many fields (of a saved
     row, read from the database) as sorted id lists; a user's ``has_usable_password``.
     For a user the dict also holds the password hash under an internal key, to notice a
     change: ``record_saved``/``record_deleted`` drop it, never pass a snapshot to
@@ -95,7 +96,9 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     left_out = _LEFT_OUT.get(obj._meta.label_lower, set())
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
-        if field.primary_key or field.name == "agency" or field.name in left_out:
+        if field.primary_key or field.name in left_out:
+            continue
+        if field.name == "agency" and isinstance(obj, AgencyScoped):
             continue
         data[field.attname] = _value(getattr(obj, field.attname))
     for m2m in obj._meta.many_to_many:

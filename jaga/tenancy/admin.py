@@ -256,7 +256,7 @@ class AgencyAdmin(AuditedAdminMixin, TenantAdminMixin, admin.ModelAdmin):  # typ
     inlines = (RegularHoursInline, DayOffInline)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
-        (None, {"fields": ("slug", "name", "short_name", "government_name")}),
+        (None, {"fields": ("slug", "name", "short_name", "government_name", "is_active")}),
         (_("Region"), {"fields": ("region_kind", "region_name", "kemendagri_code", "timezone")}),
         (_("Contact"), {"fields": ("address", "phone", "email", "website")}),
         (_("Letterhead"), {"fields": ("logo", "letterhead")}),
