@@ -79,7 +79,8 @@ def test_it_records_an_opd_created_changed_and_deleted_in_the_admin(
         "org.opd",
         str(opd.pk),
     )
-    assert created.after is not None and created.after["name"] == "Kecamatan Tengah"
+    assert created.after is not None
+    assert created.after["name"] == "Kecamatan Tengah"
     assert created.before is None
     assert (created.actor_id, created.actor_label) == (alpha_admin.pk, "alpha.admin")
 
@@ -92,7 +93,8 @@ def test_it_records_an_opd_created_changed_and_deleted_in_the_admin(
     assert response.status_code == 302
     deleted = only(events_since(agency_a, changed.seq))
     assert deleted.action == "org.opd.deleted"
-    assert deleted.before is not None and deleted.before["head_name"] == "Drs. Firdaus"
+    assert deleted.before is not None
+    assert deleted.before["head_name"] == "Drs. Firdaus"
     assert deleted.after is None
     assert not Opd.objects.filter(pk=opd.pk).exists()
     assert audit_verifies()
@@ -134,8 +136,10 @@ def test_it_records_units_and_positions(
         "org.position.changed",
         "org.orgunit.changed",
     ]
-    assert events[0].after is not None and events[0].after["parent_id"] == top.pk
-    assert events[1].after is not None and events[1].after["unit_id"] == unit.pk
+    assert events[0].after is not None
+    assert events[0].after["parent_id"] == top.pk
+    assert events[1].after is not None
+    assert events[1].after["unit_id"] == unit.pk
     assert (events[2].before, events[2].after) == (
         {"title": "Kepala Bidang TIK"},
         {"title": "Kabid Infrastruktur"},
@@ -151,7 +155,8 @@ def test_it_records_units_and_positions(
         ("org.position.deleted", str(position.pk)),
         ("org.orgunit.deleted", str(unit.pk)),
     ]
-    assert deleted[0].before is not None and deleted[0].before["code"] == "kabid"
+    assert deleted[0].before is not None
+    assert deleted[0].before["code"] == "kabid"
     assert all(event.actor_label == "alpha.admin" for event in [*events, *deleted])
     assert verify(agency_a).ok
 
@@ -188,7 +193,8 @@ def test_it_records_an_employees_positions_and_acting_assignments(
         "org.employee.created",
         "org.actingassignment.created",
     ]
-    assert created[0].after is not None and created[0].after["positions"] == [other.pk]
+    assert created[0].after is not None
+    assert created[0].after["positions"] == [other.pk]
     assert created[1].after is not None
     assert created[1].after["kind"] == "plh"
     assert created[1].after["position_id"] == kadis.pk
@@ -219,7 +225,8 @@ def test_it_records_an_employees_positions_and_acting_assignments(
         ("org.actingassignment.deleted", str(acting.pk)),
         ("org.employee.deleted", str(employee.pk)),
     ]
-    assert gone[1].before is not None and gone[1].before["positions"] == [kadis.pk]
+    assert gone[1].before is not None
+    assert gone[1].before["positions"] == [kadis.pk]
     assert audit_verifies()
 
 
@@ -240,7 +247,8 @@ def test_it_records_an_acting_assignment_deleted_from_the_employees_inline(
     post_form(admin_client, url(Employee, "change", employee.pk), **{"acting-0-DELETE": "on"})
     deleted = only(events_since(agency_a, start))
     assert (deleted.action, deleted.object_id) == ("org.actingassignment.deleted", str(acting.pk))
-    assert deleted.before is not None and deleted.before["kind"] == "plt"
+    assert deleted.before is not None
+    assert deleted.before["kind"] == "plt"
     assert not ActingAssignment.objects.filter(pk=acting.pk).exists()
 
 
@@ -290,7 +298,8 @@ def test_it_records_a_user_created_changed_and_deleted_without_the_password_hash
         ("org.user.deleted", str(user.pk)),
     ]
     assert (gone[0].before, gone[0].after) == ({"user_id": user.pk}, {"user_id": None})
-    assert gone[1].before is not None and gone[1].before["first_name"] == "Teknisi"
+    assert gone[1].before is not None
+    assert gone[1].before["first_name"] == "Teknisi"
     assert "password" not in gone[1].before
     assert user.password not in stored_text(gone[1])
     assert audit_verifies()
@@ -325,8 +334,10 @@ def test_it_records_a_password_change_as_a_flag_never_the_hash(
     assert event.before == {}
     assert event.after == {"password_changed": True}
     text = stored_text(event)
-    assert old_hash not in text and target.password not in text
-    assert old_hash.split("$")[-1] not in text and target.password.split("$")[-1] not in text
+    assert old_hash not in text
+    assert target.password not in text
+    assert old_hash.split("$")[-1] not in text
+    assert target.password.split("$")[-1] not in text
     assert "Sandi-baru" not in text
     assert audit_verifies()
 
@@ -360,7 +371,8 @@ def test_it_records_a_number_pattern_created_changed_and_deleted(
         "documents.numberpattern.changed",
         "documents.numberpattern.deleted",
     ]
-    assert events[0].after is not None and events[0].after["digits"] == 3
+    assert events[0].after is not None
+    assert events[0].after["digits"] == 3
     assert (events[1].before, events[1].after) == (
         {"pattern": "{klasifikasi}/{urut}/{unit}/{tahun}"},
         {"pattern": "{urut}/{unit}/{bulan_romawi}/{tahun}"},
@@ -413,7 +425,8 @@ def test_it_records_agency_settings_and_logo_changes(
     )
     logo = only(events_since(agency_a, changed.seq))
     assert logo.before == {"logo": ""}
-    assert logo.after is not None and logo.after["logo"].startswith("agencies/logos/logo")
+    assert logo.after is not None
+    assert logo.after["logo"].startswith("agencies/logos/logo")
     assert audit_verifies()
 
 
@@ -457,7 +470,8 @@ def test_it_starts_a_new_agencys_chain_with_its_creation(platform_admin: User) -
         (1, "tenancy.agency.created"),
         (2, "tenancy.working_week.set"),
     ]
-    assert events[0].after is not None and events[0].after["slug"] == "gamma"
+    assert events[0].after is not None
+    assert events[0].after["slug"] == "gamma"
     assert events[1].before == {"week": [[], [], [], [], [], [], []]}
     assert events[1].after is not None
     assert events[1].after["week"][0] == ["07:30-12:00", "13:00-16:00"]
@@ -539,9 +553,11 @@ def test_it_records_a_special_period_with_its_hours_and_their_deletion(
         ("tenancy.specialperiod.created", str(period.pk)),
         ("tenancy.working_week.set", str(period.pk)),
     ]
-    assert events[0].after is not None and events[0].after["start_date"] == str(begins)
+    assert events[0].after is not None
+    assert events[0].after["start_date"] == str(begins)
     assert events[1].object_type == "tenancy.specialperiod"
-    assert events[1].after is not None and events[1].after["week"][0] == [
+    assert events[1].after is not None
+    assert events[1].after["week"][0] == [
         "08:00-12:00",
         "12:30-15:00",
     ]
