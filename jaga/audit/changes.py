@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.apps import apps
 from django.db import models, router, transaction
@@ -70,7 +70,11 @@ AUDITED_MODELS = frozenset(
 #: change by themselves (the calendar cache token).
 _LEFT_OUT = {"org.user": {"password"}, "tenancy.agency": {"calendar_token"}}
 
-#: Kept in a snapshot (in memory only) to notice a password change; never recorded.
+_M = TypeVar("_M", bound=models.Model)
+
+#: The key a user's snapshot keeps its password hash under (in memory only) to notice a
+#: change. It holds a NUL character, which ``jaga.audit.services.to_json`` refuses: a raw
+#: snapshot passed to ``record`` by mistake fails instead of logging the hash.
 _SECRET = "\x00password"
 
 
@@ -88,11 +92,10 @@ def _value(value: Any) -> Any:
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """The row's stored fields by attribute name, without the id, without the agency of an
     agency-owned row (the chain says whose it is; a user's ``agency_id`` stays) and without
-    ``_LEFT_OUT`` fields; many-to-many fields (of a saved
-    row, read from the database) as sorted id lists; a user's ``has_usable_password``.
-    For a user the dict also holds the password hash under an internal key, to notice a
-    change: ``record_saved``/``record_deleted`` drop it, never pass a snapshot to
-    ``record`` yourself."""
+    ``_LEFT_OUT`` fields; many-to-many fields (of a saved row, read from the database) as
+    sorted id lists; a user's ``has_usable_password``. For a user the dict also holds the
+    password hash under an internal key (``_SECRET``) to notice a change:
+    ``record_saved``/``record_deleted`` drop it; ``record`` refuses it."""
     left_out = _LEFT_OUT.get(obj._meta.label_lower, set())
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
@@ -302,11 +305,10 @@ def delete_audited(obj: models.Model, actor: User | None, *, at: dt.datetime | N
         obj.delete()
 
 
-def save_audited(
-    obj: models.Model, actor: User | None, *, at: dt.datetime | None = None
-) -> models.Model:
+def save_audited(obj: _M, actor: User | None, *, at: dt.datetime | None = None) -> _M:
     """Validate (``full_clean``, raising ``ValidationError`` before anything is written)
-    and save ``obj`` with its ``.created``/``.changed`` event, in one transaction."""
+    and save ``obj`` with its ``.created``/``.changed`` event, in one transaction; returns
+    ``obj``."""
     with transaction.atomic():
         before = stored_snapshot(obj)
         obj.full_clean()

@@ -9,7 +9,6 @@ from typing import Any
 
 from django import forms
 from django.db.models.fields.files import FieldFile
-from django.http import HttpResponse
 from django.test import Client
 
 from jaga.audit.models import Event
@@ -31,11 +30,12 @@ def _as_post(field: forms.Field, value: Any) -> Any:
     return str(value)
 
 
-def form_data(page: HttpResponse, **changes: Any) -> dict[str, Any]:
-    """The POST data of the admin add/change page ``page`` as it stands (the main form and
+def form_data(page: Any, **changes: Any) -> dict[str, Any]:
+    """The POST data of the admin add/change page ``page`` (a test client's response) as
+    it stands (the main form and
     every inline with its management form), then ``changes`` applied (a value of None
     removes the key, e.g. an unticked box)."""
-    context: Any = page.context  # type: ignore[attr-defined]
+    context: Any = page.context
     data: dict[str, Any] = {}
     bound: list[forms.BaseForm] = [context["adminform"].form]
     for inline in context["inline_admin_formsets"]:
@@ -57,15 +57,15 @@ def form_data(page: HttpResponse, **changes: Any) -> dict[str, Any]:
     return data
 
 
-def post_form(client: Client, path: str, **changes: Any) -> HttpResponse:
+def post_form(client: Client, path: str, **changes: Any) -> Any:
     """GET the admin page ``path`` and POST its form back with ``changes``; asserts the
-    admin accepted it (a redirect), showing the form errors if not."""
+    admin accepted it (a redirect), showing the form errors if not; returns the response."""
     page = client.get(path)
     assert page.status_code == 200, page.status_code
     response = client.post(path, form_data(page, **changes))
     errors = None
     if response.status_code != 302:
-        context: Any = response.context  # type: ignore[attr-defined]
+        context: Any = response.context
         errors = [context["adminform"].form.errors] + [
             inline.formset.errors for inline in context["inline_admin_formsets"]
         ]

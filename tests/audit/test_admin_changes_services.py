@@ -147,9 +147,8 @@ def test_it_records_rows_saved_and_deleted_through_the_service(
 ) -> None:
     unit = OrgUnit.objects.get(agency=agency_a)
     start = last_seq(agency_a)
-    position = save_audited(
-        Position(agency=agency_a, code="kasi", title="Kepala Seksi", unit=unit), kadis
-    )
+    position = Position(agency=agency_a, code="kasi", title="Kepala Seksi", unit=unit)
+    save_audited(position, kadis)
     position.title = "Kepala Seksi Infrastruktur"
     save_audited(position, kadis)
     employee = Employee.objects.get(agency=agency_a)
