@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from jaga.documents.models import Document, NumberPattern
-from jaga.tenancy.admin import AgencyScopedAdmin, ReadOnlyAdminMixin
+from jaga.tenancy.admin import AgencyScopedAdmin, AuditedAgencyScopedAdmin, ReadOnlyAdminMixin
 
 
 @admin.register(NumberPattern)
-class NumberPatternAdmin(AgencyScopedAdmin):
+class NumberPatternAdmin(AuditedAgencyScopedAdmin):
     list_display = ("document_type", "pattern", "klasifikasi", "unit_code", "digits", "agency")
     list_filter = ("document_type", "agency")
     fields = ("document_type", "pattern", "klasifikasi", "unit_code", "digits")

@@ -9,17 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from jaga.audit import changes
+from jaga.audit.admin_mixins import AuditedAdminMixin, acting_user
 from jaga.org.models import ActingAssignment, Employee, Opd, OrgUnit, Position, User
 from jaga.tenancy.admin import (
     AgencyBoundForm,
-    AgencyScopedAdmin,
     AgencyScopedInline,
+    AuditedAgencyScopedAdmin,
     TenantAdminMixin,
     is_platform_admin,
     request_agency_id,
@@ -27,14 +31,14 @@ from jaga.tenancy.admin import (
 
 
 @admin.register(Opd)
-class OpdAdmin(AgencyScopedAdmin):
+class OpdAdmin(AuditedAgencyScopedAdmin):
     list_display = ("name", "abbreviation", "head_name", "phone", "is_active", "agency")
     list_filter = ("is_active", "agency")
     search_fields = ("name", "abbreviation", "head_name")
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(AgencyScopedAdmin):
+class OrgUnitAdmin(AuditedAgencyScopedAdmin):
     list_display = ("name", "kind", "parent", "agency")
     list_filter = ("kind", "agency")
     search_fields = ("name", "abbreviation")
@@ -42,7 +46,7 @@ class OrgUnitAdmin(AgencyScopedAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(AgencyScopedAdmin):
+class PositionAdmin(AuditedAgencyScopedAdmin):
     list_display = ("title", "code", "unit", "is_head", "agency")
     list_filter = ("is_head", "agency")
     search_fields = ("title", "code")
@@ -56,7 +60,7 @@ class ActingInline(AgencyScopedInline):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(AgencyScopedAdmin):
+class EmployeeAdmin(AuditedAgencyScopedAdmin):
     list_display = ("name", "nip_display", "rank", "phone", "user", "is_active", "agency")
     # RelatedOnly: the units offered are those of the listed (own agency's) employees.
     list_filter = ("is_active", ("positions__unit", admin.RelatedOnlyFieldListFilter), "agency")
@@ -71,7 +75,7 @@ class EmployeeAdmin(AgencyScopedAdmin):
 
 
 @admin.register(ActingAssignment)
-class ActingAssignmentAdmin(AgencyScopedAdmin):
+class ActingAssignmentAdmin(AuditedAgencyScopedAdmin):
     list_display = ("position", "employee", "kind", "start_date", "end_date", "agency")
     list_filter = ("kind", "agency")
     search_fields = ("position__title", "employee__name", "decree_number")
@@ -87,9 +91,14 @@ class UserCreationForm(AgencyBoundForm, auth_forms.AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(AuditedAdminMixin, TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
     """Users: an agency administrator manages the logins of their agency only and can
-    neither make anyone a platform administrator nor hand out per-model permissions."""
+    neither make anyone a platform administrator nor hand out per-model permissions.
+
+    Adding, changing (password included, as ``"password_changed": true``, never the hash)
+    and deleting a user are events of the user's agency's audit chain (issue 13 point 5).
+    The last login and the joining date are shown, not edited: the form's round trip would
+    cut their microseconds off at every save."""
 
     list_display = ("username", "first_name", "last_name", "opd", "is_staff", "is_active", "agency")
     list_filter = ("is_staff", "is_active", "agency")
@@ -110,6 +119,7 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
     )
     form = UserChangeForm
     add_form = UserCreationForm
+    readonly_fields = ("last_login", "date_joined")
     _platform_only = ("agency", "is_superuser", "groups", "user_permissions")
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -136,3 +146,17 @@ class UserAdmin(TenantAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
             obj.agency_id = request_agency_id(request)
             obj.is_superuser = False
         super().save_model(request, obj, form, change)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's set-password page, in one transaction with the ``org.user.changed``
+        event (``password_changed``) when the password was changed or unset."""
+        with transaction.atomic():
+            user = self.get_object(request, unquote(id))
+            before = changes.stored_snapshot(user) if user is not None else None
+            response: HttpResponse = super().user_change_password(request, id, form_url)
+            if user is not None and before is not None:
+                stored = User.objects.get(pk=user.pk)
+                changes.record_saved(stored, acting_user(request), before)
+        return response

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from jaga.audit.services import record
 from jaga.org.models import Position, User
 from jaga.sop.models import SopDefinition
 from jaga.sop.schema import SopSpec, StartMode
@@ -52,7 +53,11 @@ def load_definition(
 
     Raises ``SopInvalid`` (nothing written) when the definition has problems or names
     positions the agency lacks. Same content as the current version: nothing changes.
-    Otherwise a new version (previous + 1) becomes current; running cases keep theirs.
+    Otherwise a new version (previous + 1) becomes current; running cases keep theirs,
+    and the load is the audit event ``sop.sopdefinition.loaded`` by ``by`` (None: the
+    system, e.g. ``jaga sop load``) with ``after`` the code, version, content hash, name,
+    number and ``path``, and ``before`` the version and hash it replaced (None for the
+    first version); issue 13 point 5.
     """
     spec = load_spec(source, path)
     problems = check_positions(spec, agency, path)
@@ -88,6 +93,25 @@ def load_definition(
             starts_by_schedule=StartMode.SCHEDULE in spec.start,
             starts_manually=StartMode.MANUAL in spec.start,
             loaded_by=by,
+        )
+        record(
+            agency=agency,
+            actor=by,
+            action="sop.sopdefinition.loaded",
+            obj=definition,
+            before=(
+                {"version": current.version, "content_hash": current.content_hash}
+                if current is not None
+                else None
+            ),
+            after={
+                "code": definition.code,
+                "version": definition.version,
+                "content_hash": digest,
+                "name": definition.name,
+                "number": definition.number,
+                "path": path,
+            },
         )
     return LoadResult(definition, created=True)
 

@@ -15,6 +15,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from jaga.audit.admin_mixins import AuditedAdminMixin, acting_user
 from jaga.tenancy.calendar import RAMADAN_PERPRES_21_2023
 from jaga.tenancy.models import Agency, DayOff, SpecialPeriod, Weekday, WorkingHours
 from jaga.tenancy.services import install_default_working_hours, set_working_week
@@ -229,10 +230,17 @@ class DayOffInline(AgencyScopedInline):
     fields = ("date", "name")
 
 
+class AuditedAgencyScopedAdmin(AuditedAdminMixin, AgencyScopedAdmin):
+    """``AgencyScopedAdmin`` whose saves and deletes (and those of its inline rows) are
+    events in the agency's audit chain (``jaga.audit.admin_mixins``; issue 13 point 5)."""
+
+
 @admin.register(Agency)
-class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AgencyAdmin(AuditedAdminMixin, TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Agencies: a platform administrator adds and removes them; an agency administrator
-    sees and edits only their own."""
+    sees and edits only their own. Changes to the settings, the regular working hours and
+    the days off are audit events of the agency's chain; a new agency's chain starts with
+    ``tenancy.agency.created`` (and the default week, ``tenancy.working_week.set``)."""
 
     agency_field = "pk"
     list_display = (
@@ -248,7 +256,7 @@ class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     inlines = (RegularHoursInline, DayOffInline)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
-        (None, {"fields": ("slug", "name", "short_name", "government_name")}),
+        (None, {"fields": ("slug", "name", "short_name", "government_name", "is_active")}),
         (_("Region"), {"fields": ("region_kind", "region_name", "kemendagri_code", "timezone")}),
         (_("Contact"), {"fields": ("address", "phone", "email", "website")}),
         (_("Letterhead"), {"fields": ("logo", "letterhead")}),
@@ -272,13 +280,13 @@ class AgencyAdmin(TenantAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if not change:
-            install_default_working_hours(form.instance)
+            install_default_working_hours(form.instance, audited=True, by=acting_user(request))
 
 
 @admin.register(SpecialPeriod)
-class SpecialPeriodAdmin(AgencyScopedAdmin):
-    """Special working-hours periods; a new one saved without hours gets the Ramadan hours
-    of Perpres 21/2023."""
+class SpecialPeriodAdmin(AuditedAgencyScopedAdmin):
+    """Special working-hours periods (audited, with their hours); a new one saved without
+    hours gets the Ramadan hours of Perpres 21/2023."""
 
     list_display = ("name", "start_date", "end_date", "agency")
     list_filter = ("agency",)
@@ -288,4 +296,6 @@ class SpecialPeriodAdmin(AgencyScopedAdmin):
         super().save_related(request, form, formsets, change)
         period = form.instance
         if not change and not period.hours.exists():
-            set_working_week(period.agency, RAMADAN_PERPRES_21_2023, period)
+            set_working_week(
+                period.agency, RAMADAN_PERPRES_21_2023, period, by=acting_user(request)
+            )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from jaga.audit.services import record
+from jaga.org.models import User
 from jaga.tenancy.calendar import (
     PERPRES_21_2023,
     SpecialPeriod,
@@ -76,11 +79,45 @@ def _build(agency: Agency) -> WorkingCalendar:
     )
 
 
+def week_state(agency: Agency, period: SpecialPeriodRow | None = None) -> dict[str, Any]:
+    """The stored week of ``agency`` (of ``period`` if given) as its audit events hold it:
+    ``{"week": [["07:30-12:00", "13:00-16:00"], …]}``, seven lists of local wall-time
+    intervals, Monday first."""
+    days: list[list[str]] = [[] for _ in range(7)]
+    rows = WorkingHours.objects.filter(agency=agency, period=period).order_by("weekday", "start")
+    for row in rows:
+        days[row.weekday].append(f"{row.start:%H:%M}-{row.end:%H:%M}")
+    return {"week": days}
+
+
 def set_working_week(
-    agency: Agency, schedule: WeekSchedule, period: SpecialPeriodRow | None = None
+    agency: Agency,
+    schedule: WeekSchedule,
+    period: SpecialPeriodRow | None = None,
+    *,
+    by: User | None = None,
 ) -> None:
     """Write ``schedule`` as ``WorkingHours`` rows of ``agency`` (of ``period`` if given),
-    replacing the rows already there, in one transaction."""
+    replacing the rows already there, in one transaction with its audit event
+    ``tenancy.working_week.set`` about the agency (or the period) by ``by``, ``before`` and
+    ``after`` as ``week_state`` gives them (no event when the week stays the same; issue 13
+    point 5)."""
+    with transaction.atomic():
+        before = week_state(agency, period)
+        _write_week(agency, schedule, period)
+        after = week_state(agency, period)
+        if before != after:
+            record(
+                agency=agency,
+                actor=by,
+                action="tenancy.working_week.set",
+                obj=period if period is not None else agency,
+                before=before,
+                after=after,
+            )
+
+
+def _write_week(agency: Agency, schedule: WeekSchedule, period: SpecialPeriodRow | None) -> None:
     with transaction.atomic():
         WorkingHours.objects.filter(agency=agency, period=period).delete()
         WorkingHours.objects.bulk_create(
@@ -92,8 +129,18 @@ def set_working_week(
         agency.refresh_from_db(fields=["calendar_token"])
 
 
-def install_default_working_hours(agency: Agency) -> None:
+def install_default_working_hours(
+    agency: Agency, *, audited: bool = False, by: User | None = None
+) -> bool:
     """Give ``agency`` the Perpres 21/2023 week (Mon–Thu 07:30–16:00 with a 60-minute
-    break, Fri 07:30–16:30 with 90 minutes) unless it already has regular hours."""
-    if not WorkingHours.objects.filter(agency=agency, period__isnull=True).exists():
-        set_working_week(agency, PERPRES_21_2023)
+    break, Fri 07:30–16:30 with 90 minutes) unless it already has regular hours; True when
+    it did. ``audited``: record it as ``tenancy.working_week.set`` by ``by`` (an agency
+    created in the admin); without, no event is written (fixtures and the demo loader
+    bootstrap agencies that have no chain yet)."""
+    if WorkingHours.objects.filter(agency=agency, period__isnull=True).exists():
+        return False
+    if audited:
+        set_working_week(agency, PERPRES_21_2023, by=by)
+    else:
+        _write_week(agency, PERPRES_21_2023, None)
+    return True

@@ -281,6 +281,13 @@ def test_it_writes_an_audit_event_for_every_action(world: World) -> None:
     actions = list(
         Event.objects.filter(agency=world.agency).order_by("seq").values_list("action", flat=True)
     )
-    # The disposition's Lembar Disposisi is issued (numbered) in the step's transaction.
-    assert actions == ["case.started", "step.completed", "step.completed", "document.issued"]
+    # The SOP's load is the chain's first event (issue 13 point 5). The disposition's
+    # Lembar Disposisi is issued (numbered) in the step's transaction.
+    assert actions == [
+        "sop.sopdefinition.loaded",
+        "case.started",
+        "step.completed",
+        "step.completed",
+        "document.issued",
+    ]
     assert verify(world.agency).ok
