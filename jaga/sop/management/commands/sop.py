@@ -32,6 +32,8 @@ from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+# argparse expands %-formats in help texts: the same format with each % doubled.
+HELP_FORMAT = LOCAL_FORMAT.replace("%", "%%")
 
 
 def find_agency(slug: str) -> Agency:
@@ -70,7 +72,7 @@ class Command(BaseCommand):
         sim = sub.add_parser("simulate", help="walk an SOP on an agency's calendar")
         sim.add_argument("code")
         sim.add_argument("--agency", required=True)
-        sim.add_argument("--start", required=True, help=f'local time, "{LOCAL_FORMAT}"')
+        sim.add_argument("--start", required=True, help=f'local time, "{HELP_FORMAT}"')
         sim.add_argument("--choose", action="append", default=[], metavar="STEP=BRANCH")
         render = sub.add_parser("render", help="the SOP AP document of an SOP as PDF")
         render.add_argument("code")

@@ -18,6 +18,8 @@ from jaga.tenancy.services import working_calendar
 from jaga.tenancy.timestandard import TimeStandardError, parse_time_standard
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+# argparse expands %-formats in help texts: the same format with each % doubled.
+HELP_FORMAT = LOCAL_FORMAT.replace("%", "%%")
 
 
 def _agency(slug: str) -> Agency:
@@ -35,7 +37,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         due = sub.add_parser("due", help="deadline of a time standard")
         due.add_argument("agency", help="agency slug")
-        due.add_argument("start", help=f'local start time, "{LOCAL_FORMAT}"')
+        due.add_argument("start", help=f'local start time, "{HELP_FORMAT}"')
         due.add_argument("standard", help='time standard as the SOP writes it, e.g. "30 menit"')
         days_off = sub.add_parser("days-off", help="non-working weekdays of a year")
         days_off.add_argument("agency", help="agency slug")
