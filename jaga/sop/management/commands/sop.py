@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from jaga.sop.document import render_document_pdf
 from jaga.sop.models import SopDefinition
@@ -28,6 +29,7 @@ from jaga.sop.schema import SopSpec
 from jaga.sop.services import LIBRARY, load_file
 from jaga.sop.simulate import parse_choices, simulate
 from jaga.sop.validate import SopInvalid, check_file, load_spec
+from jaga.tenancy.durations import format_duration
 from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 
@@ -128,8 +130,6 @@ class Command(BaseCommand):
         target = find_agency(agency)
         try:
             result = load_file(target, path)
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         except SopInvalid as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
@@ -163,8 +163,12 @@ class Command(BaseCommand):
                 f"{item.started.astimezone(zone):%a %d-%m %H:%M} → {due:<15} {item.outcome}"
             )
         self.stdout.write(
-            f"total: {result.elapsed} elapsed, {result.working} working time, "
-            f"{len(result.steps)} steps"
+            _("total: %(elapsed)s elapsed, %(working)s of working time, %(steps)d steps")
+            % {
+                "elapsed": format_duration(result.elapsed),
+                "working": format_duration(result.working),
+                "steps": len(result.steps),
+            }
         )
 
     def handle_render(

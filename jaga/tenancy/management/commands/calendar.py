@@ -12,7 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from jaga.tenancy.durations import format_duration
 from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 from jaga.tenancy.timestandard import TimeStandardError, parse_time_standard
@@ -64,9 +66,18 @@ class Command(BaseCommand):
                 return
             working = calendar.working_time_between(start, due)
             self.stdout.write(
-                f"{standard} from {start:%a %Y-%m-%d %H:%M} is due "
-                f"{due.astimezone(zone):%a %Y-%m-%d %H:%M} {agency.timezone} "
-                f"({working} working time, {due - start} elapsed)"
+                _(
+                    "%(standard)s from %(start)s is due %(due)s %(zone)s "
+                    "(%(working)s of working time, %(elapsed)s elapsed)"
+                )
+                % {
+                    "standard": standard,
+                    "start": f"{start:%a %Y-%m-%d %H:%M}",
+                    "due": f"{due.astimezone(zone):%a %Y-%m-%d %H:%M}",
+                    "zone": agency.timezone,
+                    "working": format_duration(working),
+                    "elapsed": format_duration(due - start),
+                }
             )
             return
         year = options["year"]
