@@ -46,6 +46,10 @@ MAX_WAKTU = 100
 MAX_STEPS = 200
 #: Items of any other list (lanes, branches, fields, choices, positions, identity lines…).
 MAX_ITEMS = 100
+#: Characters of all texts of a definition together (keys and values; the longest SOP of
+#: the library has under 9,000): what the SOP document has to lay out, so what bounds the
+#: time it takes to render (about 15 s for 50,000 on a busy two-core machine).
+MAX_TEXT_TOTAL = 50_000
 
 #: A title or label: at most MAX_TITLE characters, surrounding blanks dropped.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE)]

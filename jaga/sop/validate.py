@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from jaga.sop.schema import END, SopSpec, Step, StepKind, Target
+from jaga.sop.schema import END, MAX_TEXT_TOTAL, SopSpec, Step, StepKind, Target
 
 Location = tuple[str | int, ...]
 
@@ -288,6 +288,17 @@ def _pydantic_problems(error: ValidationError, path: str, lines: _Lines) -> list
     return problems
 
 
+def _text_total(data: object) -> int:
+    """Characters of every text (keys and values) in parsed YAML ``data``."""
+    if isinstance(data, str):
+        return len(data)
+    if isinstance(data, dict):
+        return sum(_text_total(key) + _text_total(value) for key, value in data.items())
+    if isinstance(data, list):
+        return sum(_text_total(item) for item in data)
+    return 0
+
+
 def check_text(text: str, path: str = "<text>") -> tuple[SopSpec | None, list[Problem]]:
     """Parse and check one definition. Returns ``(spec, [])`` when it is usable, else
     ``(spec or None, problems)`` with every problem found, in file order."""
@@ -307,6 +318,13 @@ def check_text(text: str, path: str = "<text>") -> tuple[SopSpec | None, list[Pr
         return None, [
             Problem(path, 1, "an SOP definition is a YAML mapping (format, code, identity, ...)")
         ]
+    total = _text_total(data)
+    if total > MAX_TEXT_TOTAL:
+        message = (
+            f"the texts of the definition total {total:,} characters; an SOP definition has "
+            f"at most {MAX_TEXT_TOTAL:,}"
+        )
+        return None, [Problem(path, 1, message)]
     lines.walk(node)
     problems = [
         Problem(path, line, f'key "{location[-1]}" appears twice')

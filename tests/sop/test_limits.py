@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from jaga.sop.models import SopDefinition
-from jaga.sop.schema import MAX_DESCRIPTION, MAX_STEPS, MAX_TITLE
+from jaga.sop.schema import MAX_DESCRIPTION, MAX_STEPS, MAX_TEXT_TOTAL, MAX_TITLE
 from jaga.sop.validate import MAX_FILE_BYTES, check_file, check_text
 from jaga.tenancy.models import Agency
 
@@ -45,12 +45,26 @@ def messages(text: str) -> list[str]:
     return [str(problem) for problem in check_text(text, "batas.yaml")[1]]
 
 
-def test_it_accepts_texts_and_steps_at_their_bounds() -> None:
-    text = definition("N" * MAX_TITLE, "K" * MAX_DESCRIPTION, MAX_STEPS)
-    spec, problems = check_text(text, "batas.yaml")
+def test_it_accepts_texts_at_their_bounds() -> None:
+    spec, problems = check_text(definition("N" * MAX_TITLE, "K" * MAX_DESCRIPTION), "batas.yaml")
+    assert problems == []
+    assert spec is not None
+    assert len(spec.identity.nama) == MAX_TITLE
+    assert len(spec.steps[0].kegiatan) == MAX_DESCRIPTION
+
+
+def test_it_accepts_200_steps() -> None:
+    spec, problems = check_text(definition(steps=MAX_STEPS), "batas.yaml")
     assert problems == []
     assert spec is not None
     assert len(spec.steps) == MAX_STEPS
+
+
+def test_it_refuses_texts_totalling_more_than_50000_characters() -> None:
+    text = definition(kegiatan="K" * MAX_DESCRIPTION, steps=MAX_TEXT_TOTAL // MAX_DESCRIPTION)
+    (message,) = messages(text)
+    assert message.startswith("batas.yaml:1: the texts of the definition total 50,")
+    assert message.endswith("characters; an SOP definition has at most 50,000")
 
 
 def test_it_refuses_a_title_beyond_500_characters_at_its_line() -> None:
