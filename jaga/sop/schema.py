@@ -47,9 +47,10 @@ MAX_STEPS = 200
 #: Items of any other list (lanes, branches, fields, choices, positions, identity lines…).
 MAX_ITEMS = 100
 #: Characters of all texts of a definition together (keys and values; the longest SOP of
-#: the library has under 9,000): what the SOP document has to lay out, so what bounds the
-#: time it takes to render (about 15 s for 50,000 on a busy two-core machine).
-MAX_TEXT_TOTAL = 50_000
+#: the library has under 8,000): what the SOP document lays out, so what bounds the time it
+#: takes to render, which grows with the text (on a shared two-core machine under load: a
+#: library SOP 7 s, 10 steps of 4,900 characters 42 s).
+MAX_TEXT_TOTAL = 30_000
 
 #: A title or label: at most MAX_TITLE characters, surrounding blanks dropped.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE)]

@@ -60,11 +60,11 @@ def test_it_accepts_200_steps() -> None:
     assert len(spec.steps) == MAX_STEPS
 
 
-def test_it_refuses_texts_totalling_more_than_50000_characters() -> None:
+def test_it_refuses_texts_totalling_more_than_30000_characters() -> None:
     text = definition(kegiatan="K" * MAX_DESCRIPTION, steps=MAX_TEXT_TOTAL // MAX_DESCRIPTION)
     (message,) = messages(text)
-    assert message.startswith("batas.yaml:1: the texts of the definition total 50,")
-    assert message.endswith("characters; an SOP definition has at most 50,000")
+    assert message.startswith("batas.yaml:1: the texts of the definition total 30,")
+    assert message.endswith("characters; an SOP definition has at most 30,000")
 
 
 def test_it_refuses_a_title_beyond_500_characters_at_its_line() -> None:
