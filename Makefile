@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export JAGA_DATA_DIR ?= $(CURDIR)/data
+# `make run BIND=host:port`: jaga run also makes it the public URL of documents (QR codes)
+# unless JAGA_PUBLIC_URL is set.
 BIND ?= 127.0.0.1:8000
 
 .PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools net-tools messages clean

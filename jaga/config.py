@@ -42,6 +42,42 @@ def env_url(name: str, default: str, env: Mapping[str, str] = os.environ) -> str
     return value
 
 
+#: Hosts meaning "every address" in a bind: no one reaches the server at them.
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
+#: gunicorn's port when a bind names only a host.
+DEFAULT_BIND_PORT = 8000
+
+
+def public_url_from_bind(bind: str, hostname: str) -> tuple[str, bool] | None:
+    """The public URL (``http://host:port``, no trailing slash) of a server listening on
+    gunicorn's ``bind`` (``HOST:PORT``, ``HOST``, ``[IPv6]:PORT``), and whether the host was
+    guessed: a wildcard host (``0.0.0.0``, ``::``) is replaced by ``hostname`` (the
+    machine's name, a guess worth a note). None for binds without an address that a
+    browser could open (``unix:PATH``, ``fd://N``).
+
+    Used by ``jaga run`` to default ``JAGA_PUBLIC_URL`` so that documents' QR codes and
+    footers point at the server that issued them (issue 13 point 11)."""
+    bind = bind.strip()
+    if bind.startswith(("unix:", "fd://")) or "/" in bind:
+        return None
+    if bind.startswith("["):
+        host, _, rest = bind.partition("]")
+        host += "]"
+        port = rest.removeprefix(":")
+    elif bind.count(":") == 1:
+        host, _, port = bind.partition(":")
+    elif ":" in bind:  # a bare IPv6 address, without port
+        host, port = f"[{bind}]", ""
+    else:
+        host, port = bind, ""
+    if port and not port.isdigit():
+        return None
+    guessed = host in WILDCARD_HOSTS
+    if guessed:
+        host = hostname
+    return f"http://{host}:{port or DEFAULT_BIND_PORT}", guessed
+
+
 def env_bool(name: str, default: bool, env: Mapping[str, str] = os.environ) -> bool:
     """``1/true/yes/on`` or ``0/false/no/off`` (any case); raises ImproperlyConfigured
     for anything else."""

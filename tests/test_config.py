@@ -91,3 +91,49 @@ def test_it_stops_the_jaga_command_with_a_message_naming_the_variable(
     assert result.returncode == 2
     assert result.stderr.startswith("jaga: configuration error:")
     assert variable in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://jaga.example.go.id/", "https://jaga.example.go.id"),
+        ("  http://10.0.0.5:8080  ", "http://10.0.0.5:8080"),
+        ("http://jaga.local/sub/", "http://jaga.local/sub"),
+    ],
+)
+def test_it_reads_the_public_url_without_its_trailing_slash(value: str, expected: str) -> None:
+    assert config.env_url("JAGA_PUBLIC_URL", "http://x", {"JAGA_PUBLIC_URL": value}) == expected
+
+
+def test_it_uses_the_default_public_url_when_unset() -> None:
+    assert config.env_url("JAGA_PUBLIC_URL", "http://127.0.0.1:8000", {}) == (
+        "http://127.0.0.1:8000"
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ["jaga.example.go.id", "ftp://jaga.example.go.id", "https://", "/verifikasi", ""]
+)
+def test_it_refuses_a_public_url_that_is_not_absolute_http(value: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="JAGA_PUBLIC_URL must be an absolute"):
+        config.env_url("JAGA_PUBLIC_URL", "http://x", {"JAGA_PUBLIC_URL": value})
+
+
+@pytest.mark.parametrize(
+    ("bind", "expected"),
+    [
+        ("127.0.0.1:8123", ("http://127.0.0.1:8123", False)),
+        ("jaga.local:80", ("http://jaga.local:80", False)),
+        ("192.0.2.7", ("http://192.0.2.7:8000", False)),
+        ("[::1]:8001", ("http://[::1]:8001", False)),
+        ("0.0.0.0:8080", ("http://kominfo-srv:8080", True)),
+        ("[::]:8080", ("http://kominfo-srv:8080", True)),
+        (":9000", ("http://kominfo-srv:9000", True)),
+        ("unix:/run/jaga.sock", None),
+        ("127.0.0.1:http", None),
+    ],
+)
+def test_it_derives_the_public_url_from_the_bind_address(
+    bind: str, expected: tuple[str, bool] | None
+) -> None:
+    assert config.public_url_from_bind(bind, "kominfo-srv") == expected

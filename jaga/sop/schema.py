@@ -31,7 +31,31 @@ FORMAT = "jaga-sop/1"
 END: Literal["end"] = "end"
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=60)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+# Bounds of a definition (issue 13 point 11: a 5 MB file loaded and its SOP document took
+# 71 s to render). Generous for any printed SOP (the longest text of the library is 435
+# characters, the longest SOP 17 steps); documented in docs/sop-format.md, "Limits".
+#: Characters of a title or label: names, numbers, dates, lane/branch/field labels.
+MAX_TITLE = 500
+#: Characters of a description: a step's kegiatan, kelengkapan, output, keterangan, an item
+#: of the identity's lists (dasar hukum, peringatan…), a field's help.
+MAX_DESCRIPTION = 5000
+#: Characters of a time standard ("30 menit", "2 x 24 jam").
+MAX_WAKTU = 100
+#: Steps of one SOP (the flowchart table's rows).
+MAX_STEPS = 200
+#: Items of any other list (lanes, branches, fields, choices, positions, identity lines…).
+MAX_ITEMS = 100
+#: Characters of all texts of a definition together (keys and values; the longest SOP of
+#: the library has under 8,000): what the SOP document lays out, so what bounds the time it
+#: takes to render, which grows with the text (on a shared two-core machine under load: a
+#: library SOP 7 s, 10 steps of 4,900 characters 42 s).
+MAX_TEXT_TOTAL = 30_000
+
+#: A title or label: at most MAX_TITLE characters, surrounding blanks dropped.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE)]
+#: A description: at most MAX_DESCRIPTION characters, surrounding blanks dropped.
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_DESCRIPTION)]
 
 
 def _step_number(value: object) -> object:
@@ -125,19 +149,19 @@ class Identity(Strict):
 
     nomor: Text = ""
     nama: Text
-    instansi: list[Text] = Field(min_length=1)
+    instansi: list[Text] = Field(min_length=1, max_length=MAX_ITEMS)
     tanggal_pembuatan: Text = ""
     tanggal_revisi: Text = ""
     tanggal_efektif: Text = ""
     disahkan_oleh: Official | None = None
-    dasar_hukum: list[Text] = []
-    kualifikasi_pelaksana: list[Text] = []
-    keterkaitan: list[Text] = []
-    peralatan_perlengkapan: list[Text] = []
-    peringatan: list[Text] = []
-    pencatatan_pendataan: list[Text] = []
+    dasar_hukum: list[LongText] = Field(default=[], max_length=MAX_ITEMS)
+    kualifikasi_pelaksana: list[LongText] = Field(default=[], max_length=MAX_ITEMS)
+    keterkaitan: list[LongText] = Field(default=[], max_length=MAX_ITEMS)
+    peralatan_perlengkapan: list[LongText] = Field(default=[], max_length=MAX_ITEMS)
+    peringatan: list[LongText] = Field(default=[], max_length=MAX_ITEMS)
+    pencatatan_pendataan: list[LongText] = Field(default=[], max_length=MAX_ITEMS)
     # Labels as printed where the document uses a variant ("Judul SOP", "Uraian Prosedur").
-    labels: dict[Key, Text] = {}
+    labels: dict[Key, Text] = Field(default={}, max_length=MAX_ITEMS)
 
 
 class Lane(Strict):
@@ -146,7 +170,7 @@ class Lane(Strict):
 
     key: Key
     label: Text
-    positions: list[Key] = []
+    positions: list[Key] = Field(default=[], max_length=MAX_ITEMS)
     reporter: bool = False
 
 
@@ -165,8 +189,8 @@ class FormField(Strict):
     label: Text
     type: FieldType = FieldType.TEXT
     required: bool = True
-    choices: list[Text] = []
-    help: Text = ""
+    choices: list[Text] = Field(default=[], max_length=MAX_ITEMS)
+    help: LongText = ""
 
 
 DEFAULT_INSTRUCTIONS = [
@@ -191,22 +215,22 @@ class Step(Strict):
     """
 
     no: StepNo
-    kegiatan: Text
+    kegiatan: LongText
     lane: Key | None = None
-    lanes: list[Key] = []
+    lanes: list[Key] = Field(default=[], max_length=MAX_ITEMS)
     kind: StepKind = StepKind.ACTIVITY
-    kelengkapan: Text = ""
-    waktu: Text
-    output: Text = ""
-    keterangan: Text = ""
+    kelengkapan: LongText = ""
+    waktu: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_WAKTU)]
+    output: LongText = ""
+    keterangan: LongText = ""
     next: Target | None = None
-    branches: list[Branch] = []
-    return_to: list[StepNo] = []
+    branches: list[Branch] = Field(default=[], max_length=MAX_ITEMS)
+    return_to: list[StepNo] = Field(default=[], max_length=MAX_ITEMS)
     to_lane: Key | None = None
     min_assignees: int = Field(default=1, ge=1)
     max_assignees: int | None = Field(default=None, ge=1)
-    instructions: list[Text] = []
-    fields: list[FormField] = []
+    instructions: list[Text] = Field(default=[], max_length=MAX_ITEMS)
+    fields: list[FormField] = Field(default=[], max_length=MAX_ITEMS)
     calendar: CalendarChoice | None = None
     document: DocumentType | None = None
     replacement: ReplacementMode | None = None
@@ -246,8 +270,8 @@ class SopSpec(Strict):
     start: list[StartMode] = Field(min_length=1)
     # None: the agency's calendar setting decides (working time unless it runs 24x7).
     calendar: CalendarChoice | None = None
-    lanes: list[Lane] = Field(min_length=1)
-    steps: list[Step] = Field(min_length=1)
+    lanes: list[Lane] = Field(min_length=1, max_length=MAX_ITEMS)
+    steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
 
     def step(self, no: str) -> Step:
         """The step numbered ``no``; ``KeyError`` if there is none."""

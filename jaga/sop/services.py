@@ -13,7 +13,7 @@ from jaga.audit.services import record
 from jaga.org.models import Position, User
 from jaga.sop.models import SopDefinition
 from jaga.sop.schema import SopSpec, StartMode
-from jaga.sop.validate import Problem, SopInvalid, load_spec
+from jaga.sop.validate import Problem, SopInvalid, load_spec, read_definition
 from jaga.tenancy.models import Agency
 
 LIBRARY = Path(__file__).resolve().parent / "library"
@@ -117,8 +117,9 @@ def load_definition(
 
 
 def load_file(agency: Agency, path: Path, *, by: User | None = None) -> LoadResult:
-    """``load_definition`` of a file (``OSError`` if it cannot be read)."""
-    return load_definition(agency, path.read_text(encoding="utf-8"), path=str(path), by=by)
+    """``load_definition`` of a file; ``SopInvalid`` also when the file cannot be read, is
+    not UTF-8 text or is too large (``read_definition``)."""
+    return load_definition(agency, read_definition(path), path=str(path), by=by)
 
 
 def current_definition(agency: Agency, code: str) -> SopDefinition:

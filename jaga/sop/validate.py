@@ -1,7 +1,9 @@
 """Reading and checking SOP definition files, with the line of every problem.
 
 ``check_text(text, path)`` returns the parsed ``SopSpec`` (or None) and a list of
-``Problem`` (``path:line: message``); ``load_spec`` raises ``SopInvalid`` instead. Checks,
+``Problem`` (``path:line: message``); ``load_spec`` raises ``SopInvalid`` instead;
+``read_definition`` reads a file, refusing one that is not UTF-8 text or is larger than
+``MAX_FILE_BYTES``. Checks,
 beyond the shape (jaga.sop.schema): duplicate YAML keys, duplicate lane keys and step
 numbers, step numbers out of order, unknown lanes, jumps to missing steps, decisions without
 two branches, returns that do not go back, an acknowledgment outside the reporting OPD's
@@ -19,20 +21,27 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from jaga.sop.schema import END, SopSpec, Step, StepKind, Target
+from jaga.sop.schema import END, MAX_TEXT_TOTAL, SopSpec, Step, StepKind, Target
 
 Location = tuple[str | int, ...]
+
+#: The largest definition accepted, in bytes of UTF-8 (1 MiB; issue 13 point 11: the longest
+#: SOP of the library is 11 KB, and a 5 MB file took 71 s to render).
+MAX_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in a definition file: ``line`` is 1-based (0 when unknown)."""
+    """One problem in a definition file: ``line`` is 1-based (0 when the problem is the
+    file itself, or its line is unknown: then printed ``path: message``)."""
 
     path: str
     line: int
     message: str
 
     def __str__(self) -> str:
+        if not self.line:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 
@@ -46,7 +55,19 @@ class SopInvalid(ValueError):
 
 class _Loader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false. YAML 1.1 (PyYAML's default) also reads yes, no,
-    on and off as booleans, which would turn a step's ``no:`` key into False."""
+    on and off as booleans, which would turn a step's ``no:`` key into False.
+
+    No aliases (``*name``): a few nested aliases make a small file expand into billions of
+    nodes (the "billion laughs"), and an SOP never needs one."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in an SOP definition", event.start_mark
+            )
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -267,9 +288,23 @@ def _pydantic_problems(error: ValidationError, path: str, lines: _Lines) -> list
     return problems
 
 
+def _text_total(data: object) -> int:
+    """Characters of every text (keys and values) in parsed YAML ``data``."""
+    if isinstance(data, str):
+        return len(data)
+    if isinstance(data, dict):
+        return sum(_text_total(key) + _text_total(value) for key, value in data.items())
+    if isinstance(data, list):
+        return sum(_text_total(item) for item in data)
+    return 0
+
+
 def check_text(text: str, path: str = "<text>") -> tuple[SopSpec | None, list[Problem]]:
     """Parse and check one definition. Returns ``(spec, [])`` when it is usable, else
     ``(spec or None, problems)`` with every problem found, in file order."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        return None, [Problem(path, 1, _too_large(size))]
     lines = _Lines()
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -283,6 +318,13 @@ def check_text(text: str, path: str = "<text>") -> tuple[SopSpec | None, list[Pr
         return None, [
             Problem(path, 1, "an SOP definition is a YAML mapping (format, code, identity, ...)")
         ]
+    total = _text_total(data)
+    if total > MAX_TEXT_TOTAL:
+        message = (
+            f"the texts of the definition total {total:,} characters; an SOP definition has "
+            f"at most {MAX_TEXT_TOTAL:,}"
+        )
+        return None, [Problem(path, 1, message)]
     lines.walk(node)
     problems = [
         Problem(path, line, f'key "{location[-1]}" appears twice')
@@ -307,10 +349,47 @@ def load_spec(text: str, path: str = "<text>") -> SopSpec:
     return spec
 
 
-def check_file(path: Path) -> list[Problem]:
-    """Problems of the definition file at ``path`` (unreadable file included)."""
+def _too_large(size: int) -> str:
+    return (
+        f"the file is {size:,} bytes; an SOP definition is at most {MAX_FILE_BYTES:,} bytes (1 MiB)"
+    )
+
+
+def read_definition(path: Path) -> str:
+    """The text of the definition file at ``path``, read without loading more than
+    ``MAX_FILE_BYTES`` + 1 bytes. Raises ``SopInvalid`` with one problem for a file that
+    cannot be opened or read (``path: cannot read the file: <reason>``), that is larger than
+    ``MAX_FILE_BYTES``, or that is not UTF-8 text (a binary file)."""
+    name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(str(path), 0, f"cannot read the file: {exc}")]
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+            size = len(data) if len(data) <= MAX_FILE_BYTES else path.stat().st_size
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SopInvalid([Problem(name, 0, f"cannot read the file: {reason}")]) from None
+    if size > MAX_FILE_BYTES:
+        raise SopInvalid([Problem(name, 1, _too_large(size))])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+    else:
+        offset = data.find(b"\0")
+        if offset < 0:
+            return text
+    message = (
+        f"not a text file: byte 0x{data[offset]:02x} at offset {offset} is not text "
+        "(an SOP definition is UTF-8 YAML text)"
+    )
+    raise SopInvalid([Problem(name, 0, message)])
+
+
+def check_file(path: Path) -> list[Problem]:
+    """Problems of the definition file at ``path`` (unreadable, binary or too large file
+    included)."""
+    try:
+        text = read_definition(path)
+    except SopInvalid as exc:
+        return exc.problems
     return check_text(text, str(path))[1]

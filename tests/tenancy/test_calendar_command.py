@@ -23,6 +23,17 @@ def test_it_prints_the_deadline_in_the_agencys_zone(agency_b: Agency) -> None:
     assert "due Mon 2026-11-23 07:45 Asia/Makassar" in output
 
 
+def test_it_prints_working_and_elapsed_time_as_hours_and_minutes(agency_a: Agency) -> None:
+    output = run("due", "alpha", "2026-11-20 16:15", "30 Menit")
+    assert "(30 minutes of working time, 63 hours 30 minutes elapsed)" in output
+
+
+def test_it_prints_a_working_day_and_more_in_hours_not_days(agency_a: Agency) -> None:
+    output = run("due", "alpha", "2026-11-23 08:00", "24 jam")
+    assert "(24 hours of working time, " in output
+    assert "day" not in output
+
+
 def test_it_says_kondisional_has_no_deadline(agency_a: Agency) -> None:
     assert "no deadline" in run("due", "alpha", "2026-11-20 10:00", "kondisional")
 

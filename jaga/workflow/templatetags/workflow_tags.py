@@ -7,24 +7,20 @@ import datetime as dt
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+
+from jaga.tenancy.durations import format_duration
 
 register = template.Library()
 
 
 @register.filter
 def duration(value: dt.timedelta | None) -> str:
-    """A duration as days, hours and minutes ("2 h 5 min"); empty for None."""
+    """A duration (working time, or elapsed time on a 24x7 step) as hours and minutes
+    ("26 hours 5 minutes", never days: issue 13 point 11; ``format_duration``); empty for
+    None, "0 minutes" for a negative one."""
     if value is None:
         return ""
-    minutes = max(0, int(value.total_seconds()) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
-    if hours:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)d min") % {"minutes": minutes}
+    return format_duration(max(value, dt.timedelta(0)))
 
 
 @register.filter

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from jaga.sop.document import render_document_pdf
 from jaga.sop.models import SopDefinition
@@ -28,10 +29,13 @@ from jaga.sop.schema import SopSpec
 from jaga.sop.services import LIBRARY, load_file
 from jaga.sop.simulate import parse_choices, simulate
 from jaga.sop.validate import SopInvalid, check_file, load_spec
+from jaga.tenancy.durations import format_duration
 from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+# argparse expands %-formats in help texts: the same format with each % doubled.
+HELP_FORMAT = LOCAL_FORMAT.replace("%", "%%")
 
 
 def find_agency(slug: str) -> Agency:
@@ -70,7 +74,7 @@ class Command(BaseCommand):
         sim = sub.add_parser("simulate", help="walk an SOP on an agency's calendar")
         sim.add_argument("code")
         sim.add_argument("--agency", required=True)
-        sim.add_argument("--start", required=True, help=f'local time, "{LOCAL_FORMAT}"')
+        sim.add_argument("--start", required=True, help=f'local time, "{HELP_FORMAT}"')
         sim.add_argument("--choose", action="append", default=[], metavar="STEP=BRANCH")
         render = sub.add_parser("render", help="the SOP AP document of an SOP as PDF")
         render.add_argument("code")
@@ -126,8 +130,6 @@ class Command(BaseCommand):
         target = find_agency(agency)
         try:
             result = load_file(target, path)
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         except SopInvalid as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
@@ -161,8 +163,12 @@ class Command(BaseCommand):
                 f"{item.started.astimezone(zone):%a %d-%m %H:%M} → {due:<15} {item.outcome}"
             )
         self.stdout.write(
-            f"total: {result.elapsed} elapsed, {result.working} working time, "
-            f"{len(result.steps)} steps"
+            _("total: %(elapsed)s elapsed, %(working)s of working time, %(steps)d steps")
+            % {
+                "elapsed": format_duration(result.elapsed),
+                "working": format_duration(result.working),
+                "steps": len(result.steps),
+            }
         )
 
     def handle_render(

@@ -12,12 +12,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from jaga.tenancy.durations import format_duration
 from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 from jaga.tenancy.timestandard import TimeStandardError, parse_time_standard
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+# argparse expands %-formats in help texts: the same format with each % doubled.
+HELP_FORMAT = LOCAL_FORMAT.replace("%", "%%")
 
 
 def _agency(slug: str) -> Agency:
@@ -35,7 +39,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         due = sub.add_parser("due", help="deadline of a time standard")
         due.add_argument("agency", help="agency slug")
-        due.add_argument("start", help=f'local start time, "{LOCAL_FORMAT}"')
+        due.add_argument("start", help=f'local start time, "{HELP_FORMAT}"')
         due.add_argument("standard", help='time standard as the SOP writes it, e.g. "30 menit"')
         days_off = sub.add_parser("days-off", help="non-working weekdays of a year")
         days_off.add_argument("agency", help="agency slug")
@@ -62,9 +66,18 @@ class Command(BaseCommand):
                 return
             working = calendar.working_time_between(start, due)
             self.stdout.write(
-                f"{standard} from {start:%a %Y-%m-%d %H:%M} is due "
-                f"{due.astimezone(zone):%a %Y-%m-%d %H:%M} {agency.timezone} "
-                f"({working} working time, {due - start} elapsed)"
+                _(
+                    "%(standard)s from %(start)s is due %(due)s %(zone)s "
+                    "(%(working)s of working time, %(elapsed)s elapsed)"
+                )
+                % {
+                    "standard": standard,
+                    "start": f"{start:%a %Y-%m-%d %H:%M}",
+                    "due": f"{due.astimezone(zone):%a %Y-%m-%d %H:%M}",
+                    "zone": agency.timezone,
+                    "working": format_duration(working),
+                    "elapsed": format_duration(due - start),
+                }
             )
             return
         year = options["year"]

@@ -3,14 +3,21 @@
 Starts gunicorn (WSGI, static files by whitenoise) and the django-tasks database worker as
 child processes, stops both on Ctrl-C or SIGTERM, and stops the other when one dies (exit
 status 1 then). Later long-running processes (scheduler, monitor) join ``processes``.
+
+Without ``JAGA_PUBLIC_URL`` in the environment, the children get it from ``--bind``
+(``child_environment``), so documents' QR codes and footers point at this server (issue 13
+point 11). Refuses to start (exit 2) while migrations are not applied.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -18,6 +25,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from jaga.cli import migrate_first_message
+from jaga.config import public_url_from_bind
 
 STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.2
@@ -61,13 +72,45 @@ def processes(bind: str, workers: int, with_worker: bool) -> list[ProcessSpec]:
     return specs
 
 
+def child_environment(
+    bind: str, env: Mapping[str, str], hostname: str
+) -> tuple[dict[str, str], str | None]:
+    """The environment of ``jaga run``'s children, and a note for the operator (or None).
+
+    ``env`` as it is when it sets ``JAGA_PUBLIC_URL`` (not blank); otherwise with
+    ``JAGA_PUBLIC_URL`` from ``bind`` (``config.public_url_from_bind``; a wildcard host
+    becomes ``hostname``, with a note saying so)."""
+    children = dict(env)
+    if children.get("JAGA_PUBLIC_URL", "").strip():
+        return children, None
+    found = public_url_from_bind(bind, hostname)
+    if found is None:
+        return children, _(
+            "JAGA_PUBLIC_URL is not set and cannot be derived from --bind %(bind)s: "
+            "documents point at %(url)s; set JAGA_PUBLIC_URL to the address people reach "
+            "Jaga at."
+        ) % {"bind": bind, "url": settings.JAGA_PUBLIC_URL}
+    url, guessed = found
+    children["JAGA_PUBLIC_URL"] = url
+    if guessed:
+        return children, _(
+            "Documents point at %(url)s (this machine's name, as --bind listens on every "
+            "address); set JAGA_PUBLIC_URL if people reach Jaga at another address."
+        ) % {"url": url}
+    return children, _("Documents point at %(url)s (JAGA_PUBLIC_URL from --bind).") % {"url": url}
+
+
 class Supervisor:
     """Runs ``specs`` until a signal arrives or one child exits, then stops all children:
-    SIGTERM, then SIGKILL after ``STOP_GRACE_SECONDS``."""
+    SIGTERM, then SIGKILL after ``STOP_GRACE_SECONDS``. Children get ``env`` (default:
+    this process's environment)."""
 
-    def __init__(self, specs: list[ProcessSpec], out: Any) -> None:
+    def __init__(
+        self, specs: list[ProcessSpec], out: Any, env: Mapping[str, str] | None = None
+    ) -> None:
         self.specs = specs
         self.out = out
+        self.env = dict(env) if env is not None else None
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
 
@@ -81,7 +124,7 @@ class Supervisor:
         status = 0
         try:
             for spec in self.specs:
-                self.children[spec.name] = subprocess.Popen(spec.argv)
+                self.children[spec.name] = subprocess.Popen(spec.argv, env=self.env)
             while not self.stopping:
                 for name, child in self.children.items():
                     code = child.poll()
@@ -123,14 +166,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1.")
+        message = migrate_first_message()
+        if message is not None:
+            self.stderr.write(message)
+            sys.exit(2)
         call_command("collectstatic", interactive=False, verbosity=0)
-        self.check_migrations()
+        env, note = child_environment(options["bind"], os.environ, socket.gethostname())
         specs = processes(options["bind"], options["workers"], not options["no_tasks"])
         self.stdout.write(
             f"Jaga is serving on http://{options['bind']}/ "
             f"({', '.join(s.name for s in specs)}); press Ctrl-C to stop."
         )
+        if note is not None:
+            self.stdout.write(note)
         self.stdout.flush()
-        status = Supervisor(specs, self.stdout).run()
+        status = Supervisor(specs, self.stdout, env).run()
         if status:
             raise CommandError("a child process stopped unexpectedly", returncode=status)

@@ -1,0 +1,116 @@
+"""`jaga run --bind` gives its children the public URL of the server it starts, so that
+documents' QR codes and footers point at it (issue 13 point 11)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from jaga.web.management.commands.run import ProcessSpec, Supervisor, child_environment
+
+
+def test_it_gives_the_children_the_public_url_of_the_bind_address() -> None:
+    env, note = child_environment("127.0.0.1:8123", {"PATH": "/usr/bin"}, "kominfo-srv")
+    assert env == {"PATH": "/usr/bin", "JAGA_PUBLIC_URL": "http://127.0.0.1:8123"}
+    assert note is not None
+    assert "http://127.0.0.1:8123" in note
+
+
+def test_it_keeps_a_public_url_that_is_set() -> None:
+    given = {"JAGA_PUBLIC_URL": "https://jaga.example.go.id"}
+    env, note = child_environment("0.0.0.0:8123", given, "kominfo-srv")
+    assert env == given
+    assert note is None
+
+
+def test_it_uses_the_machines_name_for_every_address_and_says_so() -> None:
+    env, note = child_environment("0.0.0.0:8080", {"JAGA_PUBLIC_URL": " "}, "kominfo-srv")
+    assert env["JAGA_PUBLIC_URL"] == "http://kominfo-srv:8080"
+    assert note is not None
+    assert "set JAGA_PUBLIC_URL" in note
+
+
+def test_it_warns_when_the_bind_has_no_address_to_point_at() -> None:
+    env, note = child_environment("unix:/run/jaga.sock", {}, "kominfo-srv")
+    assert "JAGA_PUBLIC_URL" not in env
+    assert note is not None
+    assert "cannot be derived from --bind unix:/run/jaga.sock" in note
+
+
+def test_it_starts_the_children_with_the_environment_it_is_given(tmp_path: Path) -> None:
+    seen = tmp_path / "seen"
+    script = f"import os; open({str(seen)!r}, 'w').write(os.environ['JAGA_PUBLIC_URL'])"
+    spec = ProcessSpec("probe", [sys.executable, "-c", script])
+    out = io.StringIO()
+    status = Supervisor([spec], out, {"JAGA_PUBLIC_URL": "http://192.0.2.7:8123"}).run()
+    assert status == 1  # a child that exits stops the others
+    assert seen.read_text() == "http://192.0.2.7:8123"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def children_of(pid: int) -> set[int]:
+    """Direct child pids, from /proc (Linux)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def test_jaga_run_exports_the_bind_address_as_public_url_to_the_web_server(
+    tmp_path: Path,
+) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "JAGA_PUBLIC_URL")
+    }
+    env["JAGA_DATA_DIR"] = str(tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "jaga", "migrate", "-v0"], env=env, check=True, timeout=300
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jaga",
+            "run",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--no-tasks",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 180  # collectstatic first: slow on a busy machine
+        children: set[int] = set()
+        while not children and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+            children = children_of(process.pid)
+        assert len(children) == 1, "the web server did not start"
+        (web,) = children
+        environ = Path(f"/proc/{web}/environ").read_bytes().split(b"\0")
+        assert f"JAGA_PUBLIC_URL=http://127.0.0.1:{port}".encode() in environ
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    output = process.stdout.read().decode() if process.stdout else ""
+    assert f"Documents point at http://127.0.0.1:{port}" in output
