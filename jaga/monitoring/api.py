@@ -20,9 +20,9 @@
 
 Errors are JSON ``{"error": message}``: 401 without a valid token (with
 ``WWW-Authenticate: Bearer``), 403 for the token of an agent whose agency is inactive
-(``Agency.is_active`` off; the agent is not marked seen), 405 for another method (with ``Allow``), 400 for a body that
-is not a JSON object with a ``results`` list, 413 for a body over ``MAX_BODY_BYTES``. Every
-authenticated request updates the agent's ``last_seen_at``.
+(``Agency.is_active`` off; the agent is not marked seen), 405 for another method (with
+``Allow``), 400 for a body that is not a JSON object with a ``results`` list, 413 for a body
+over ``MAX_BODY_BYTES``. Every authenticated request updates the agent's ``last_seen_at``.
 """
 
 from __future__ import annotations

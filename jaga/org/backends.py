@@ -35,7 +35,7 @@ def user_for_nip(login: str) -> User | None:
     return None
 
 
-class LoginThrottleBackend(AxesStandaloneBackend):
+class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]
     """django-axes' lockout check, first in ``AUTHENTICATION_BACKENDS``: a login from a
     locked-out username (a NIP counts as its user's username) or address is refused before
     any password is checked (issue 13 point 3).
@@ -53,7 +53,7 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        super().authenticate(request, username=username, password=password, **kwargs)  # type: ignore[no-untyped-call]
+        super().authenticate(request, username=username, password=password, **kwargs)
         return None
 
 

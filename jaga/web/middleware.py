@@ -58,7 +58,7 @@ class InactiveAgencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not agency_is_active(user):  # type: ignore[arg-type]
+        if user.is_authenticated and not agency_is_active(user):
             logout(request)
             messages.error(request, INACTIVE_AGENCY_MESSAGE)
         return self.get_response(request)

@@ -46,9 +46,7 @@ def client_ip(request: HttpRequest) -> str | None:
     proxies: int = getattr(settings, "JAGA_PROXY_COUNT", 0)
     if proxies <= 0:
         return remote
-    forwarded = [
-        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-    ]
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [part for part in forwarded if part]
     if len(forwarded) < proxies:
         return remote
@@ -60,10 +58,7 @@ def login_name(request: HttpRequest, credentials: Mapping[str, Any] | None) -> s
     username of the user a NIP login means (so that typing the NIP, grouped or not, or the
     username all count against one lock), else the login as typed, stripped of surrounding
     blanks and cut to ``MAX_LOGIN_LENGTH`` characters."""
-    if credentials is not None:
-        raw = credentials.get("username")
-    else:
-        raw = request.POST.get("username")
+    raw = (credentials if credentials is not None else request.POST).get("username")
     login = str(raw or "").strip()[:MAX_LOGIN_LENGTH]
     user = user_for_nip(login) if login else None
     return user.get_username() if user is not None else login
