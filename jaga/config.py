@@ -137,16 +137,31 @@ def env_timezone(name: str, default: str, env: Mapping[str, str] = os.environ) -
 
 
 def data_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """``JAGA_DATA_DIR`` (default ``./data``), created if missing; raises
-    ImproperlyConfigured if it exists as a file or cannot be created."""
+    """``JAGA_DATA_DIR`` (default ``./data``), created if missing and kept readable by its
+    owner only (mode 0700, issue 13 point 3: it holds the database, the secret key and the
+    uploaded photos); raises ImproperlyConfigured if it exists as a file or cannot be
+    created."""
     path = Path(env_str("JAGA_DATA_DIR", "data", env) or "data").expanduser().resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ImproperlyConfigured(f"JAGA_DATA_DIR: cannot use {path}: {exc.strerror}.") from None
     if not os.access(path, os.W_OK):
         raise ImproperlyConfigured(f"JAGA_DATA_DIR: {path} is not writable.")
+    owner_only(path, 0o700)
     return path
+
+
+def owner_only(path: Path, mode: int) -> None:
+    """Give ``path`` ``mode`` (0700 for a directory, 0600 for a file) if it is ours and
+    anyone else may read or write it; a path that is missing, already private, or another
+    user's is left alone (issue 13 point 3: Jaga's data readable by its owner only)."""
+    try:
+        status = path.stat()
+        if status.st_uid == os.getuid() and status.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:
+        pass
 
 
 def secret_key(data: Path, env: Mapping[str, str] = os.environ) -> str:
@@ -165,16 +180,36 @@ def secret_key(data: Path, env: Mapping[str, str] = os.environ) -> str:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
+    owner_only(key_file, 0o600)
     return key_file.read_text().strip()
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the SQLite database file ``path`` empty with mode 0600 if it is missing, and
+    make an existing one (and its ``-wal``/``-shm`` files) 0600 (issue 13 point 3). SQLite
+    gives the ``-wal`` and ``-shm`` files it creates the database file's mode, so they are
+    owner-only too. Errors are left for SQLite to report when it opens the file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    else:
+        os.close(fd)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        owner_only(name, 0o600)
 
 
 def database(data: Path, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The default database: PostgreSQL from ``DATABASE_URL`` (``postgres://…``), else
     SQLite at ``<data dir>/jaga.sqlite3`` (tests: ``test-<pid>.sqlite3``) in WAL mode with
-    immediate transactions (so concurrent writers wait instead of failing). Other URL schemes raise
+    immediate transactions (so concurrent writers wait instead of failing); a SQLite file is
+    created owner-only (``private_sqlite_file``). Other URL schemes raise
     ImproperlyConfigured naming ``DATABASE_URL``."""
     url = env_str("DATABASE_URL", "", env)
     if not url:
+        private_sqlite_file(data / "jaga.sqlite3")
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": data / "jaga.sqlite3",
@@ -193,6 +228,8 @@ def database(data: Path, env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}.") from None
     engine = config.get("ENGINE", "")
     if engine == "django.db.backends.sqlite3":
+        if config.get("NAME") and config["NAME"] != ":memory:":
+            private_sqlite_file(Path(config["NAME"]))
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL;",
             "transaction_mode": "IMMEDIATE",

@@ -5,6 +5,7 @@ A missing or wrong value raises ImproperlyConfigured naming the variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,8 @@ JAGA_PUBLIC_URL = config.env_url("JAGA_PUBLIC_URL", "http://127.0.0.1:8000")
 SECURE_COOKIES = config.env_bool("JAGA_SECURE_COOKIES", False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
-if config.env_bool("JAGA_BEHIND_PROXY", False):
+BEHIND_PROXY = config.env_bool("JAGA_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
@@ -92,7 +94,12 @@ AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-AUTHENTICATION_BACKENDS = ["jaga.org.backends.UsernameOrNipBackend"]
+# The login throttle comes first, so a locked-out login is refused before any password is
+# checked (issue 13 point 3; see the hardening block at the end).
+AUTHENTICATION_BACKENDS = [
+    "jaga.org.backends.LoginThrottleBackend",
+    "jaga.org.backends.UsernameOrNipBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -166,3 +173,70 @@ LOGGING = {
         ).upper(),
     },
 }
+
+
+# --- Login and session hardening (issue 13 points 3 and 4) ----------------------------------
+# Kept in one block; README "Configuration" documents each variable.
+INSTALLED_APPS += ["axes", "csp"]
+MIDDLEWARE += [
+    # After AuthenticationMiddleware and MessageMiddleware: ends an inactive agency's sessions.
+    "jaga.web.middleware.InactiveAgencyMiddleware",
+    # The Content-Security-Policy header (not on PDF answers).
+    "jaga.web.security.HtmlCSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Failed logins (django-axes, database handler): after JAGA_LOGIN_FAILURE_LIMIT failures a
+# username (a NIP counts as its user's username) is locked, and separately an address is
+# locked, for JAGA_LOGIN_COOLOFF_MINUTES; a failure while locked does not extend the lock.
+# Unlock: admin "Access attempts" (delete the rows), `jaga axes_reset_username NAME` or
+# `jaga axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = config.env_int("JAGA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=config.env_int("JAGA_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "jaga.web.security.login_name"
+AXES_CLIENT_IP_CALLABLE = "jaga.web.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "jaga.web.security.locked_out"
+# Behind the proxy the client address is the JAGA_PROXY_COUNT-th entry from the right of
+# X-Forwarded-For (each proxy appends the address it was reached from); 0: REMOTE_ADDR.
+JAGA_PROXY_COUNT = config.env_int("JAGA_PROXY_COUNT", 1, minimum=1) if BEHIND_PROXY else 0
+
+# Content-Security-Policy (django-csp 4): scripts only from Jaga's own static files, no
+# inline script or event handler (tests/web/test_security.py keeps the templates so). Styles
+# allow inline style attributes: the SOP flowchart and the documents position their boxes
+# with them. Images allow data: URLs (the agency logo on the SOP page, Tabler's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# HTTPS (behind a TLS proxy set JAGA_BEHIND_PROXY and JAGA_SECURE_COOKIES; the defaults below
+# then follow JAGA_SECURE_COOKIES, and `jaga check --deploy` has nothing to report).
+SECURE_SSL_REDIRECT = config.env_bool("JAGA_SSL_REDIRECT", SECURE_COOKIES)
+# The load balancer's liveness probe may speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = config.env_int("JAGA_HSTS_SECONDS", 31_536_000 if SECURE_COOKIES else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.env_bool("JAGA_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = config.env_bool("JAGA_HSTS_PRELOAD", False)
+# Preloading is the domain owner's decision (the government's registrable domain, submitted
+# to the browsers' list by hand), not Jaga's: its check is silenced; JAGA_HSTS_PRELOAD=true
+# adds the directive.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# A session lasts JAGA_SESSION_HOURS from login (default: a 12-hour working day).
+SESSION_COOKIE_AGE = config.env_int("JAGA_SESSION_HOURS", 12, minimum=1) * 3600
+
+# django-axes announces itself at INFO on every command; its lockout warnings still show.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]

@@ -137,3 +137,67 @@ def test_it_derives_the_public_url_from_the_bind_address(
     bind: str, expected: tuple[str, bool] | None
 ) -> None:
     assert config.public_url_from_bind(bind, "kominfo-srv") == expected
+
+
+# -- owner-only data (issue 13 point 3) ------------------------------------------------------
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_it_creates_the_data_dir_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = config.data_dir({"JAGA_DATA_DIR": str(tmp_path / "new" / "data")})
+    assert mode(path) == 0o700
+
+
+def test_it_makes_an_existing_open_data_dir_owner_only(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old").chmod(0o755)
+    assert mode(config.data_dir({"JAGA_DATA_DIR": str(tmp_path / "old")})) == 0o700
+
+
+def test_it_makes_an_existing_open_secret_key_file_owner_only(tmp_path: Path) -> None:
+    key = tmp_path / "secret_key"
+    key.write_text("k" * 50)
+    key.chmod(0o644)
+    assert config.secret_key(tmp_path, {}) == "k" * 50
+    assert mode(key) == 0o600
+
+
+def test_it_creates_the_sqlite_files_readable_by_their_owner_only(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = config.database(tmp_path, {})
+    path = Path(db["NAME"])
+    assert mode(path) == 0o600
+    previous = os.umask(0o022)
+    try:
+        connection = sqlite3.connect(path)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE t (x)")
+        connection.execute("INSERT INTO t VALUES (1)")
+        connection.commit()
+        for suffix in ("-wal", "-shm"):
+            assert mode(Path(f"{path}{suffix}")) == 0o600, suffix
+        connection.close()
+    finally:
+        os.umask(previous)
+
+
+def test_it_makes_existing_open_sqlite_files_owner_only(tmp_path: Path) -> None:
+    files = [
+        tmp_path / "jaga.sqlite3",
+        tmp_path / "jaga.sqlite3-wal",
+        tmp_path / "jaga.sqlite3-shm",
+    ]
+    for path in files:
+        path.write_bytes(b"")
+        path.chmod(0o644)
+    config.database(tmp_path, {})
+    assert [mode(path) for path in files] == [0o600, 0o600, 0o600]
+
+
+def test_it_creates_a_sqlite_file_named_by_database_url_owner_only(tmp_path: Path) -> None:
+    config.database(tmp_path, {"DATABASE_URL": f"sqlite:///{tmp_path}/other.sqlite3"})
+    assert mode(tmp_path / "other.sqlite3") == 0o600

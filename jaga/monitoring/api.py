@@ -19,9 +19,10 @@
   ``{"accepted": n}``.
 
 Errors are JSON ``{"error": message}``: 401 without a valid token (with
-``WWW-Authenticate: Bearer``), 405 for another method (with ``Allow``), 400 for a body that
-is not a JSON object with a ``results`` list, 413 for a body over ``MAX_BODY_BYTES``. Every
-authenticated request updates the agent's ``last_seen_at``.
+``WWW-Authenticate: Bearer``), 403 for the token of an agent whose agency is inactive
+(``Agency.is_active`` off; the agent is not marked seen), 405 for another method (with
+``Allow``), 400 for a body that is not a JSON object with a ``results`` list, 413 for a body
+over ``MAX_BODY_BYTES``. Every authenticated request updates the agent's ``last_seen_at``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from jaga.monitoring.keeper import Keeper
 from jaga.monitoring.models import Agent
-from jaga.monitoring.services import agent_for_token
+from jaga.monitoring.services import MAX_TOKEN_LENGTH, agent_for_token, hash_token
 from jaga.monitoring.topology import load_specs
 
 #: Seconds between two pulls of the assignments by an agent.
@@ -88,7 +89,10 @@ def agent_api(method: str) -> Callable[[AgentView], Callable[[HttpRequest], Http
                 response = error(405, f"use {method}")
                 response["Allow"] = method
                 return response
-            agent = agent_for_token(bearer_token(request))
+            token = bearer_token(request)
+            agent = agent_for_token(token)
+            if agent is None and _agent_of_inactive_agency(token):
+                return error(403, "the agent's agency is inactive")
             if agent is None:
                 response = error(401, "missing or invalid agent token")
                 response["WWW-Authenticate"] = 'Bearer realm="jaga-agent"'
@@ -99,6 +103,16 @@ def agent_api(method: str) -> Callable[[AgentView], Callable[[HttpRequest], Http
         return endpoint
 
     return decorate
+
+
+def _agent_of_inactive_agency(token: str) -> bool:
+    """True when ``token`` is an active agent's but its agency is inactive
+    (``Agency.is_active`` False; issue 13 point 4): the agent is told 403, not 401."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return False
+    return Agent.objects.filter(
+        token_sha256=hash_token(token), is_active=True, agency__is_active=False
+    ).exists()
 
 
 @agent_api("GET")
