@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -100,7 +101,7 @@ def target_url(tmp_path: Path) -> Iterator[str]:
 
     db = connection.settings_dict
     name = f"jaga_restore_{secrets.token_hex(6)}"
-    params = {
+    params: dict[str, Any] = {
         "host": db.get("HOST") or None,
         "port": db.get("PORT") or None,
         "user": db.get("USER") or None,
@@ -123,6 +124,7 @@ def target_url(tmp_path: Path) -> Iterator[str]:
 def add_photo(document: Document) -> Attachment:
     """A report photo on the case of ``document``."""
     case = document.case
+    assert case is not None
     assert case.opd is not None
     assert case.reporter is not None
     incident = Incident.objects.create(

@@ -12,7 +12,6 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from django.db import connection
 
@@ -48,12 +47,15 @@ def dump(target: Path) -> None:
     """Write a consistent copy of the default database to ``target`` (a SQLite file, or a
     pg_dump custom-format archive). Raises ``DatabaseError``."""
     if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw: Any = connection.connection
+        # A connection of its own reads the last committed state (WAL: while others write).
+        source = sqlite3.connect(str(connection.settings_dict["NAME"]), timeout=20)
         destination = sqlite3.connect(target)
         try:
-            raw.backup(destination)
+            source.backup(destination)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot copy the SQLite database: {exc}") from None
         finally:
+            source.close()
             destination.close()
         return
     name = str(connection.settings_dict["NAME"])
