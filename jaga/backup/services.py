@@ -100,6 +100,8 @@ def backup(target: Path, passphrase: str | None = None) -> Summary:
         dump = staging / "database"
         key = staging / SECRET_KEY_FILE
         try:
+            # The database first, the media after: an archived PDF is stored before its row
+            # records it, so every document in the dump finds its file in the archive.
             database.dump(dump)
             fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
