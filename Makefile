@@ -8,7 +8,7 @@ export JAGA_DATA_DIR ?= $(CURDIR)/data
 # unless JAGA_PUBLIC_URL is set.
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools net-tools messages clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools net-tools pg-tools messages clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Jaga needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -58,6 +58,10 @@ browser:
 pdf-tools:
 	$(call apt_ensure,command -v pdftoppm >/dev/null 2>&1,poppler-utils,PDF page renderings in tests will skip)
 
+# pg_dump and pg_restore for `jaga backup`/`jaga restore` on PostgreSQL (and their test).
+pg-tools:
+	$(call apt_ensure,command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1,postgresql-client,jaga backup and restore cannot reach PostgreSQL)
+
 # ip (iproute2) and unshare/setpriv (util-linux) for the monitor's network-namespace tests.
 net-tools:
 	$(call apt_ensure,command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1,iproute2 util-linux,network-namespace tests will skip)
@@ -76,7 +80,7 @@ pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
 	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data/sqlite $(BIN)/pytest -q
 
 # On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
-pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
+pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools
 	@if url=$$($(BIN)/python tests/postgres_url.py); then \
 		echo "== pytest on PostgreSQL ($$url)"; \
 		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data/postgres $(BIN)/pytest -q; \
@@ -89,7 +93,7 @@ pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
 # Both databases at once, each with its own data directory: about half of each run waits
 # (on the monitor's 5 s checks, the browser, the database), so two cores finish both in
 # little more than the longer one. Each run's output is printed whole when it ends.
-pytest: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
+pytest: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools
 	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
 
 test: lint typecheck pytest

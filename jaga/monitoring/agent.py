@@ -10,13 +10,15 @@
 - Results: each finished run is kept in memory; every ``push_s`` seconds the pending ones
   are written to the spool directory as one batch file (JSON Lines, one result per line,
   ``<sequence>.jsonl`` with a 12-digit sequence number that only grows, so the order is
-  kept), written to a temporary name, fsync'd and renamed. Then the batch files are sent
-  oldest first (several files per request, up to ``api.MAX_RESULTS`` results); a file is
-  deleted only once the server answered 2xx.
+  kept), written to a temporary name, fsync'd and renamed. Each batch has an id chosen
+  when it is spooled (``spool.Batch``) and sent with it every time. Then the batch files
+  are sent oldest first (several batches per request, up to ``api.MAX_RESULTS`` results and
+  ``api.MAX_BATCHES`` batches); a file is deleted only once the server answered 2xx,
+  "already applied" included.
 - Failures: a connection error, a timeout, a 5xx, 401/403 (a token refused: fix it and the
   buffered results still arrive), 404/405 (a wrong server URL), 408, 425 or 429 keep the
   files, retried after a backoff that doubles from 1 s up to ``max_backoff_s`` (60 s).
-  A 400 naming the bad results (``errors[].index``) moves just those lines to
+  A 400 naming the bad results (``errors[].batch`` and ``.index``) moves just those lines to
   ``<spool>/rejected/<sequence>.jsonl`` and sends the rest again; any other 400, 413 or
   422 sends the files of the request one by one, and a file refused on its own is moved to
   ``rejected/`` whole. A poisoned batch never blocks the ones after it.
@@ -25,8 +27,11 @@
   ``stop`` ends it cleanly: the runs in progress finish, every result is spooled and one
   last send is attempted (at most ``FINAL_SEND_S`` seconds).
 
-Delivery is at least once: a request whose answer is lost after the server applied it is
-sent again (the results count twice in the rollups; the states ignore them).
+Delivery is exactly once: a request whose answer is lost after the server applied it is
+sent again, and the server, which keeps the ids of the batches it applied, answers "already
+applied" for them (issue 13 point 8). Failure reasons are cleaned of control characters
+and cut to ``api.MAX_REASON`` (``api.clean_reason``) before they are spooled, so the server
+never refuses a result of the agent's own probes.
 """
 
 from __future__ import annotations
@@ -42,10 +47,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from jaga.monitoring.api import MAX_REASON, MAX_RESULTS
+from jaga.monitoring.api import MAX_BATCHES, MAX_RESULTS, clean_reason
 from jaga.monitoring.models import CheckKind
 from jaga.monitoring.runner import Runner
-from jaga.monitoring.spool import Line, Spool, SpoolError
+from jaga.monitoring.spool import Batch, Line, Spool, SpoolError
 from jaga.monitoring.state import Policy
 from jaga.monitoring.topology import CheckSpec
 
@@ -185,13 +190,13 @@ def assignments_from_json(payload: object) -> tuple[list[CheckSpec], float]:
 @dataclass(slots=True)
 class _Answer:
     """What one POST of results came to: ``done`` (2xx, ``accepted`` results), ``retry``
-    (keep the files), else refused with the server's per-result ``bad`` indexes (None
-    when it named none)."""
+    (keep the files), else refused with the server's per-result ``bad`` (batch, index)
+    positions (None when it named none)."""
 
     done: bool = False
     accepted: int = 0
     retry: bool = False
-    bad: set[int] | None = None
+    bad: set[tuple[int, int]] | None = None
 
 
 class RemoteAgent:
@@ -231,7 +236,7 @@ class RemoteAgent:
                 "at": at,
                 "ok": ok,
                 "rtt_ms": rtt_ms if ok else None,
-                "reason": None if ok else (reason or "failed")[:MAX_REASON],
+                "reason": None if ok else clean_reason(reason or "failed"),
             }
         )
         self.stats.results += 1
@@ -256,17 +261,19 @@ class RemoteAgent:
 
     # -- sending -----------------------------------------------------------------------
 
-    async def _post(self, client: httpx.AsyncClient, lines: list[Line]) -> _Answer:
+    async def _post(self, client: httpx.AsyncClient, batches: list[Batch]) -> _Answer:
+        body = {"batches": [{"id": batch.id, "results": batch.lines} for batch in batches]}
+        total = sum(len(batch.lines) for batch in batches)
         try:
-            response = await client.post("results/", json={"results": lines})
+            response = await client.post("results/", json=body)
         except httpx.HTTPError as exc:
             logger.warning("cannot send results to %s: %s", self.base, exc or type(exc).__name__)
             return _Answer(retry=True)
         if response.is_success:
             try:
-                accepted = int(response.json().get("accepted", len(lines)))
-            except (ValueError, AttributeError, TypeError):
-                accepted = len(lines)
+                accepted = int(response.json().get("accepted", total))
+            except (ValueError, AttributeError, TypeError, RecursionError):
+                accepted = total
             return _Answer(done=True, accepted=accepted)
         detail = response.text[:500]
         if response.status_code in REFUSED_STATUSES:
@@ -287,47 +294,51 @@ class RemoteAgent:
         while files := spool.files():
             if until_closing and self._closing.is_set():
                 return False
-            batch: list[tuple[Path, list[Line]]] = []
+            batch: list[Batch] = []
             count = 0
             for path in files:
                 try:
-                    lines = await asyncio.to_thread(spool.read, path)
+                    loaded = await asyncio.to_thread(spool.load, path)
                 except (SpoolError, OSError) as exc:
                     logger.error("moving an unreadable spool file to rejected/: %s", exc)
                     await asyncio.to_thread(spool.reject, path)
                     break
-                if batch and count + len(lines) > MAX_RESULTS:
+                if not loaded.lines:  # nothing to send
+                    await asyncio.to_thread(spool.delete, [path])
+                    continue
+                if batch and (count + len(loaded.lines) > MAX_RESULTS or len(batch) >= MAX_BATCHES):
                     break
-                batch.append((path, lines))
-                count += len(lines)
+                batch.append(loaded)
+                count += len(loaded.lines)
             if not batch:
                 continue
             if not await self._deliver(client, spool, batch):
                 return False
         return True
 
-    async def _deliver(
-        self, client: httpx.AsyncClient, spool: Spool, batch: list[tuple[Path, list[Line]]]
-    ) -> bool:
-        """Send ``batch`` (files and their lines) in one request and settle its files.
-        False when the server cannot take it now."""
-        answer = await self._post(client, [line for _, lines in batch for line in lines])
+    async def _deliver(self, client: httpx.AsyncClient, spool: Spool, batch: list[Batch]) -> bool:
+        """Send ``batch`` (spooled batches) in one request and settle its files. False
+        when the server cannot take it now."""
+        answer = await self._post(client, batch)
         if answer.retry:
             self.stats.send_failures += 1
             return False
         if answer.done:
-            await asyncio.to_thread(spool.delete, [path for path, _ in batch])
+            await asyncio.to_thread(spool.delete, [item.path for item in batch])
             self.stats.sent += answer.accepted
             return True
-        if answer.bad and min(answer.bad) < sum(len(lines) for _, lines in batch):
-            offset = 0
-            for path, lines in batch:
-                bad = [line for i, line in enumerate(lines) if offset + i in answer.bad]
-                good = [line for i, line in enumerate(lines) if offset + i not in answer.bad]
-                offset += len(lines)
+        named = {
+            (number, index)
+            for number, index in answer.bad or ()
+            if number < len(batch) and index < len(batch[number].lines)
+        }
+        if named:
+            for number, item in enumerate(batch):
+                bad = [line for i, line in enumerate(item.lines) if (number, i) in named]
                 if bad:
-                    await asyncio.to_thread(spool.reject, path, bad)
-                    await asyncio.to_thread(spool.replace, path, good)
+                    good = [line for i, line in enumerate(item.lines) if (number, i) not in named]
+                    await asyncio.to_thread(spool.reject, item.path, bad)
+                    await asyncio.to_thread(spool.replace, item, good)
                     self.stats.rejected += len(bad)
             return True  # the rest goes again (each round rejects at least one line)
         if len(batch) > 1:  # find the file the server refuses
@@ -335,10 +346,10 @@ class RemoteAgent:
                 if not await self._deliver(client, spool, [item]):
                     return False
             return True
-        path, lines = batch[0]
-        logger.error("moved %s (%d results) to %s", path.name, len(lines), spool.rejected)
-        await asyncio.to_thread(spool.reject, path)
-        self.stats.rejected += len(lines)
+        item = batch[0]
+        logger.error("moved %s (%d results) to %s", item.path.name, len(item.lines), spool.rejected)
+        await asyncio.to_thread(spool.reject, item.path)
+        self.stats.rejected += len(item.lines)
         return True
 
     async def _send_loop(self, client: httpx.AsyncClient, spool: Spool) -> None:
@@ -485,20 +496,25 @@ class RemoteAgent:
             await sender
 
 
-def _bad_indexes(response: httpx.Response) -> set[int] | None:
-    """The indexes of the results a 400 answer names (``errors[].index``), or None."""
+def _bad_indexes(response: httpx.Response) -> set[tuple[int, int]] | None:
+    """The (batch, index) positions of the results a 400 answer names (``errors[].batch``,
+    ``.index``), or None."""
     try:
         errors = response.json().get("errors")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     if not isinstance(errors, list):
         return None
-    indexes = {
-        e["index"]
+    positions = {
+        (e["batch"], e["index"])
         for e in errors
-        if isinstance(e, dict) and isinstance(e.get("index"), int) and e["index"] >= 0
+        if isinstance(e, dict)
+        and all(
+            isinstance(e.get(key), int) and not isinstance(e[key], bool) and e[key] >= 0
+            for key in ("batch", "index")
+        )
     }
-    return indexes or None
+    return positions or None
 
 
 async def run_agent(

@@ -8,7 +8,8 @@ flapping spell) of a check, with the case it opened; the database allows one ope
 check, which is how several monitor processes and restarts open a single case.
 ``MaintenanceWindow``: planned work on a site or device; results inside it count neither for
 nor against availability and open no case. ``Agent``: a remote ``jaga agent`` and the hash of
-its token. ``ResultMinute``/``ResultHour``/``ResultDay``: the results of each check rolled up.
+its token; ``AppliedBatch``: the result batches an agent already delivered.
+``ResultMinute``/``ResultHour``/``ResultDay``: the results of each check rolled up.
 
 ``CheckState`` and the rollups are high-volume child rows of ``Check`` and are scoped to the
 agency through it (they carry no ``agency`` column of their own).
@@ -70,6 +71,34 @@ class Agent(AgencyScoped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AppliedBatch(models.Model):
+    """A batch of results that an agent sent and the server applied, kept so that the same
+    batch sent again (its answer was lost, the agent retried) is answered "already
+    applied" instead of counted twice (issue 13 point 8). ``batch_id`` is the agent's id of
+    the batch (``jaga.monitoring.spool``; 1 to ``BATCH_ID_LENGTH`` characters),
+    ``applied_at`` when it was applied (UTC), ``results`` how many results it held. Rows
+    older than ``api.BATCH_RETENTION_S`` are pruned as the agent sends more. A child row of
+    ``Agent``, scoped to the agency through it."""
+
+    BATCH_ID_LENGTH = 100
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="applied_batches")
+    batch_id = models.CharField(max_length=BATCH_ID_LENGTH)
+    applied_at = models.DateTimeField()
+    results = models.PositiveIntegerField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agent", "batch_id"], name="applied_batch_once")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["agent", "applied_at"], name="applied_batch_agent_age")
+        ]
+
+    def __str__(self) -> str:
+        return self.batch_id
 
 
 class Check(AgencyScoped):

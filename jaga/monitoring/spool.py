@@ -1,15 +1,25 @@
 """The agent's on-disk queue of result batches (``jaga agent``; docs/monitoring.md, "Remote
 agents"): JSON Lines files written durably (fsync'd file, renamed, directory fsync'd) and
-sent oldest first, so a killed agent loses nothing it spooled."""
+sent oldest first, so a killed agent loses nothing it spooled.
+
+A batch file starts with a header line ``{"batch": id}``: the batch's id, a random UUID
+chosen when it is spooled and sent with it every time, so the server applies it once
+however often it arrives (issue 13 point 8). Files spooled by an agent older than the ids
+have no header: their id is ``sha256:`` and the SHA-256 of the file's bytes, the same at
+every read; when such a file is rewritten (some of its results refused) the header keeps
+that id."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import threading
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +28,24 @@ from jaga.monitoring.api import MAX_RESULTS
 _BATCH = re.compile(r"^(\d{12})\.jsonl$")
 #: One result as spooled: the JSON object the server's results endpoint takes.
 Line = dict[str, Any]
+
+
+#: The key of a batch file's header line.
+HEADER = "batch"
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One spooled batch: its file ``path``, its ``id`` and its result ``lines``."""
+
+    path: Path
+    id: str
+    lines: list[Line]
+
+
+def new_batch_id() -> str:
+    """A fresh batch id: a random UUID as 32 hexadecimal digits."""
+    return uuid.uuid4().hex
 
 
 class SpoolError(Exception):
@@ -57,15 +85,16 @@ class Spool:
             return [self.path(sequence) for sequence in self._sequences]
 
     def append(self, lines: list[Line]) -> int:
-        """Write ``lines`` as new batch files of at most ``MAX_RESULTS`` lines each, durably
-        (fsync'd file and directory). Returns the number of files written; raises
-        ``OSError`` (nothing half-written stays visible)."""
+        """Write ``lines`` as new batch files of at most ``MAX_RESULTS`` lines each, each
+        with a new batch id, durably (fsync'd file and directory). Returns the number of
+        files written; raises ``OSError`` (nothing half-written stays visible)."""
         written = 0
         for start in range(0, len(lines), MAX_RESULTS):
             with self._lock:
                 sequence = self._next
                 self._next += 1
-            _write_durably(self.path(sequence), _jsonl(lines[start : start + MAX_RESULTS]))
+            chunk = lines[start : start + MAX_RESULTS]
+            _write_durably(self.path(sequence), _jsonl(chunk, new_batch_id()))
             with self._lock:
                 self._sequences.append(sequence)
                 self._sequences.sort()
@@ -73,20 +102,32 @@ class Spool:
         return written
 
     def read(self, path: Path) -> list[Line]:
-        """The results in batch file ``path``; raises ``SpoolError`` for a file that is not
-        JSON Lines of objects (``OSError`` when it cannot be read)."""
+        """The results in batch file ``path`` (``load``)."""
+        return self.load(path).lines
+
+    def load(self, path: Path) -> Batch:
+        """The batch in file ``path``: its id (from the header line, else derived from the
+        file's bytes) and its results. Raises ``SpoolError`` for a file that is not JSON
+        Lines of objects (``OSError`` when it cannot be read)."""
+        data = path.read_bytes()
         lines: list[Line] = []
-        for number, text in enumerate(path.read_bytes().splitlines(), start=1):
+        batch_id = ""
+        for number, text in enumerate(data.splitlines(), start=1):
             if not text.strip():
                 continue
             try:
                 line = json.loads(text)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise SpoolError(f"{path.name}:{number}: not JSON: {exc}") from None
             if not isinstance(line, dict):
                 raise SpoolError(f"{path.name}:{number}: not a JSON object")
+            if not lines and not batch_id and line.keys() == {HEADER}:
+                if not isinstance(line[HEADER], str) or not line[HEADER]:
+                    raise SpoolError(f"{path.name}:{number}: a bad batch id")
+                batch_id = line[HEADER]
+                continue
             lines.append(line)
-        return lines
+        return Batch(path, batch_id or f"sha256:{hashlib.sha256(data).hexdigest()}", lines)
 
     def delete(self, paths: Iterable[Path]) -> None:
         """Forget the batch files ``paths`` (sent), durably."""
@@ -95,12 +136,13 @@ class Spool:
             self._forget(path)
         _sync_directory(self.directory)
 
-    def replace(self, path: Path, lines: list[Line]) -> None:
-        """Keep only ``lines`` in batch file ``path`` (deleted when empty), durably."""
+    def replace(self, batch: Batch, lines: list[Line]) -> None:
+        """Keep only ``lines`` in the file of ``batch`` under the same batch id (deleted
+        when empty), durably."""
         if lines:
-            _write_durably(path, _jsonl(lines))
+            _write_durably(batch.path, _jsonl(lines, batch.id))
         else:
-            self.delete([path])
+            self.delete([batch.path])
 
     def reject(self, path: Path, lines: list[Line] | None = None) -> None:
         """Move ``lines`` of batch file ``path`` (None: the whole file) to ``rejected/``
@@ -150,9 +192,11 @@ class Spool:
         return payload if isinstance(payload, dict) else None
 
 
-def _jsonl(lines: list[Line]) -> bytes:
+def _jsonl(lines: list[Line], batch_id: str | None = None) -> bytes:
+    """``lines`` as JSON Lines, after the header line of ``batch_id`` unless it is None."""
+    head = [{HEADER: batch_id}] if batch_id is not None else []
     return b"".join(
-        json.dumps(line, separators=(",", ":")).encode("utf-8") + b"\n" for line in lines
+        json.dumps(line, separators=(",", ":")).encode("utf-8") + b"\n" for line in [*head, *lines]
     )
 
 

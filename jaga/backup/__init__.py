@@ -1,0 +1,1 @@
+"""Backup and restore of a whole Jaga (issue 13 point 10): ``jaga.backup.services``."""
