@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jaga.incidents.services import CLOCK_SKEW, MAX_PHOTO_BYTES, MAX_PHOTOS, check_photo
+from jaga.incidents.services import MAX_PHOTO_BYTES, MAX_PHOTOS, check_photo, since_error
+from jaga.inventory.fields import IdsChoiceField
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.org.models import Opd
 
@@ -76,13 +77,13 @@ class ReportForm(forms.Form):
         validators=[phone_validator],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
-    sites = forms.ModelMultipleChoiceField(
+    sites = IdsChoiceField[Site](
         label=_("Affected sites"),
         queryset=Site.objects.none(),
         required=False,
         help_text=_("Where the disruption is, if you know (your office's sites)."),
     )
-    devices = forms.ModelMultipleChoiceField(
+    devices = IdsChoiceField[Device](
         label=_("Affected devices"),
         queryset=Device.objects.none(),
         required=False,
@@ -141,8 +142,9 @@ class ReportForm(forms.Form):
 
     def clean_since(self) -> dt.datetime:
         since: dt.datetime = self.cleaned_data["since"]
-        if since > self.now + CLOCK_SKEW:
-            raise forms.ValidationError(gettext("The disruption cannot start in the future."))
+        problem = since_error(since, self.now)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return since
 
     def clean_photos(self) -> list[File[bytes]]:
