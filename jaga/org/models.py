@@ -179,8 +179,13 @@ class Employee(AgencyScoped):
         verbose_name_plural = _("employees")
         ordering: ClassVar = ["name"]
         constraints: ClassVar = [
+            # Issue 13 point 9: one NIP per agency, as a clear form error in the admin;
+            # migration 0002 brings older spellings of a NIP to ASCII digits first.
             models.UniqueConstraint(
-                fields=["agency", "nip"], condition=~models.Q(nip=""), name="nip_unique_in_agency"
+                fields=["agency", "nip"],
+                condition=~models.Q(nip=""),
+                name="nip_unique_in_agency",
+                violation_error_message=_("Another employee of this agency has this NIP."),
             )
         ]
 
