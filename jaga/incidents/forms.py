@@ -19,6 +19,7 @@ from jaga.incidents.services import MAX_PHOTO_BYTES, MAX_PHOTOS, check_photo, si
 from jaga.inventory.fields import IdsChoiceField
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.org.models import Opd
+from jaga.web.bidi import refuse_bidi_controls
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -53,11 +54,13 @@ class ReportForm(forms.Form):
     location = forms.CharField(
         label=_("Location"),
         max_length=200,
+        validators=[refuse_bidi_controls],
         help_text=_("Building, floor or room, e.g. Gedung B lantai 2, ruang server."),
     )
     problem = forms.CharField(
         label=_("What is wrong?"),
         max_length=5000,
+        validators=[refuse_bidi_controls],
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The first line becomes the title of the case."),
     )
@@ -69,6 +72,7 @@ class ReportForm(forms.Form):
     contact_name = forms.CharField(
         label=_("Contact person"),
         max_length=150,
+        validators=[refuse_bidi_controls],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     contact_phone = forms.CharField(

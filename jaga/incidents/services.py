@@ -29,6 +29,7 @@ from jaga.inventory.models import Device, Site
 from jaga.org.models import User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
+from jaga.web.bidi import has_bidi_controls
 from jaga.workflow.affected import set_affected
 from jaga.workflow.errors import CannotStart, InvalidInput
 from jaga.workflow.models import CaseSource
@@ -176,6 +177,11 @@ def _check_fields(
             errors[field] = _("This field is required.")
         elif limit is not None and len(value.strip()) > limit:
             errors[field] = _("At most %(limit)d characters.") % {"limit": limit}
+        elif has_bidi_controls(value):
+            errors[field] = _(
+                "The text contains invisible characters that change its direction "
+                "(such as U+202E); type it again without them."
+            )
     if timezone.is_naive(since):
         raise ValueError("since must be timezone-aware")
     problem_with_since = since_error(since, at)
