@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jaga.incidents.services import MAX_PHOTO_BYTES, MAX_PHOTOS, check_photo, since_error
+from jaga.incidents.services import (
+    EARLIEST_SINCE,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    check_photo,
+    since_error,
+)
 from jaga.inventory.fields import IdsChoiceField
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.org.models import Opd
@@ -122,6 +128,9 @@ class ReportForm(forms.Form):
         self.now = now or timezone.now()
         local_now = self.now.astimezone(zone)
         self.fields["since"].widget.attrs["max"] = local_now.strftime(LOCAL_FORMAT)
+        self.fields["since"].widget.attrs["min"] = EARLIEST_SINCE.astimezone(zone).strftime(
+            LOCAL_FORMAT
+        )
         self.fields["since"].help_text = gettext("Local time (%(zone)s).") % {
             "zone": local_now.tzname()
         }
