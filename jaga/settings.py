@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Removes bidi control characters from every HTML page (issue 13 point 9).
+    "jaga.web.bidi.BidiControlsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jaga.web.middleware.LanguageMiddleware",

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,30 +17,101 @@ from jaga.tenancy.models import AgencyScoped
 
 PLACEHOLDERS = {"klasifikasi", "urut", "unit", "bulan", "bulan_romawi", "tahun"}
 REQUIRED_PLACEHOLDERS = {"urut", "tahun"}
+#: The length of ``Document.number``: every number a valid pattern gives must fit it.
+NUMBER_MAX_LENGTH = 160
+#: The largest sequence a pattern must fit (issue 13 point 2: any sequence up to 99,999).
+MAX_SEQUENCE = 99_999
+#: The most digits ``{urut}`` may be zero-padded to (issue 13 point 2: bounded padding).
+MAX_DIGITS = 6
+#: The widest text of the placeholders that do not come from the pattern's own fields, for
+#: any date: a year has at most 4 digits (``datetime.date``: 1..9999), ``{bulan}`` 2,
+#: ``{bulan_romawi}`` at most 4 ("VIII").
+_DATE_WIDTHS = {"tahun": 4, "bulan": 2, "bulan_romawi": 4}
+
+
+def _fields(pattern: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    try:
+        return list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        raise ValidationError(
+            _("The pattern cannot be read: %(error)s") % {"error": exc}, code="unreadable"
+        ) from None
 
 
 def check_pattern(pattern: str) -> None:
-    """Raise ``ValidationError`` unless ``pattern`` uses only the known placeholders and has
-    ``{urut}`` and ``{tahun}`` (the sequence restarts yearly, so the year keeps numbers
-    unique)."""
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
-    except ValueError as exc:
-        raise ValidationError(_("The pattern cannot be read: %(error)s") % {"error": exc}) from None
+    """Raise ``ValidationError`` unless ``pattern`` uses only the documented placeholders
+    (docs/documents.md), each plain (no format spec such as ``{urut:d}``, no conversion such
+    as ``{urut!r}``: padding is the pattern's *digits*), and has ``{urut}`` and ``{tahun}``
+    (the sequence restarts yearly, so the year keeps numbers unique). Issue 13 point 2."""
+    fields = _fields(pattern)
+    names = {name for _, name, _, _ in fields if name is not None}
     unknown = names - PLACEHOLDERS
     if unknown:
         raise ValidationError(
             _("Unknown placeholder(s) %(names)s; use %(known)s.")
             % {
-                "names": ", ".join(sorted(unknown)),
+                "names": ", ".join(sorted(unknown)) or "{}",
                 "known": ", ".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS)),
-            }
+            },
+            code="unknown_placeholder",
         )
+    for _literal, name, spec, conversion in fields:
+        if name is not None and (spec or conversion):
+            raise ValidationError(
+                _(
+                    "Write placeholders plainly, like {%(name)s}: no format or conversion "
+                    "after the name (set the digits of the sequence for leading zeros)."
+                )
+                % {"name": name},
+                code="format_spec",
+            )
     missing = REQUIRED_PLACEHOLDERS - names
     if missing:
         raise ValidationError(
             _("A number pattern needs %(names)s.")
-            % {"names": ", ".join(f"{{{name}}}" for name in sorted(missing))}
+            % {"names": ", ".join(f"{{{name}}}" for name in sorted(missing))},
+            code="missing_placeholder",
+        )
+
+
+def longest_number(pattern: str, klasifikasi: str, unit_code: str, digits: int) -> int:
+    """The length of the longest number ``pattern`` (valid per ``check_pattern``) gives with
+    these codes and ``digits``, for any sequence up to ``MAX_SEQUENCE`` and any date."""
+    widths = {
+        **_DATE_WIDTHS,
+        "urut": max(digits, len(str(MAX_SEQUENCE))),
+        "klasifikasi": len(klasifikasi),
+        "unit": len(unit_code),
+    }
+    return sum(
+        len(literal) + (widths[name] if name is not None else 0)
+        for literal, name, _spec, _conversion in _fields(pattern)
+    )
+
+
+def check_number_pattern(pattern: str, klasifikasi: str, unit_code: str, digits: int) -> None:
+    """Raise ``ValidationError`` (keyed by field) unless the pattern is valid
+    (``check_pattern``), ``digits`` is at most ``MAX_DIGITS`` and every number it can give
+    fits ``Document.number`` (``NUMBER_MAX_LENGTH`` characters). Issue 13 point 2: a step
+    never fails on a pattern."""
+    try:
+        check_pattern(pattern)
+    except ValidationError as exc:
+        raise ValidationError({"pattern": exc.messages}) from None
+    if not 0 <= digits <= MAX_DIGITS:
+        raise ValidationError(
+            {"digits": _("The sequence is padded to at most %(max)d digits.") % {"max": MAX_DIGITS}}
+        )
+    longest = longest_number(pattern, klasifikasi, unit_code, digits)
+    if longest > NUMBER_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "pattern": _(
+                    "Numbers from this pattern can be %(length)d characters long; a document "
+                    "number has at most %(max)d. Shorten the pattern or the codes."
+                )
+                % {"length": longest, "max": NUMBER_MAX_LENGTH}
+            }
         )
 
 
@@ -60,7 +132,10 @@ class NumberPattern(AgencyScoped):
     klasifikasi = models.CharField(_("classification code"), max_length=40, blank=True)
     unit_code = models.CharField(_("unit code"), max_length=60, blank=True)
     digits = models.PositiveSmallIntegerField(
-        _("digits of the sequence"), default=0, help_text=_("0: no leading zeros.")
+        _("digits of the sequence"),
+        default=0,
+        validators=[MaxValueValidator(MAX_DIGITS)],
+        help_text=_("0: no leading zeros."),
     )
 
     class Meta:
@@ -74,6 +149,18 @@ class NumberPattern(AgencyScoped):
 
     def __str__(self) -> str:
         return f"{self.document_type}: {self.pattern}"
+
+    def clean(self) -> None:
+        """The pattern with these codes and digits gives numbers that fit
+        (``check_number_pattern``); the admin shows the reason next to the field. A bad
+        pattern or digits are already reported by the fields' validators."""
+        try:
+            check_pattern(self.pattern)
+        except ValidationError:
+            return
+        if self.digits is None or self.digits > MAX_DIGITS:
+            return
+        check_number_pattern(self.pattern, self.klasifikasi, self.unit_code, self.digits)
 
 
 class DocumentCounter(AgencyScoped):
@@ -117,7 +204,7 @@ class Document(AgencyScoped):
     document_type = models.CharField(
         _("document type"), max_length=40, choices=[(t.value, t.value) for t in DocumentType]
     )
-    number = models.CharField(_("number"), max_length=160)
+    number = models.CharField(_("number"), max_length=NUMBER_MAX_LENGTH)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence in the year"))
     title = models.CharField(_("title"), max_length=200)

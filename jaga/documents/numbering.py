@@ -5,17 +5,25 @@ architecture.md)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from jaga.documents.indonesian import bulan_romawi
-from jaga.documents.models import DocumentCounter, NumberPattern
+from jaga.documents.models import (
+    NUMBER_MAX_LENGTH,
+    DocumentCounter,
+    NumberPattern,
+    check_number_pattern,
+)
 from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
 
 MAX_TRIES = 100
 DEFAULT_PATTERN = "{urut}/{tahun}"
+logger = logging.getLogger(__name__)
 
 
 class NumberingBusy(RuntimeError):
@@ -30,19 +38,51 @@ class IssuedNumber:
     text: str
 
 
+def _default_number(sequence: int, on: dt.date) -> str:
+    return DEFAULT_PATTERN.format(urut=sequence, tahun=on.year)
+
+
 def format_number(pattern: NumberPattern | None, sequence: int, on: dt.date) -> str:
     """The number text for ``sequence`` on local date ``on`` (``{urut}/{tahun}`` when the
-    agency has no pattern for the type)."""
-    template = pattern.pattern if pattern is not None else DEFAULT_PATTERN
-    digits = pattern.digits if pattern is not None else 0
-    return template.format(
-        klasifikasi=pattern.klasifikasi if pattern is not None else "",
-        urut=str(sequence).zfill(digits),
-        unit=pattern.unit_code if pattern is not None else "",
-        bulan=f"{on.month:02d}",
-        bulan_romawi=bulan_romawi(on.month),
-        tahun=on.year,
+    agency has no pattern for the type).
+
+    Never raises on a pattern (issue 13 point 2: a step never fails on a pattern): a
+    pattern that fails ``check_number_pattern`` (one saved before patterns were validated)
+    or a number longer than ``Document.number`` gives the default format instead, and a
+    warning is logged for the agency's administrator to fix the pattern."""
+    if pattern is None:
+        return _default_number(sequence, on)
+    try:
+        check_number_pattern(
+            pattern.pattern, pattern.klasifikasi, pattern.unit_code, pattern.digits
+        )
+        text = pattern.pattern.format(
+            klasifikasi=pattern.klasifikasi,
+            urut=str(sequence).zfill(pattern.digits),
+            unit=pattern.unit_code,
+            bulan=f"{on.month:02d}",
+            bulan_romawi=bulan_romawi(on.month),
+            tahun=on.year,
+        )
+    except (ValidationError, ValueError, LookupError, AttributeError, TypeError) as exc:
+        problem = "; ".join(exc.messages) if isinstance(exc, ValidationError) else repr(exc)
+    else:
+        if len(text) <= NUMBER_MAX_LENGTH:
+            return text
+        problem = f"the number {text[:40]}... is longer than {NUMBER_MAX_LENGTH} characters"
+    fallback = _default_number(sequence, on)
+    logger.warning(
+        "number pattern %r (pk %s) of agency %s for %s cannot be used (%s); "
+        "issued %s in the default format %s: correct the pattern in the admin",
+        pattern.pattern,
+        pattern.pk,
+        pattern.agency_id,
+        pattern.document_type,
+        problem,
+        fallback,
+        DEFAULT_PATTERN,
     )
+    return fallback
 
 
 def _next_sequence(agency: Agency, document_type: str, year: int) -> int:

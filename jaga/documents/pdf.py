@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from jaga.web.bidi import strip_bidi_controls
+
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "Liberation Sans"
 _FACES = (
@@ -69,6 +71,7 @@ def html_to_pdf(html: str) -> bytes:
 
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """Render the Django template ``template_name`` with ``context`` (plus ``font_face_css``)
-    to PDF bytes."""
+    to PDF bytes, without bidirectional control characters (``jaga.web.bidi``)."""
     html = render_to_string(template_name, {**context, "font_face_css": font_face_css()})
-    return html_to_pdf(html)
+    # Issue 13 point 9: no text printed with its direction changed (jaga.web.bidi).
+    return html_to_pdf(strip_bidi_controls(html))

@@ -38,6 +38,11 @@ from jaga.workflow.models import StepInstance
 LAPORAN_TYPES = {DocumentType.LAPORAN_TINDAK_LANJUT, DocumentType.RENCANA_KERJA}
 
 
+class ArchiveMissing(RuntimeError):
+    """The document's PDF was archived (it has a digest) but the file is gone from the
+    media storage (issue 13 point 9): restore it from a backup."""
+
+
 class NotCorrectable(ValueError):
     """Only the current version of a document issued by a step can be corrected."""
 
@@ -193,14 +198,23 @@ def render(document: Document) -> bytes:
 
 
 def _archived(document: Document) -> bytes:
-    with document.pdf.open("rb") as handle:
-        data: bytes = handle.read()
+    """The archived file's bytes; ``ArchiveMissing`` when it is not in the storage."""
+    if not document.pdf.name:
+        raise ArchiveMissing(f"document {document.pk} has a digest but no archived file")
+    try:
+        with document.pdf.open("rb") as handle:
+            data: bytes = handle.read()
+    except FileNotFoundError:
+        raise ArchiveMissing(
+            f"the archived PDF {document.pdf.name} of document {document.pk} is missing"
+        ) from None
     return data
 
 
 def pdf_bytes(document: Document) -> bytes:
     """The archived PDF of ``document``; rendered and archived the first time (concurrent
-    first renders keep exactly one: compare-and-set on the empty digest)."""
+    first renders keep exactly one: compare-and-set on the empty digest). Raises
+    ``ArchiveMissing`` when the archived file is gone from the media storage."""
     if document.sha256:
         return _archived(document)
     pdf = render(document)

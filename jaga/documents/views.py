@@ -4,6 +4,7 @@ type, date, agency, the PDF's SHA-256 and whether it was superseded; nothing of 
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.contrib import messages
@@ -16,9 +17,27 @@ from django.views.decorators.http import require_POST
 
 from jaga.documents.forms import CorrectionForm, VerifyForm
 from jaga.documents.models import Document
-from jaga.documents.services import NotCorrectable, correct, find_by_digest, pdf_bytes, verify
+from jaga.documents.services import (
+    ArchiveMissing,
+    NotCorrectable,
+    correct,
+    find_by_digest,
+    pdf_bytes,
+    verify,
+)
 from jaga.org.models import User
 from jaga.workflow.permissions import cases_for
+
+logger = logging.getLogger(__name__)
+
+
+def archive_missing(
+    request: HttpRequest, document: Document, error: ArchiveMissing
+) -> HttpResponse:
+    """410 Gone in Jaga's layout: the document exists but its archived PDF is missing (issue
+    13 point 9); the error is logged for the administrator, who restores it from a backup."""
+    logger.error("%s (number %s, agency %s)", error, document.number, document.agency_id)
+    return render(request, "documents/archive_missing.html", {"document": document}, status=410)
 
 
 def _user(request: HttpRequest) -> User:
@@ -35,9 +54,14 @@ def filename(document: Document) -> str:
 
 @login_required
 def download(request: HttpRequest, pk: int) -> HttpResponse:
-    """The archived PDF of a document of a case the user may see (404 otherwise)."""
+    """The archived PDF of a document of a case the user may see (404 otherwise; 410 when
+    the archived file is missing)."""
     document = get_object_or_404(Document, pk=pk, case__in=cases_for(_user(request)))
-    response = HttpResponse(pdf_bytes(document), content_type="application/pdf")
+    try:
+        pdf = pdf_bytes(document)
+    except ArchiveMissing as exc:
+        return archive_missing(request, document, exc)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename(document)}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -70,9 +94,13 @@ def correction(request: HttpRequest, pk: int) -> HttpResponse:
 
 def verify_page(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the document's number, type, date, agency, SHA-256 and whether a correction
-    superseded it; a posted PDF is compared byte for byte with the issued one."""
+    superseded it; a posted PDF is compared byte for byte with the issued one. 410 when the
+    archived file is missing."""
     document = get_object_or_404(Document.objects.select_related("agency"), token=token)
-    pdf_bytes(document)
+    try:
+        pdf_bytes(document)
+    except ArchiveMissing as exc:
+        return archive_missing(request, document, exc)
     result: bool | None = None
     form = VerifyForm()
     if request.method == "POST":

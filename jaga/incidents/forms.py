@@ -15,9 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jaga.incidents.services import CLOCK_SKEW, MAX_PHOTO_BYTES, MAX_PHOTOS, check_photo
+from jaga.incidents.services import (
+    EARLIEST_SINCE,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    check_photo,
+    since_error,
+)
+from jaga.inventory.fields import IdsChoiceField
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.org.models import Opd
+from jaga.web.bidi import refuse_bidi_controls
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -52,11 +60,13 @@ class ReportForm(forms.Form):
     location = forms.CharField(
         label=_("Location"),
         max_length=200,
+        validators=[refuse_bidi_controls],
         help_text=_("Building, floor or room, e.g. Gedung B lantai 2, ruang server."),
     )
     problem = forms.CharField(
         label=_("What is wrong?"),
         max_length=5000,
+        validators=[refuse_bidi_controls],
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The first line becomes the title of the case."),
     )
@@ -68,6 +78,7 @@ class ReportForm(forms.Form):
     contact_name = forms.CharField(
         label=_("Contact person"),
         max_length=150,
+        validators=[refuse_bidi_controls],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     contact_phone = forms.CharField(
@@ -76,13 +87,13 @@ class ReportForm(forms.Form):
         validators=[phone_validator],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
-    sites = forms.ModelMultipleChoiceField(
+    sites = IdsChoiceField[Site](
         label=_("Affected sites"),
         queryset=Site.objects.none(),
         required=False,
         help_text=_("Where the disruption is, if you know (your office's sites)."),
     )
-    devices = forms.ModelMultipleChoiceField(
+    devices = IdsChoiceField[Device](
         label=_("Affected devices"),
         queryset=Device.objects.none(),
         required=False,
@@ -117,6 +128,9 @@ class ReportForm(forms.Form):
         self.now = now or timezone.now()
         local_now = self.now.astimezone(zone)
         self.fields["since"].widget.attrs["max"] = local_now.strftime(LOCAL_FORMAT)
+        self.fields["since"].widget.attrs["min"] = EARLIEST_SINCE.astimezone(zone).strftime(
+            LOCAL_FORMAT
+        )
         self.fields["since"].help_text = gettext("Local time (%(zone)s).") % {
             "zone": local_now.tzname()
         }
@@ -141,8 +155,9 @@ class ReportForm(forms.Form):
 
     def clean_since(self) -> dt.datetime:
         since: dt.datetime = self.cleaned_data["since"]
-        if since > self.now + CLOCK_SKEW:
-            raise forms.ValidationError(gettext("The disruption cannot start in the future."))
+        problem = since_error(since, self.now)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return since
 
     def clean_photos(self) -> list[File[bytes]]:

@@ -29,6 +29,7 @@ from jaga.inventory.models import Device, Site
 from jaga.org.models import User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
+from jaga.web.bidi import has_bidi_controls
 from jaga.workflow.affected import set_affected
 from jaga.workflow.errors import CannotStart, InvalidInput
 from jaga.workflow.models import CaseSource
@@ -44,6 +45,23 @@ MAX_PHOTOS = 5
 TITLE_LENGTH = 120
 #: How far ahead of the server's clock "since" may be (a phone's clock running fast).
 CLOCK_SKEW = dt.timedelta(minutes=5)
+#: The earliest "since" a report may give: older dates are typing mistakes, and dates near
+#: year 1 cannot even be converted to UTC (issue 13 point 9: ``since=0001-01-01`` was a 500).
+EARLIEST_SINCE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def since_error(since: dt.datetime, at: dt.datetime) -> str | None:
+    """Why ``since`` (aware) cannot be when a disruption reported at ``at`` began, or None:
+    in the future (beyond ``CLOCK_SKEW``) or before ``EARLIEST_SINCE``."""
+    if since > at + CLOCK_SKEW:
+        return _("The disruption cannot start in the future.")
+    if since < EARLIEST_SINCE:
+        return _("The disruption cannot have started before %(date)s.") % {
+            "date": EARLIEST_SINCE.date().isoformat()
+        }
+    return None
+
+
 #: Image formats accepted (Pillow's name) with the content type and file suffix stored.
 PHOTO_FORMATS: dict[str, tuple[str, str]] = {
     "JPEG": ("image/jpeg", ".jpg"),
@@ -159,10 +177,16 @@ def _check_fields(
             errors[field] = _("This field is required.")
         elif limit is not None and len(value.strip()) > limit:
             errors[field] = _("At most %(limit)d characters.") % {"limit": limit}
+        elif has_bidi_controls(value):
+            errors[field] = _(
+                "The text contains invisible characters that change its direction "
+                "(such as U+202E); type it again without them."
+            )
     if timezone.is_naive(since):
         raise ValueError("since must be timezone-aware")
-    if since > at + CLOCK_SKEW:
-        errors["since"] = _("The disruption cannot start in the future.")
+    problem_with_since = since_error(since, at)
+    if problem_with_since is not None:
+        errors["since"] = problem_with_since
     return errors
 
 

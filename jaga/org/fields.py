@@ -39,6 +39,16 @@ class NipField(models.CharField):  # type: ignore[type-arg]
         value = super().to_python(value)
         return normalize_nip(value) if isinstance(value, str) else value
 
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        """Store the normalised NIP whatever path saved it (the admin's form cleans it, a
+        plain ``save()`` does not), so one NIP has one spelling and the unique constraint
+        (``nip_unique_in_agency``) sees it."""
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, str):
+            value = normalize_nip(value)
+            setattr(model_instance, self.attname, value)
+        return value
+
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("validators", None)

@@ -18,6 +18,20 @@ from django.utils.translation import gettext_lazy as _
 from jaga.org.fields import NipField
 from jaga.org.nip import format_nip
 from jaga.tenancy.models import Agency, AgencyScoped, DateRange
+from jaga.web.bidi import refuse_bidi_controls
+
+
+def refuse_direction_controls(instance: models.Model, *fields: str) -> None:
+    """``ValidationError`` keyed by field for each of ``fields`` of ``instance`` whose text
+    holds a bidirectional control character (issue 13 point 9; ``jaga.web.bidi``)."""
+    errors: dict[str, list[str]] = {}
+    for field in fields:
+        try:
+            refuse_bidi_controls(getattr(instance, field))
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 class Opd(AgencyScoped):
@@ -50,6 +64,9 @@ class Opd(AgencyScoped):
 
     def __str__(self) -> str:
         return self.abbreviation or self.name
+
+    def clean(self) -> None:
+        refuse_direction_controls(self, "name", "abbreviation", "head_name", "head_title")
 
 
 class OrgUnitKind(models.TextChoices):
@@ -102,6 +119,7 @@ class OrgUnit(AgencyScoped):
         return chain
 
     def clean(self) -> None:
+        refuse_direction_controls(self, "name", "abbreviation")
         parent = self.parent if self.parent_id is not None else None
         if parent is None:
             return
@@ -145,6 +163,7 @@ class Position(AgencyScoped):
         return self.title
 
     def clean(self) -> None:
+        refuse_direction_controls(self, "title")
         if self.unit_id is not None and self.unit.agency_id != self.agency_id:
             raise ValidationError({"unit": _("The unit belongs to another agency.")})
 
@@ -179,8 +198,13 @@ class Employee(AgencyScoped):
         verbose_name_plural = _("employees")
         ordering: ClassVar = ["name"]
         constraints: ClassVar = [
+            # Issue 13 point 9: one NIP per agency, as a clear form error in the admin;
+            # migration 0002 brings older spellings of a NIP to ASCII digits first.
             models.UniqueConstraint(
-                fields=["agency", "nip"], condition=~models.Q(nip=""), name="nip_unique_in_agency"
+                fields=["agency", "nip"],
+                condition=~models.Q(nip=""),
+                name="nip_unique_in_agency",
+                violation_error_message=_("Another employee of this agency has this NIP."),
             )
         ]
 
@@ -193,6 +217,7 @@ class Employee(AgencyScoped):
         return format_nip(self.nip)
 
     def clean(self) -> None:
+        refuse_direction_controls(self, "name", "rank")
         if (
             self.user_id is not None
             and self.user is not None

@@ -20,6 +20,15 @@ from django.utils.translation import gettext as _
 NIP_LENGTH = 18
 MIN_APPOINTMENT_AGE_YEARS = 18
 _SEPARATORS = re.compile(r"[\s.\-]+")
+#: ASCII digits only: ``str.isdigit`` and ``int`` also take Arabic-Indic, full-width and
+#: other Unicode digits, which would let one NIP be stored in several spellings (issue 13
+#: point 9).
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True when ``text`` is one or more of the ASCII digits 0-9 and nothing else."""
+    return _ASCII_DIGITS.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ def format_nip(value: str) -> str:
     """Group an 18-digit NIP for print (``"19671226 198603 1 002"``); other strings are
     returned unchanged, so a legacy or foreign number still prints."""
     digits = normalize_nip(value)
-    if len(digits) != NIP_LENGTH or not digits.isdigit():
+    if len(digits) != NIP_LENGTH or not is_ascii_digits(digits):
         return value
     return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
 
@@ -63,7 +72,8 @@ def parse_nip(value: str, *, today: date | None = None) -> Nip:
     """Validate ``value`` (grouped or not) and return its parts.
 
     Raises ``django.core.exceptions.ValidationError`` (code ``invalid_nip``) whose message
-    states the first reason found: wrong length, non-digits, impossible birth date,
+    states the first reason found: wrong length, anything but the ASCII digits 0-9 (after
+    removing spaces, dots and dashes), impossible birth date,
     impossible appointment month, appointment in the future or before the 18th birthday,
     gender digit other than 1 or 2, serial 000. ``today`` (local date) defaults to
     ``date.today()``.
@@ -74,7 +84,7 @@ def parse_nip(value: str, *, today: date | None = None) -> Nip:
     def fail(message: str) -> ValidationError:
         return ValidationError(message, code="invalid_nip")
 
-    if not digits.isdigit():
+    if not is_ascii_digits(digits):
         raise fail(_("A NIP has digits only; “%(value)s” has other characters.") % {"value": value})
     if len(digits) != NIP_LENGTH:
         raise fail(

@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from jaga.inventory.fields import IdsChoiceField
 from jaga.inventory.models import REMOVED_STATUSES, Device, DeviceStatus, Site
 from jaga.inventory.replacement import ReplacementChoice
 from jaga.org.models import Opd, User
@@ -51,7 +52,7 @@ class PersonChoiceField(forms.ModelChoiceField[User]):
         return person(obj)
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField[User]):
+class PeopleChoiceField(IdsChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return person(obj)
 
@@ -103,7 +104,7 @@ class DeviceChoiceField(forms.ModelChoiceField[Device]):
         return device_label(obj)
 
 
-class DevicesChoiceField(forms.ModelMultipleChoiceField[Device]):
+class DevicesChoiceField(IdsChoiceField[Device]):
     def label_from_instance(self, obj: Device) -> str:
         return device_label(obj)
 
@@ -522,7 +523,7 @@ class AffectedForm(forms.Form):
     """The sites and devices a case is about (``jaga.workflow.affected.set_affected``).
     Sites: the agency's; devices: ``near_case`` ones."""
 
-    sites = forms.ModelMultipleChoiceField(
+    sites = IdsChoiceField[Site](
         label=_("Affected sites"), queryset=Site.objects.none(), required=False
     )
     devices = DevicesChoiceField(
