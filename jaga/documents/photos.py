@@ -19,6 +19,7 @@ import logging
 import textwrap
 import warnings
 from html import escape
+from typing import IO, cast
 
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps
@@ -41,7 +42,7 @@ def print_uri(name: str) -> str:
     ``images.MAX_PIXELS``) gives an SVG note saying so. Never raises for a bad file."""
     try:
         with default_storage.open(name, "rb") as handle:
-            return _jpeg_uri(handle)
+            return _jpeg_uri(cast(IO[bytes], handle))
     except _Unprintable as exc:
         return _note_uri(str(exc))
     except FileNotFoundError:
@@ -62,19 +63,21 @@ def _too_large(width: int, height: int) -> _Unprintable:
     )
 
 
-def _jpeg_uri(handle: io.BufferedReader | object) -> str:
+def _jpeg_uri(handle: IO[bytes]) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(handle)  # type: ignore[arg-type]
+            image = Image.open(handle)
         except Image.DecompressionBombError as exc:
             raise _Unprintable("Foto terlalu besar untuk dicetak") from exc
     with image:
         width, height = image.size
         if image.format != "JPEG" and width * height > images.MAX_PIXELS:
             raise _too_large(width, height)
-        # On a JPEG, thumbnail decodes at a reduced DCT scale (Image.draft).
-        image.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.LANCZOS)
+        images.draft(image, PRINT_EDGE)  # a JPEG decodes at a reduced DCT scale
+        # Bilinear is Pillow's antialiased triangle filter: at print size
+        # indistinguishable from Lanczos, at a third of its time.
+        image.thumbnail((PRINT_EDGE, PRINT_EDGE), Image.Resampling.BILINEAR)
         upright = ImageOps.exif_transpose(image)
         if upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info:
             rgba = upright.convert("RGBA")

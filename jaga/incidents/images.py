@@ -133,6 +133,24 @@ def inspect(source: IO[bytes], *, max_pixels: int = MAX_PIXELS) -> Header:
     return Header(kind, width, height)
 
 
+def fitted(size: tuple[int, int], max_edge: int) -> tuple[int, int]:
+    """``size`` (width, height) scaled down, never up, to at most ``max_edge`` on its long
+    edge, keeping the aspect ratio (at least 1 x 1)."""
+    width, height = size
+    scale = min(1.0, max_edge / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def draft(image: Image.Image, max_edge: int) -> None:
+    """Ask a JPEG not yet decoded to decode at the smallest DCT scale (1/2, 1/4, 1/8) that
+    still gives at least ``fitted(image.size, max_edge)``: a quarter to a sixty-fourth of
+    the memory and time of the full size. Other formats are left as they are."""
+    if image.format == "JPEG":
+        image.draft(
+            image.mode if image.mode in {"RGB", "L"} else None, fitted(image.size, max_edge)
+        )
+
+
 def _has_alpha(image: Image.Image) -> bool:
     return image.mode in {"RGBA", "LA", "PA"} or (
         image.mode == "P" and "transparency" in image.info
@@ -156,8 +174,9 @@ def reencode(
     inspect(source, max_pixels=max_pixels)
     try:
         with _open(source) as image:
-            # Scale before anything else touches the pixels: on a JPEG, thumbnail decodes
-            # at a reduced DCT scale (Image.draft), never the full size.
+            # Scale before anything else touches the pixels: a JPEG is decoded at the
+            # smallest DCT scale that still gives the target size, never the full size.
+            draft(image, max_edge)
             image.thumbnail((max_edge, max_edge), Image.Resampling.LANCZOS)
             upright = ImageOps.exif_transpose(image)
             out = io.BytesIO()
