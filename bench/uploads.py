@@ -240,7 +240,8 @@ def main() -> None:
         print(
             f"{result['scenario']:<16} {result['seconds']:8.2f} "
             f"{result['seconds'] / reference['seconds']:7.1f} {result['peak_mb']:8.0f} "
-            f"{result['peak_mb'] / reference['peak_mb']:7.2f} {result['pdf_bytes'] / 1024:7.0f}"
+            f"{result['peak_mb'] / reference['peak_mb']:7.2f} "
+            + (f"{result['pdf_bytes'] / 1024:7.0f}" if result["pdf_bytes"] else f"{'-':>7}")
         )
 
 

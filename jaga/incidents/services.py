@@ -4,7 +4,13 @@
 everything first (the reporter's OPD, the agency's reporting SOP, the fields, every photo by
 its content), then writes the report, the case (``jaga.workflow.services.start_case``) and
 the photos in one transaction. If anything fails, nothing stays behind: no rows, and the
-files already written are deleted again.
+files already written are deleted again. (A process killed in between, or a caller's own
+transaction rolled back after this one returned, leaves files no row names: ``jaga media
+sweep``, ``jaga.web.media``, removes them.)
+
+Photos are never stored as sent: each is re-encoded (``jaga.incidents.images``: EXIF
+stripped, orientation applied, at most 2,560 px, over 40 megapixels refused; issue 13
+point 6), before the transaction starts.
 """
 
 from __future__ import annotations
@@ -213,7 +219,8 @@ def report_disruption(
     code when there are several; else the first by code). Its title is the first line of
     ``problem``; ``location``, ``since`` (ISO, UTC) and the contact go into its data.
     ``photos`` (at most ``MAX_PHOTOS``) must each be a JPEG, PNG or WebP image, checked by
-    content, of at most ``MAX_PHOTO_BYTES``. ``sites`` and ``devices`` (optional) are the
+    content, of at most ``MAX_PHOTO_BYTES`` and ``images.MAX_PIXELS`` pixels; each is stored
+    re-encoded (``prepare_photo``). ``sites`` and ``devices`` (optional) are the
     affected ones, of the reporter's own OPD; they are linked to the case
     (``jaga.workflow.affected``).
 
