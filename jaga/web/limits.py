@@ -7,8 +7,10 @@ Too Large), a body without a length (``Transfer-Encoding: chunked``) gets 411 (L
 Required), a malformed length 400. Django never reads more of ``wsgi.input`` than
 ``Content-Length`` says, so the declared length bounds what any later code can read; the
 check makes sure that nothing (the multipart parser spooling files to disk, a view reading
-``request.body``) starts on a body that is too large. gunicorn's sync workers close the
-connection after the answer without draining the unread body.
+``request.body``) starts on a body that is too large. gunicorn's sync workers (``jaga
+run``) then close the connection, reading at most 64 KB or 2 s more of it (gunicorn's
+``close_graceful``). The page is in the language of the language cookie, else Indonesian
+(this runs before ``jaga.web.middleware.LanguageMiddleware``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from html import escape
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -72,7 +75,11 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        answer = refusal(request.META, settings.JAGA_MAX_REQUEST_BYTES)
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        with translation.override(code):
+            answer = refusal(request.META, settings.JAGA_MAX_REQUEST_BYTES)
         if answer is not None:
             return answer
         return self.get_response(request)
