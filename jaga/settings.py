@@ -135,6 +135,20 @@ STORAGES = {
     },
 }
 
+# --- Request and upload limits (issue 13 point 6; jaga.web.limits) ---------------------
+# A request body larger than JAGA_MAX_UPLOAD_MB megabytes is refused with 413 before any of
+# it is read. The default fits the largest legitimate request, a disruption report with five
+# photos of 10 MB (jaga.incidents.services.MAX_PHOTO_BYTES), and is above the inventory
+# import's own 20 MB cap. Uploaded files above 2.5 MB are spooled to a temporary file, not
+# held in memory; form fields other than files are limited to 2.5 MB (Django's defaults,
+# stated here on purpose).
+JAGA_MAX_REQUEST_BYTES = config.env_int("JAGA_MAX_UPLOAD_MB", 60, minimum=1) * 1024 * 1024
+MIDDLEWARE = ["jaga.web.limits.RequestBodyLimitMiddleware", *MIDDLEWARE]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# --- end of request and upload limits ----------------------------------------------------
+
 # Background work: the django.tasks API; the database backend needs no broker
 # (architecture.md). "immediate" runs tasks inline (tests, one-off scripts).
 _TASK_BACKEND = config.env_choice("JAGA_TASK_BACKEND", "database", ("database", "immediate"))

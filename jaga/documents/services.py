@@ -30,6 +30,7 @@ from jaga.documents import content as contents
 from jaga.documents.models import Document, document_path
 from jaga.documents.numbering import issue_number
 from jaga.documents.pdf import render_pdf
+from jaga.documents.photos import print_uri
 from jaga.documents.qr import qr_svg
 from jaga.org.models import User
 from jaga.sop.schema import DocumentType, Step
@@ -192,7 +193,8 @@ def render(document: Document) -> bytes:
         "verify_url": url,
         "qr": qr_svg(url),
         "logo_uri": _media_uri(data.get("kop", {}).get("logo", "")),
-        "photo_uris": [_media_uri(name) for name in data.get("photos", [])],
+        # Small copies, never the stored files (issue 13 point 6: bounded time and memory).
+        "photo_uris": [print_uri(name) for name in data.get("photos", [])],
     }
     return render_pdf(template_for(document.document_type), context)
 

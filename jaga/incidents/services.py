@@ -4,7 +4,13 @@
 everything first (the reporter's OPD, the agency's reporting SOP, the fields, every photo by
 its content), then writes the report, the case (``jaga.workflow.services.start_case``) and
 the photos in one transaction. If anything fails, nothing stays behind: no rows, and the
-files already written are deleted again.
+files already written are deleted again. (A process killed in between, or a caller's own
+transaction rolled back after this one returned, leaves files no row names: ``jaga media
+sweep``, ``jaga.web.media``, removes them.)
+
+Photos are never stored as sent: each is re-encoded (``jaga.incidents.images``: EXIF
+stripped, orientation applied, at most 2,560 px, over 40 megapixels refused; issue 13
+point 6), before the transaction starts.
 """
 
 from __future__ import annotations
@@ -16,14 +22,16 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from jaga.audit.services import record
+from jaga.incidents import images
+from jaga.incidents.images import Header
 from jaga.incidents.models import Attachment, Incident
 from jaga.inventory.models import Device, Site
 from jaga.org.models import User
@@ -62,25 +70,24 @@ def since_error(since: dt.datetime, at: dt.datetime) -> str | None:
     return None
 
 
-#: Image formats accepted (Pillow's name) with the content type and file suffix stored.
-PHOTO_FORMATS: dict[str, tuple[str, str]] = {
-    "JPEG": ("image/jpeg", ".jpg"),
-    "PNG": ("image/png", ".png"),
-    "WEBP": ("image/webp", ".webp"),
-}
 # Limits of the text columns (see jaga.incidents.models).
 _MAX_LENGTHS = {"location": 200, "contact_name": 150, "contact_phone": 40}
 
 
 @dataclass(frozen=True)
 class _Photo:
-    """A photo that passed the checks: the upload, its name as sent, and what it is."""
+    """A photo that passed the checks, re-encoded (``jaga.incidents.images``): its name as
+    sent, the bytes to store with their content type and suffix."""
 
-    file: File[bytes]
     original_name: str
+    content: bytes
     content_type: str
     suffix: str
-    size: int
+
+    @property
+    def size(self) -> int:
+        """Bytes stored."""
+        return len(self.content)
 
 
 def reporting_sop(agency: Agency | int, code: str | None = None) -> SopDefinition:
@@ -124,11 +131,16 @@ def _file_size(upload: File[bytes]) -> int:
     return int(size)
 
 
-def check_photo(upload: File[bytes]) -> _Photo:
-    """Check one upload by its size and its content (not its name or declared type): a
-    JPEG, PNG or WebP image of at most ``MAX_PHOTO_BYTES``. Raises ``ValueError`` with a
-    message for the user."""
-    name = PurePath(str(upload.name or "")).name[:255] or "photo"
+def _name(upload: File[bytes]) -> str:
+    return PurePath(str(upload.name or "")).name[:255] or "photo"
+
+
+def check_photo(upload: File[bytes]) -> Header:
+    """Check one upload by its size and its header, without decoding its pixels (issue 13
+    point 6): a JPEG, PNG or WebP image (by content, not by its name or declared type) of
+    at most ``MAX_PHOTO_BYTES`` and at most ``images.MAX_PIXELS`` pixels. Returns what the
+    header says; raises ``ValueError`` with a message for the user."""
+    name = _name(upload)
     size = _file_size(upload)
     if size > MAX_PHOTO_BYTES:
         raise ValueError(
@@ -138,20 +150,41 @@ def check_photo(upload: File[bytes]) -> _Photo:
     if size == 0:
         raise ValueError(_("%(name)s is empty.") % {"name": name})
     try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            kind = image.format
-            image.verify()
-    except Exception:  # Pillow raises many kinds of errors for files it cannot read
-        kind = None
-    finally:
-        upload.seek(0)
-    if kind not in PHOTO_FORMATS:
-        raise ValueError(
-            _("%(name)s is not a photo: send a JPEG, PNG or WebP image.") % {"name": name}
-        )
-    content_type, suffix = PHOTO_FORMATS[kind]
-    return _Photo(upload, name, content_type, suffix, size)
+        return images.inspect(upload)
+    except images.TooManyPixels as exc:
+        raise ValueError(_too_many_pixels(name, exc)) from exc
+    except images.NotAPhoto as exc:
+        raise ValueError(_not_a_photo(name)) from exc
+
+
+def _not_a_photo(name: str) -> str:
+    return _("%(name)s is not a photo: send a JPEG, PNG or WebP image.") % {"name": name}
+
+
+def _too_many_pixels(name: str, exc: images.TooManyPixels) -> str:
+    return _(
+        "%(name)s has %(megapixels).1f megapixels: photos of at most %(limit)d megapixels "
+        "are accepted. Send a smaller photo."
+    ) % {
+        "name": name,
+        "megapixels": exc.megapixels,
+        "limit": images.MAX_PIXELS // 1_000_000,
+    }
+
+
+def prepare_photo(upload: File[bytes]) -> _Photo:
+    """``check_photo``, then the photo re-encoded for storage (``images.reencode``: EXIF
+    stripped, orientation applied, at most ``images.MAX_EDGE`` pixels on the long edge).
+    Raises ``ValueError`` with a message for the user."""
+    check_photo(upload)
+    name = _name(upload)
+    try:
+        encoded = images.reencode(upload)
+    except images.TooManyPixels as exc:  # pragma: no cover - check_photo refused it already
+        raise ValueError(_too_many_pixels(name, exc)) from exc
+    except images.NotAPhoto as exc:  # a damaged file fails only when decoded
+        raise ValueError(_not_a_photo(name)) from exc
+    return _Photo(name, encoded.content, encoded.content_type, encoded.suffix)
 
 
 def _check_fields(
@@ -210,7 +243,8 @@ def report_disruption(
     code when there are several; else the first by code). Its title is the first line of
     ``problem``; ``location``, ``since`` (ISO, UTC) and the contact go into its data.
     ``photos`` (at most ``MAX_PHOTOS``) must each be a JPEG, PNG or WebP image, checked by
-    content, of at most ``MAX_PHOTO_BYTES``. ``sites`` and ``devices`` (optional) are the
+    content, of at most ``MAX_PHOTO_BYTES`` and ``images.MAX_PIXELS`` pixels; each is stored
+    re-encoded (``prepare_photo``). ``sites`` and ``devices`` (optional) are the
     affected ones, of the reporter's own OPD; they are linked to the case
     (``jaga.workflow.affected``).
 
@@ -244,7 +278,7 @@ def report_disruption(
         problems = []
         for upload in uploads:
             try:
-                checked.append(check_photo(upload))
+                checked.append(prepare_photo(upload))
             except ValueError as exc:
                 problems.append(str(exc))
         if problems:
@@ -299,7 +333,7 @@ def report_disruption(
                     uploaded_by=reporter,
                     uploaded_at=at,
                 )
-                attachment.file.save(f"photo{photo.suffix}", photo.file, save=False)
+                attachment.file.save(f"photo{photo.suffix}", ContentFile(photo.content), save=False)
                 written.append(attachment.file.name or "")
                 attachment.save()
             record(

@@ -4,6 +4,7 @@ Saya"), and download a report's photos."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -181,7 +182,8 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
         handle,
         content_type=item.content_type,
         as_attachment=not item.is_image,
-        filename=item.original_name,
+        # The name sent, with the suffix of what is stored (photos are re-encoded).
+        filename=PurePath(item.original_name).stem + PurePath(item.file.name or "").suffix,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"

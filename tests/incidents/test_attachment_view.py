@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from jaga.incidents.models import Attachment
 from jaga.org.models import User
@@ -29,14 +31,19 @@ def url(item: Attachment) -> str:
 
 @pytest.mark.parametrize("username", ["alpha.dinkes", "alpha.kadis", "alpha.admin"])
 def test_it_serves_the_photo_to_the_reporter_and_agency_staff(
-    username: str, photo: Attachment
+    username: str, photo: Attachment, media: Path
 ) -> None:
     response = client_for(username).get(url(photo))
     assert response.status_code == 200
-    assert response.getvalue() == image_bytes("PNG")
-    assert response["Content-Type"] == "image/png"
+    # Stored re-encoded (issue 13 point 6): a PNG without transparency became a JPEG, and
+    # the name it is served under says so.
+    body = response.getvalue()
+    assert body == (media / photo.file.name).read_bytes()
+    with Image.open(BytesIO(body)) as served:
+        assert (served.format, served.size) == ("JPEG", (8, 6))
+    assert response["Content-Type"] == "image/jpeg"
     assert response["Content-Disposition"].startswith("inline")
-    assert "router" in response["Content-Disposition"]
+    assert "router rusak.jpg" in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
 
 

@@ -100,21 +100,21 @@ def test_it_stores_photos_on_disk_outside_the_database_under_random_names(
         at=at,
     )
     first, second = incident.attachments.order_by("pk")
-    assert (first.original_name, first.content_type, first.size) == (
-        "router.jpg",
-        "image/jpeg",
-        len(image_bytes()),
-    )
-    # The type comes from the content, not from the name or the declared type.
-    assert (second.original_name, second.content_type) == ("kabel.jpg", "image/png")
+    # The content decides, not the name or the declared type; both are stored re-encoded,
+    # as JPEG since neither has transparency (issue 13 point 6).
+    assert [(item.original_name, item.content_type) for item in (first, second)] == [
+        ("router.jpg", "image/jpeg"),
+        ("kabel.jpg", "image/jpeg"),
+    ]
     folder = f"attachments/{sop_a.agency_id}/2026/11/"
-    for item, suffix in ((first, ".jpg"), (second, ".png")):
+    for item in (first, second):
         assert item.file.name.startswith(folder)
         stored = Path(item.file.name).name
-        assert stored.endswith(suffix)
-        assert len(stored) == 32 + len(suffix)  # a random name, not the one sent
+        assert stored.endswith(".jpg")
+        assert len(stored) == 32 + len(".jpg")  # a random name, not the one sent
         assert (item.uploaded_by, item.uploaded_at) == (reporter, at)
-    assert (media / second.file.name).read_bytes() == png
+        assert item.size == (media / item.file.name).stat().st_size
+    assert (media / second.file.name).read_bytes() != png
     assert len(files_under(media)) == 2
 
 
@@ -140,9 +140,9 @@ def test_it_rejects_images_of_other_formats(
         report(reporter, photos=[upload("x.jpg", image_bytes(kind))])
 
 
-def test_it_accepts_webp(sop_a: SopDefinition, reporter: User) -> None:
+def test_it_accepts_webp_and_stores_it_as_jpeg(sop_a: SopDefinition, reporter: User) -> None:
     incident = report(reporter, photos=[upload("x.webp", image_bytes("WEBP"))])
-    assert incident.attachments.get().content_type == "image/webp"
+    assert incident.attachments.get().content_type == "image/jpeg"
 
 
 def test_it_rejects_an_11_mb_image(sop_a: SopDefinition, reporter: User, media: Path) -> None:
@@ -159,9 +159,9 @@ def test_it_rejects_an_11_mb_image(sop_a: SopDefinition, reporter: User, media: 
 def test_it_accepts_a_photo_of_exactly_the_limit(sop_a: SopDefinition, reporter: User) -> None:
     content = image_bytes()
     content += b"\0" * (MAX_PHOTO_BYTES - len(content))
-    assert report(reporter, photos=[upload("pas.jpg", content)]).attachments.get().size == (
-        MAX_PHOTO_BYTES
-    )
+    stored = report(reporter, photos=[upload("pas.jpg", content)]).attachments.get()
+    assert stored.content_type == "image/jpeg"
+    assert stored.size < 1000  # re-encoded: the padding is not stored
 
 
 def test_it_rejects_more_than_five_photos(sop_a: SopDefinition, reporter: User) -> None:
