@@ -23,6 +23,7 @@ from jaga.sop.schema import FieldType, FormField, ReplacementMode, SopSpec, Step
 from jaga.tenancy.models import Agency
 from jaga.workflow.actors import lane_holders
 from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.revisits import earlier_values
 from jaga.workflow.services import accept, complete_step, decide, return_step
 
 FIELD_PREFIX = "f_"
@@ -170,6 +171,17 @@ class StepForm(forms.Form):
             self.prefill_device_fields()
         if "note" in self.fields:
             self.fields["note"] = self.fields.pop("note")  # last
+        if not self.is_bound and self.declares_fields:
+            self.prefill_earlier_values()
+
+    def prefill_earlier_values(self) -> None:
+        """A step sent back by a check keeps what was entered at its previous completion
+        (issue 13 point 12; ``jaga.workflow.revisits``)."""
+        for name, value in earlier_values(self.step, FIELD_PREFIX).items():
+            if name == "output" and value == self.spec_step.output:
+                continue  # the standard output recorded for an empty report
+            if name in self.fields:
+                self.initial[name] = value
 
     def add_kind_fields(self) -> None:
         """Add the fields of the step's kind (before the declared fields)."""

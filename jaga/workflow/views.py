@@ -45,6 +45,7 @@ from jaga.workflow.models import (
 )
 from jaga.workflow.permissions import cases_for
 from jaga.workflow.permissions import inbox as inbox_for
+from jaga.workflow.revisits import return_note
 from jaga.workflow.services import CHECK_ACCEPTED, CHECK_RETURNED, DONE, start_case
 
 PAGE_SIZE = 25
@@ -385,6 +386,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "current": current,
         "current_step": current_step,
         "current_lanes": _lane_labels(spec, current_step) if current_step else [],
+        "returned": return_note(instances, current) if current is not None else None,
         "current_late": current is not None and current.due_at is not None and current.due_at < now,
         "waiting_for": waiting_for,
         "form": form if grounds is not None else None,
