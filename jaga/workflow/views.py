@@ -257,6 +257,7 @@ def _outcome(spec_step: Step, instance: StepInstance) -> str:
 def _data_items(spec_step: Step, data: dict[str, Any]) -> list[tuple[str, str]]:
     labels = {declared.key: declared.label for declared in spec_step.fields}
     labels.setdefault("instructions", _("Instructions"))
+    labels.setdefault("sifat", _("Nature (sifat)"))
     items = []
     for key, value in data.items():
         if isinstance(value, bool):
@@ -508,6 +509,6 @@ def start(request: HttpRequest) -> HttpResponse:
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)
         else:
-            messages.success(request, _("Case #%(number)s started.") % {"number": case.pk})
+            messages.success(request, _("Case #%(number)s started.") % {"number": case.number})
             return redirect("workflow:case", pk=case.pk)
     return render(request, "workflow/start.html", {"form": form})
