@@ -86,6 +86,9 @@ def earlier_values(step: StepInstance, field_prefix: str) -> dict[str, Any]:
     instructions = data.pop("instructions", None)
     if isinstance(instructions, list):
         initial["instructions"] = instructions
+    sifat = data.pop("sifat", None)
+    if isinstance(sifat, str):
+        initial["sifat"] = sifat
     for key, value in data.items():
         initial[field_prefix + key] = value
     if previous.note:
