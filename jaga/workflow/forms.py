@@ -15,14 +15,20 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from jaga.inventory.models import REMOVED_STATUSES, Device, DeviceStatus, Site
+from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.inventory.replacement import ReplacementChoice
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.sop.schema import FieldType, FormField, ReplacementMode, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
 from jaga.workflow.actors import lane_holders
-from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.models import DISPOSITION_SIFAT, Case, StepInstance
+from jaga.workflow.replacing import (
+    DevicesChoiceField,
+    check_like_device,
+    near_case,
+    replacement_fields,
+)
 from jaga.workflow.revisits import earlier_values
 from jaga.workflow.services import accept, complete_step, decide, return_step
 
@@ -91,50 +97,6 @@ def form_field(declared: FormField) -> forms.Field:
     if kind is FieldType.BOOLEAN:
         return forms.BooleanField(**{**common, "required": False})
     return forms.CharField(max_length=1000, **common)
-
-
-def device_label(device: Device) -> str:
-    """A device as choices show it: "name · serial · site code"."""
-    parts = [device.name, device.serial_number, device.site.code]
-    return " · ".join(part for part in parts if part)
-
-
-class DeviceChoiceField(forms.ModelChoiceField[Device]):
-    def label_from_instance(self, obj: Device) -> str:
-        return device_label(obj)
-
-
-class DevicesChoiceField(forms.ModelMultipleChoiceField[Device]):
-    def label_from_instance(self, obj: Device) -> str:
-        return device_label(obj)
-
-
-def near_case(case: Case) -> Q:
-    """Devices linked to ``case``, or standing at its sites or at its OPD's sites (by ids
-    of small subqueries, so that it stays cheap in an agency of many devices)."""
-    sites = Site.objects.filter(cases=case).values("pk")
-    near = Q(pk__in=case.devices.values("pk")) | Q(site_id__in=sites)
-    if case.opd_id is not None:
-        near |= Q(site_id__in=Site.objects.filter(opd_id=case.opd_id).values("pk"))
-    return near
-
-
-def removable_devices(case: Case) -> QuerySet[Device]:
-    """The devices in service a replacement step may take out: ``near_case`` ones (to
-    offer others, link their sites to the case first)."""
-    return (
-        Device.objects.filter(agency_id=case.agency_id, status=DeviceStatus.IN_SERVICE)
-        .filter(near_case(case))
-        .select_related("site")
-        .order_by("site__code", "name")
-    )
-
-
-def spare_devices(case: Case) -> QuerySet[Device]:
-    """The spares in the agency's stores."""
-    return Device.objects.filter(
-        agency_id=case.agency_id, status=DeviceStatus.SPARE, site__is_store=True
-    ).select_related("site")
 
 
 class StepForm(forms.Form):
@@ -206,35 +168,11 @@ class StepForm(forms.Form):
                 self.fields[field_name(key)].initial = value
 
     def add_replacement_fields(self, required: bool) -> None:
-        """The broken device, the spare replacing it and what the broken one becomes
-        (``jaga.inventory.replacement``); all three or none when the step may also repair."""
-        removable = removable_devices(self.case)
-        self.fields["removed"] = DeviceChoiceField(
-            queryset=removable,
-            label=_("Broken device"),
-            required=required,
-            empty_label="—",
-            help_text=_(
-                "Devices in service at the case's office and affected sites; link another "
-                "site to the case to choose among its devices."
-            ),
-            initial=self.case.devices.filter(status=DeviceStatus.IN_SERVICE)
-            .values_list("pk", flat=True)
-            .first(),
-        )
-        self.fields["installed"] = DeviceChoiceField(
-            queryset=spare_devices(self.case),
-            label=_("Replacement from the store"),
-            required=required,
-            empty_label="—",
-        )
-        self.fields["removed_status"] = forms.ChoiceField(
-            label=_("The broken device goes"),
-            choices=[(status.value, status.label) for status in REMOVED_STATUSES],
-            initial=DeviceStatus.IN_REPAIR.value,
-            required=required,
-            widget=forms.RadioSelect,
-        )
+        """The broken device, the spare replacing it (of the same kind) and what the broken
+        one becomes (``jaga.inventory.replacement``); all three or none when the step may
+        also repair. A spare of another model asks for a confirmation
+        (``jaga.workflow.replacing``, issue 13 point 13)."""
+        self.fields.update(replacement_fields(self.case, required, self.data or None))
 
     def replacement(self) -> ReplacementChoice | None:
         """The replacement chosen, or None (no replacement fields, or left empty)."""
@@ -255,6 +193,7 @@ class StepForm(forms.Form):
                     self.add_error(
                         missing, _("Choose both devices, or neither when it was repaired.")
                     )
+            check_like_device(self, cleaned)
         return cleaned
 
     def holders(self) -> QuerySet[User]:
@@ -322,11 +261,17 @@ class ReportForm(StepForm):
 class DispositionForm(StepForm):
     """A disposition: exactly one recipient of ``to_lane``, the checklist, a note."""
 
-    service_fields = {"named": "recipient", "instructions": "instructions"}
+    service_fields = {"named": "recipient", "instructions": "instructions", "sifat": "sifat"}
 
     def add_kind_fields(self) -> None:
         self.fields["recipient"] = PersonChoiceField(
             queryset=self.holders(), label=_("Forward to"), empty_label="—"
+        )
+        self.fields["sifat"] = forms.ChoiceField(
+            label=_("Nature (sifat)"),
+            required=False,
+            choices=[("", "—"), *((item, item) for item in DISPOSITION_SIFAT)],
+            help_text=_("Printed on the Lembar Disposisi only when chosen."),
         )
         self.fields["instructions"] = forms.MultipleChoiceField(
             label=_("Instructions"),
@@ -343,6 +288,7 @@ class DispositionForm(StepForm):
             data=self.step_data(),
             named=[self.cleaned_data["recipient"]],
             instructions=self.cleaned_data.get("instructions", []),
+            sifat=self.cleaned_data.get("sifat", ""),
         )
 
 
