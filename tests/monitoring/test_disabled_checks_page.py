@@ -22,7 +22,7 @@ def net(agency_a: Agency) -> Net:
 
 def status_cell(html: str, check_id: int) -> str:
     row = html.split(f'data-check="{check_id}"')[1].split("</tr>")[0]
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    cells: list[str] = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     return cells[1]
 
 
