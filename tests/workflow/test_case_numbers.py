@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from jaga.documents.models import Document
 from jaga.sop.services import load_definition
-from jaga.workflow.models import Case, CaseCounter, CaseSource
+from jaga.workflow.models import Case, CaseCounter, CaseSource, reserve_case_numbers
 from jaga.workflow.services import complete_step, start_case
 from tests.workflow.conftest import World
 from tests.workflow.test_views import client_for, report, waiting
@@ -142,3 +142,10 @@ def test_it_gives_simultaneous_starts_different_numbers(world: World) -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(numbers) == list(range(1, starts + 1))
+
+
+@pytest.mark.django_db
+def test_it_reserves_numbers_for_bulk_written_cases(world: World) -> None:
+    report(world)
+    assert reserve_case_numbers(world.agency.pk, 3) == 2
+    assert report(world, "Sesudah cadangan").number == 5
