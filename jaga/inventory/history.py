@@ -140,7 +140,7 @@ def _keys(model: type[models.Model]) -> dict[str, _Key]:
         keys["case"] = _Key(capfirst(str(meta.get_field("case").verbose_name)), Case)
         keys["step"] = _Key(capfirst(str(meta.get_field("step").verbose_name)))
         # The monitor's checks that followed the spare (their ids): counted, not listed.
-        keys["checks"] = _Key(capfirst(_("network monitor")), render=_checks_label)
+        keys["checks"] = _Key(_("Network monitor"), render=_checks_label)
     return keys
 
 
