@@ -37,7 +37,14 @@ def generate(cases: int) -> int:
     """Bulk-create ``cases`` cases with their steps; returns the number of step rows."""
     from jaga.org.models import Opd, Position, User
     from jaga.sop.models import SopDefinition
-    from jaga.workflow.models import Case, CaseSource, CaseStatus, StepInstance, StepStatus
+    from jaga.workflow.models import (
+        Case,
+        CaseSource,
+        CaseStatus,
+        StepInstance,
+        StepStatus,
+        reserve_case_numbers,
+    )
 
     definition = SopDefinition.objects.get(agency__slug="bolmut", is_current=True)
     spec = definition.spec
@@ -52,6 +59,7 @@ def generate(cases: int) -> int:
     through = StepInstance.positions.through
     for first in range(0, cases, BATCH):
         batch = []
+        numbers = reserve_case_numbers(agency.pk, min(first + BATCH, cases) - first)
         for number in range(first, min(first + BATCH, cases)):
             opd = opds[number % len(opds)]
             opened = start + dt.timedelta(minutes=7 * number)
@@ -60,6 +68,7 @@ def generate(cases: int) -> int:
                 Case(
                     agency=agency,
                     definition=definition,
+                    number=numbers + number - first,
                     title=f"Gangguan jaringan {number}",
                     description="Koneksi terputus",
                     source=CaseSource.REPORT,

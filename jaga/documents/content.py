@@ -9,11 +9,13 @@ The shapes (all values strings unless noted):
   ``problem``);
 - people as ``{"name", "nip", "position", "unit"}``: ``signer``, ``parties`` (list),
   ``mengetahui`` (or None), ``recipients`` (list);
-- ``instructions`` / ``instruction_options`` (lists), ``note``, ``basis``, ``items`` (list of
+- ``instructions`` / ``instruction_options`` (lists), ``note`` (the actor's note, "" unless
+  the step is ``note_printable``), ``sifat`` / ``sifat_options`` (a Lembar Disposisi: the
+  Sifat chosen on the disposition form, "" when none was), ``basis``, ``items`` (list of
   rows keyed by ``ITEM_COLUMNS``: a Berita Acara Pekerjaan lists both devices of each
   replacement made in the case, else the devices entered in its forms), ``fields`` (list
-  of ``{"label", "value"}``), ``photos`` (media paths), ``steps`` (list of ``{"no",
-  "kegiatan", "by", "done"}``).
+  of ``{"label", "value"}`` of the fields the SOP declares ``printable``), ``photos``
+  (media paths), ``steps`` (list of ``{"no", "kegiatan", "by", "done"}``).
 
 Sources: docs/domain.md ("People and documents") for each document's parts; the party roles
 follow seed 003 (Kabupaten Bolaang Mongondow Utara): the technicians do the work, the
@@ -33,7 +35,13 @@ from jaga.inventory.models import Device
 from jaga.org.models import Employee, Position, User
 from jaga.sop.schema import DocumentType, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
-from jaga.workflow.models import Case, CaseSource, LaneAssignee, StepInstance, StepStatus
+from jaga.workflow.models import (
+    DISPOSITION_SIFAT,
+    Case,
+    LaneAssignee,
+    StepInstance,
+    StepStatus,
+)
 
 TITLES = {
     DocumentType.LEMBAR_DISPOSISI: "Lembar Disposisi",
@@ -49,7 +57,7 @@ ITEM_COLUMNS = ("nama_barang", "merk_tipe", "no_seri", "jumlah", "kondisi", "ket
 """The item table of a Berita Acara: No, Nama Barang, Merk/Tipe, No. Seri, Jumlah, Kondisi,
 Keterangan (docs/domain.md)."""
 
-SIFAT = ("Sangat Segera", "Segera", "Rahasia", "Biasa")
+SIFAT = DISPOSITION_SIFAT
 
 
 def local(agency: Agency, at: dt.datetime) -> dt.datetime:
@@ -127,7 +135,7 @@ def _case_block(case: Case) -> dict[str, str]:
     agency = case.agency
     reported = local(agency, case.started_at)
     block = {
-        "number": f"#{case.pk}",
+        "number": f"#{case.number}",
         "title": case.title,
         "opd": case.opd.name if case.opd is not None else "",
         "reported": f"{format_date(reported.date(), format='full', locale='id')} {reported:%H.%M}",
@@ -166,8 +174,11 @@ def _team(case: Case) -> list[dict[str, str]]:
 
 
 def _fields(step: Step, data: dict[str, Any]) -> list[dict[str, str]]:
+    """The step's fields the SOP declares ``printable`` (issue 13 point 12), with values."""
     rows = []
     for field in step.fields:
+        if not field.printable:
+            continue
         value = data.get(field.key)
         if value in (None, ""):
             continue
@@ -247,7 +258,7 @@ def _basis(case: Case) -> str:
         superseded_by__isnull=True,
     ).first()
     if document is None:
-        return f"Laporan gangguan {_case_block(case)['opd']} nomor kasus #{case.pk}".strip()
+        return f"Laporan gangguan {_case_block(case)['opd']} nomor kasus #{case.number}".strip()
     return f"{TITLES[DocumentType(document.document_type)]} Nomor {document.number}"
 
 
@@ -286,7 +297,8 @@ def build(
         "sop": {"name": spec.identity.nama, "number": spec.identity.nomor, "step": step.step_no},
         "kegiatan": spec_step.kegiatan,
         "signer": signer,
-        "note": step.note,
+        # The actor's free note is printed only where the SOP says so (issue 13 point 12).
+        "note": step.note if spec_step.note_printable else "",
         "fields": _fields(spec_step, step.data or {}),
         "parties": [],
         "mengetahui": _appointer(case, step),
@@ -306,7 +318,8 @@ def build(
             label = spec.lane(spec_step.to_lane).label
             recipients = [{"name": "", "nip": "", "position": label, "unit": ""}]
         content["recipients"] = recipients
-        content["sifat"] = "Segera" if CaseSource(case.source).is_report else "Biasa"
+        # Sifat as the disposition form asked for it; "" (not printed) when left empty.
+        content["sifat"] = str((step.data or {}).get("sifat", ""))
         content["sifat_options"] = list(SIFAT)
     elif document_type is DocumentType.SURAT_TUGAS:
         content["recipients"] = _named(step)

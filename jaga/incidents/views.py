@@ -75,7 +75,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("Your report was received as case #%(number)s.")
-                    % {"number": incident.case_id},
+                    % {"number": incident.case.number},
                 )
                 return redirect("incidents:mine")
             form.mark_invalid()

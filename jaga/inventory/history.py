@@ -5,7 +5,9 @@ Events are those ``jaga.inventory.services`` (and ``jaga.inventory.replacement``
 ``inventory.<model>.created`` (``after`` the whole row), ``.changed`` (``before``/``after``
 the changed fields only), ``.deleted`` and ``inventory.device.replaced``. Keys are attribute
 names (``site_id``, ``uplink_id``) plus ``management_ips`` for devices; the replacement
-event has its own keys (``installed``, ``removed_status``, ``store``, ``case``…).
+event has its own keys (``installed``, ``removed_status``, ``store``, ``case`` shown by the
+agency's case number, ``checks`` counted). A key without a label here is internal and is
+not shown (issue 13 point 12).
 
 Reading a history costs a fixed number of queries whatever its length: the count, the
 newest ``limit`` events, and one query per kind of row the shown values refer to (OPDs,
@@ -23,10 +25,12 @@ from typing import Any
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jaga.audit.models import Event
 from jaga.audit.services import history
 from jaga.inventory.models import Device, DeviceStatus, Link, Replacement, Site
+from jaga.workflow.models import Case
 
 #: How many events a detail page shows (the newest); the total is counted.
 HISTORY_LIMIT = 50
@@ -99,8 +103,15 @@ def _status_label(value: Any) -> str:
     return str(dict(DeviceStatus.choices).get(value, value))
 
 
-def _case_label(value: Any) -> str:
-    return f"#{value}"
+def _checks_label(value: Any) -> str:
+    count = len(value) if isinstance(value, list) else 0
+    if not count:
+        return ""
+    return ngettext(
+        "%(count)d check moved to the replacement",
+        "%(count)d checks moved to the replacement",
+        count,
+    ) % {"count": count}
 
 
 def _keys(model: type[models.Model]) -> dict[str, _Key]:
@@ -126,8 +137,10 @@ def _keys(model: type[models.Model]) -> dict[str, _Key]:
         )
         keys["store"] = _Key(capfirst(str(meta.get_field("store").verbose_name)))
         keys["site"] = _Key(capfirst(str(meta.get_field("site").verbose_name)))
-        keys["case"] = _Key(capfirst(str(meta.get_field("case").verbose_name)), render=_case_label)
+        keys["case"] = _Key(capfirst(str(meta.get_field("case").verbose_name)), Case)
         keys["step"] = _Key(capfirst(str(meta.get_field("step").verbose_name)))
+        # The monitor's checks that followed the spare (their ids): counted, not listed.
+        keys["checks"] = _Key(_("Network monitor"), render=_checks_label)
     return keys
 
 
@@ -141,6 +154,16 @@ def _as_id(value: Any) -> int | None:
     return None
 
 
+def _name(row: models.Model) -> str:
+    """A row as the history names it: a device by its name, a case by the agency's case
+    number (issue 13 point 12), anything else by ``str``."""
+    if isinstance(row, Device):
+        return row.name
+    if isinstance(row, Case):
+        return f"#{row.number}"
+    return str(row)
+
+
 def _names(
     agency_id: int, wanted: dict[type[models.Model], set[int]]
 ) -> dict[type[models.Model], dict[int, str]]:
@@ -151,7 +174,7 @@ def _names(
         if not ids:
             continue
         rows = model._default_manager.filter(agency_id=agency_id, pk__in=ids)
-        names[model] = {row.pk: row.name if isinstance(row, Device) else str(row) for row in rows}
+        names[model] = {row.pk: _name(row) for row in rows}
     return names
 
 
@@ -208,9 +231,11 @@ class _Renderer:
 def _ordered_keys(
     keys: dict[str, _Key], before: dict[str, Any], after: dict[str, Any]
 ) -> list[str]:
+    """The keys of an event to show, in the model's field order. Keys the page has no label
+    for are internal bookkeeping and stay in the audit log only (issue 13 point 12: no raw
+    entries such as "checks — → 30")."""
     present = set(before) | set(after)
-    known = [key for key in keys if key in present]
-    return known + [key for key in [*before, *after] if key not in keys and key not in known]
+    return [key for key in keys if key in present]
 
 
 def _referenced(

@@ -9,9 +9,11 @@ transaction, so the step and the inventory change commit together or not at all.
 What changes, each with its own audit event (``inventory.device.changed``,
 ``inventory.link.changed``) and one ``inventory.device.replaced`` for the swap:
 
-- the spare (status ``spare`` at a store site) goes into service at the broken device's
-  site, with its uplink; when the spare has no management address of its own it takes over
-  the broken device's addresses (the monitor keeps watching the same IP);
+- the spare (status ``spare`` at a store site, of the broken device's kind) goes into
+  service at the broken device's site under the broken device's name (issue 13 point 13:
+  it takes over its role there), with its uplink; when the spare has no management address
+  of its own it takes over the broken device's addresses (the monitor keeps watching the
+  same IP);
 - the devices whose uplink was the broken one hang off the spare now, the links that ended
   at the broken one end at the spare, and so do the monitor's checks of the broken one
   (listed in the ``inventory.device.replaced`` event): the spare answers them from now on,
@@ -19,6 +21,10 @@ What changes, each with its own audit event (``inventory.device.changed``,
 - the broken device goes to the store the spare came from, with status ``in_repair`` or
   ``retired`` and no uplink;
 - both devices and the site are linked to the case (``Case.devices``, ``Case.sites``).
+
+A spare of another kind is refused (a switch is replaced by a switch); a spare of another
+vendor or model is allowed, but ``model_differs`` lets the step form warn and ask for a
+confirmation first (a PoE switch replaced by one without PoE leaves the access points dark).
 
 Taking the spare and removing the broken device are compare-and-set updates, so two cases
 cannot take the same spare: the second gets a ``ValidationError`` and its step stays open.
@@ -90,9 +96,27 @@ def _problems(
         errors["installed"] = _("The replacement is not a spare in the store.")
     if removed is not None and installed is not None and removed.pk == installed.pk:
         errors["installed"] = _("A device cannot replace itself.")
+    elif removed is not None and installed is not None and removed.kind != installed.kind:
+        errors.setdefault(
+            "installed",
+            _("The replacement is a %(spare)s but the broken device is a %(broken)s.")
+            % {"spare": installed.get_kind_display(), "broken": removed.get_kind_display()},
+        )
     if choice.removed_status not in REMOVED_STATUSES:
         errors["removed_status"] = _("The broken device goes in repair or is retired.")
     return errors
+
+
+def model_of(device: Device) -> str:
+    """A device's vendor and model as one text ("TP-Link TL-SG1008P"), "" when unknown."""
+    return " ".join(part for part in (device.vendor.strip(), device.model.strip()) if part)
+
+
+def model_differs(removed: Device, installed: Device) -> bool:
+    """Whether the spare is of another vendor or model than the broken device (compared
+    without regard to case or surrounding spaces; an unrecorded model counts as different
+    from a recorded one). Issue 13 point 13: the form warns, the replacement is allowed."""
+    return model_of(removed).casefold() != model_of(installed).casefold()
 
 
 def _taken(field: str) -> ValidationError:
@@ -121,7 +145,12 @@ def replace_device(
         removed_before, installed_before = snapshot(removed), snapshot(installed)
         claimed = Device.objects.filter(
             pk=installed.pk, status=DeviceStatus.SPARE, site_id=store.pk
-        ).update(status=DeviceStatus.IN_SERVICE, site_id=site.pk, uplink_id=removed.uplink_id)
+        ).update(
+            status=DeviceStatus.IN_SERVICE,
+            site_id=site.pk,
+            uplink_id=removed.uplink_id,
+            name=removed.name,
+        )
         if claimed != 1:
             raise _taken("installed")
         taken_out = Device.objects.filter(

@@ -48,7 +48,7 @@ def notify_outage(outage_id: int, event: str) -> int:
         values = {
             "check": outage.monitor_check.name,
             "since": timezone.localtime(outage.started_at).strftime("%d-%m-%Y %H:%M:%S %Z"),
-            "case": f"#{outage.case_id}" if outage.case_id else "-",
+            "case": f"#{outage.case.number}" if outage.case is not None else "-",
             "reason": outage.reason or "-",
         }
         if event == "ended" and outage.ended_at is not None:

@@ -183,7 +183,11 @@ class Branch(Strict):
 
 
 class FormField(Strict):
-    """A field the actor fills in (a form step, or findings recorded on any step)."""
+    """A field the actor fills in (a form step, or findings recorded on any step).
+
+    ``printable``: the value is printed on the official document the step issues; by
+    default it is recorded and shown in the case only (issue 13 point 12: what people type
+    for their colleagues does not reach official letters unless the SOP says so)."""
 
     key: Key
     label: Text
@@ -191,6 +195,7 @@ class FormField(Strict):
     required: bool = True
     choices: list[Text] = Field(default=[], max_length=MAX_ITEMS)
     help: LongText = ""
+    printable: bool = False
 
 
 DEFAULT_INSTRUCTIONS = [
@@ -212,6 +217,11 @@ class Step(Strict):
     written ("30 Menit", "kondisional"); ``calendar`` overrides the SOP's clock for this step.
     ``replacement`` makes the step take a spare from the store into service in place of a
     broken device (``jaga.inventory.replacement``), in the step's transaction.
+    ``keterangan`` is the SOP's own Keterangan column (shown and printed);
+    ``transcription_note`` is a remark of whoever transcribed the SOP into this format
+    (a quirk of the printed document, an interpretation), kept for maintainers only: never
+    shown on pages nor printed (issue 13 point 12). ``note_printable`` prints the free note
+    the actor writes on the document the step issues (default: the note stays in the case).
     """
 
     no: StepNo
@@ -223,6 +233,8 @@ class Step(Strict):
     waktu: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_WAKTU)]
     output: LongText = ""
     keterangan: LongText = ""
+    transcription_note: LongText = ""
+    note_printable: bool = False
     next: Target | None = None
     branches: list[Branch] = Field(default=[], max_length=MAX_ITEMS)
     return_to: list[StepNo] = Field(default=[], max_length=MAX_ITEMS)

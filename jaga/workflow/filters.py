@@ -63,6 +63,10 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+#: The largest value of ``Case.number`` (a PositiveIntegerField).
+MAX_CASE_NUMBER = 2_147_483_647
+
+
 class CaseFilter(django_filters.FilterSet):  # type: ignore[misc]
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.ChoiceFilter(
@@ -102,13 +106,17 @@ class CaseFilter(django_filters.FilterSet):  # type: ignore[misc]
     def search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         text = value.strip()
         number = text.removeprefix("#")
+        # Case numbers count per agency (``Case.number``, issue 13 point 12); a number
+        # beyond the column's range matches nothing rather than overflowing the database.
         if text.startswith("#") and number.isdigit():  # "#12": case number 12 only
-            return queryset.filter(pk=int(number))
+            if int(number) > MAX_CASE_NUMBER:
+                return queryset.none()
+            return queryset.filter(number=int(number))
         if not text:
             return queryset
         match = Q(title__icontains=text) | Q(description__icontains=text)
-        if text.isdigit():
-            match |= Q(pk=int(text))
+        if text.isdigit() and int(text) <= MAX_CASE_NUMBER:
+            match |= Q(number=int(text))
         return queryset.filter(match)
 
     def filter_late(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:

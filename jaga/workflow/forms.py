@@ -16,14 +16,21 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jaga.inventory.fields import IdsChoiceField
-from jaga.inventory.models import REMOVED_STATUSES, Device, DeviceStatus, Site
+from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.inventory.replacement import ReplacementChoice
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.sop.schema import FieldType, FormField, ReplacementMode, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
 from jaga.workflow.actors import lane_holders
-from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.models import DISPOSITION_SIFAT, Case, StepInstance
+from jaga.workflow.replacing import (
+    DevicesChoiceField,
+    check_like_device,
+    near_case,
+    replacement_fields,
+)
+from jaga.workflow.revisits import earlier_values
 from jaga.workflow.services import accept, complete_step, decide, return_step
 
 FIELD_PREFIX = "f_"
@@ -93,50 +100,6 @@ def form_field(declared: FormField) -> forms.Field:
     return forms.CharField(max_length=1000, **common)
 
 
-def device_label(device: Device) -> str:
-    """A device as choices show it: "name · serial · site code"."""
-    parts = [device.name, device.serial_number, device.site.code]
-    return " · ".join(part for part in parts if part)
-
-
-class DeviceChoiceField(forms.ModelChoiceField[Device]):
-    def label_from_instance(self, obj: Device) -> str:
-        return device_label(obj)
-
-
-class DevicesChoiceField(IdsChoiceField[Device]):
-    def label_from_instance(self, obj: Device) -> str:
-        return device_label(obj)
-
-
-def near_case(case: Case) -> Q:
-    """Devices linked to ``case``, or standing at its sites or at its OPD's sites (by ids
-    of small subqueries, so that it stays cheap in an agency of many devices)."""
-    sites = Site.objects.filter(cases=case).values("pk")
-    near = Q(pk__in=case.devices.values("pk")) | Q(site_id__in=sites)
-    if case.opd_id is not None:
-        near |= Q(site_id__in=Site.objects.filter(opd_id=case.opd_id).values("pk"))
-    return near
-
-
-def removable_devices(case: Case) -> QuerySet[Device]:
-    """The devices in service a replacement step may take out: ``near_case`` ones (to
-    offer others, link their sites to the case first)."""
-    return (
-        Device.objects.filter(agency_id=case.agency_id, status=DeviceStatus.IN_SERVICE)
-        .filter(near_case(case))
-        .select_related("site")
-        .order_by("site__code", "name")
-    )
-
-
-def spare_devices(case: Case) -> QuerySet[Device]:
-    """The spares in the agency's stores."""
-    return Device.objects.filter(
-        agency_id=case.agency_id, status=DeviceStatus.SPARE, site__is_store=True
-    ).select_related("site")
-
-
 class StepForm(forms.Form):
     """What the actor of one open step enters: the step's declared fields and a note;
     subclasses add what their kind needs and call the engine in ``act``."""
@@ -171,6 +134,17 @@ class StepForm(forms.Form):
             self.prefill_device_fields()
         if "note" in self.fields:
             self.fields["note"] = self.fields.pop("note")  # last
+        if not self.is_bound and self.declares_fields:
+            self.prefill_earlier_values()
+
+    def prefill_earlier_values(self) -> None:
+        """A step sent back by a check keeps what was entered at its previous completion
+        (issue 13 point 12; ``jaga.workflow.revisits``)."""
+        for name, value in earlier_values(self.step, FIELD_PREFIX).items():
+            if name == "output" and value == self.spec_step.output:
+                continue  # the standard output recorded for an empty report
+            if name in self.fields:
+                self.initial[name] = value
 
     def add_kind_fields(self) -> None:
         """Add the fields of the step's kind (before the declared fields)."""
@@ -195,35 +169,11 @@ class StepForm(forms.Form):
                 self.fields[field_name(key)].initial = value
 
     def add_replacement_fields(self, required: bool) -> None:
-        """The broken device, the spare replacing it and what the broken one becomes
-        (``jaga.inventory.replacement``); all three or none when the step may also repair."""
-        removable = removable_devices(self.case)
-        self.fields["removed"] = DeviceChoiceField(
-            queryset=removable,
-            label=_("Broken device"),
-            required=required,
-            empty_label="—",
-            help_text=_(
-                "Devices in service at the case's office and affected sites; link another "
-                "site to the case to choose among its devices."
-            ),
-            initial=self.case.devices.filter(status=DeviceStatus.IN_SERVICE)
-            .values_list("pk", flat=True)
-            .first(),
-        )
-        self.fields["installed"] = DeviceChoiceField(
-            queryset=spare_devices(self.case),
-            label=_("Replacement from the store"),
-            required=required,
-            empty_label="—",
-        )
-        self.fields["removed_status"] = forms.ChoiceField(
-            label=_("The broken device goes"),
-            choices=[(status.value, status.label) for status in REMOVED_STATUSES],
-            initial=DeviceStatus.IN_REPAIR.value,
-            required=required,
-            widget=forms.RadioSelect,
-        )
+        """The broken device, the spare replacing it (of the same kind) and what the broken
+        one becomes (``jaga.inventory.replacement``); all three or none when the step may
+        also repair. A spare of another model asks for a confirmation
+        (``jaga.workflow.replacing``, issue 13 point 13)."""
+        self.fields.update(replacement_fields(self.case, required, self.data or None))
 
     def replacement(self) -> ReplacementChoice | None:
         """The replacement chosen, or None (no replacement fields, or left empty)."""
@@ -244,6 +194,7 @@ class StepForm(forms.Form):
                     self.add_error(
                         missing, _("Choose both devices, or neither when it was repaired.")
                     )
+            check_like_device(self, cleaned)
         return cleaned
 
     def holders(self) -> QuerySet[User]:
@@ -311,11 +262,17 @@ class ReportForm(StepForm):
 class DispositionForm(StepForm):
     """A disposition: exactly one recipient of ``to_lane``, the checklist, a note."""
 
-    service_fields = {"named": "recipient", "instructions": "instructions"}
+    service_fields = {"named": "recipient", "instructions": "instructions", "sifat": "sifat"}
 
     def add_kind_fields(self) -> None:
         self.fields["recipient"] = PersonChoiceField(
             queryset=self.holders(), label=_("Forward to"), empty_label="—"
+        )
+        self.fields["sifat"] = forms.ChoiceField(
+            label=_("Nature (sifat)"),
+            required=False,
+            choices=[("", "—"), *((item, item) for item in DISPOSITION_SIFAT)],
+            help_text=_("Printed on the Lembar Disposisi only when chosen."),
         )
         self.fields["instructions"] = forms.MultipleChoiceField(
             label=_("Instructions"),
@@ -332,6 +289,7 @@ class DispositionForm(StepForm):
             data=self.step_data(),
             named=[self.cleaned_data["recipient"]],
             instructions=self.cleaned_data.get("instructions", []),
+            sifat=self.cleaned_data.get("sifat", ""),
         )
 
 

@@ -8,15 +8,20 @@ whose behalf, the data entered, and the outcome (branch taken, accepted, returne
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from jaga.org.models import Opd, Position
 from jaga.sop.models import SopDefinition
-from jaga.tenancy.models import AgencyScoped
+from jaga.tenancy.models import Agency, AgencyScoped
+
+#: The Sifat a Lembar Disposisi may tick (official Indonesian, never translated); the
+#: disposition form asks for one, optionally (issue 13 point 12).
+DISPOSITION_SIFAT = ("Sangat Segera", "Segera", "Rahasia", "Biasa")
 
 
 class CaseStatus(models.TextChoices):
@@ -38,7 +43,14 @@ class CaseSource(models.TextChoices):
 
 
 class Case(AgencyScoped):
-    """One running instance of an SOP version (``definition`` is pinned at start)."""
+    """One running instance of an SOP version (``definition`` is pinned at start).
+
+    ``number`` counts the agency's cases from 1 (issue 13 point 12: Pontianak's first case
+    is #1 whatever other agencies did); it is what pages, documents and e-mails show, while
+    URLs keep the primary key. ``save`` draws it from the agency's ``CaseCounter`` when it
+    is empty."""
+
+    number = models.PositiveIntegerField(_("number"), editable=False)
 
     definition = models.ForeignKey(
         SopDefinition, on_delete=models.PROTECT, related_name="cases", verbose_name=_("SOP")
@@ -94,9 +106,70 @@ class Case(AgencyScoped):
             # The case list's order (newest first) without a sort of the whole agency.
             models.Index(fields=["agency", "-started_at", "-id"], name="case_agency_newest"),
         ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agency", "number"], name="case_number_per_agency")
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.title}"
+        return f"#{self.number} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, first drawing the agency's next ``number`` for a new case (in the caller's
+        transaction, see ``next_case_number``)."""
+        if self.number is None:
+            with transaction.atomic():
+                self.number = next_case_number(self.agency_id)
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+
+class CaseCounter(models.Model):
+    """The last case number an agency handed out (``Case.number``); one row per agency."""
+
+    agency = models.OneToOneField(
+        Agency,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("agency"),
+    )
+    last = models.PositiveIntegerField(_("last case number"), default=0)
+
+    class Meta:
+        verbose_name = _("case counter")
+        verbose_name_plural = _("case counters")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.last}"
+
+
+def reserve_case_numbers(agency_id: int, count: int) -> int:
+    """Reserve ``count`` consecutive case numbers of agency ``agency_id`` for rows written
+    without ``save`` (``bulk_create`` in a benchmark); returns the first. Same locking as
+    ``next_case_number``; call it in the transaction that writes the cases."""
+    last = next_case_number(agency_id) + count - 1
+    CaseCounter.objects.filter(agency_id=agency_id).update(last=last)
+    return last - count + 1
+
+
+def next_case_number(agency_id: int) -> int:
+    """The next case number of agency ``agency_id``, counted up in its ``CaseCounter`` row.
+
+    Call it inside a transaction: the counter's UPDATE holds the row's lock until the
+    transaction ends, so on PostgreSQL a concurrent start waits and then counts on from the
+    committed value, and SQLite serialises writers anyway; a rolled-back start gives its
+    number back. The first case of an agency creates the row; two first cases at once meet
+    the row's primary key, and the loser counts on from the winner's row."""
+    bumped = CaseCounter.objects.filter(agency_id=agency_id).update(last=F("last") + 1)
+    if not bumped:
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(agency_id=agency_id, last=1)
+                return 1
+        except IntegrityError:
+            CaseCounter.objects.filter(agency_id=agency_id).update(last=F("last") + 1)
+    return CaseCounter.objects.filter(agency_id=agency_id).values_list("last", flat=True).get()
 
 
 class StepStatus(models.TextChoices):

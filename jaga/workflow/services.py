@@ -36,6 +36,7 @@ from jaga.workflow.actors import (
 )
 from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
 from jaga.workflow.models import (
+    DISPOSITION_SIFAT,
     ActingAs,
     Case,
     CaseSource,
@@ -411,6 +412,7 @@ def complete_step(
     data: Mapping[str, Any] | None = None,
     named: Iterable[User] = (),
     instructions: Iterable[str] = (),
+    sifat: str = "",
     replacement: ReplacementChoice | None = None,
     at: dt.datetime | None = None,
 ) -> StepInstance:
@@ -418,7 +420,9 @@ def complete_step(
 
     ``data`` holds the step's declared fields (converted and checked); a disposition names
     exactly one recipient in ``named`` (a holder of its ``to_lane``) and ticks
-    ``instructions`` from its checklist; an assignment names ``min_assignees`` to
+    ``instructions`` from its checklist and may give the letter's ``sifat`` (one of
+    ``DISPOSITION_SIFAT``, recorded as ``data["sifat"]`` and printed on the Lembar
+    Disposisi only when given); an assignment names ``min_assignees`` to
     ``max_assignees`` people. A step that declares ``replacement`` takes ``replacement``
     (required or optional as declared) and swaps the devices in this transaction
     (``jaga.inventory.replacement``). Raises ``NotEligible``, ``StepNotOpen`` or
@@ -444,6 +448,12 @@ def complete_step(
             if unknown:
                 raise InvalidInput({"instructions": f"not on the checklist: {', '.join(unknown)}"})
             cleaned["instructions"] = ticked
+        if sifat:
+            if spec_step.kind is not StepKind.DISPOSITION:
+                raise InvalidInput({"sifat": "only a disposition has a sifat"})
+            if sifat not in DISPOSITION_SIFAT:
+                raise InvalidInput({"sifat": f"choose one of: {', '.join(DISPOSITION_SIFAT)}"})
+            cleaned["sifat"] = sifat
         _check_replacement(action, replacement)
         target = action.spec.following(spec_step)
         return _finish(

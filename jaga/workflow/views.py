@@ -45,6 +45,7 @@ from jaga.workflow.models import (
 )
 from jaga.workflow.permissions import cases_for
 from jaga.workflow.permissions import inbox as inbox_for
+from jaga.workflow.revisits import return_note
 from jaga.workflow.services import CHECK_ACCEPTED, CHECK_RETURNED, DONE, start_case
 
 PAGE_SIZE = 25
@@ -256,6 +257,7 @@ def _outcome(spec_step: Step, instance: StepInstance) -> str:
 def _data_items(spec_step: Step, data: dict[str, Any]) -> list[tuple[str, str]]:
     labels = {declared.key: declared.label for declared in spec_step.fields}
     labels.setdefault("instructions", _("Instructions"))
+    labels.setdefault("sifat", _("Nature (sifat)"))
     items = []
     for key, value in data.items():
         if isinstance(value, bool):
@@ -385,6 +387,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "current": current,
         "current_step": current_step,
         "current_lanes": _lane_labels(spec, current_step) if current_step else [],
+        "returned": return_note(instances, current) if current is not None else None,
         "current_late": current is not None and current.due_at is not None and current.due_at < now,
         "waiting_for": waiting_for,
         "form": form if grounds is not None else None,
@@ -506,6 +509,6 @@ def start(request: HttpRequest) -> HttpResponse:
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)
         else:
-            messages.success(request, _("Case #%(number)s started.") % {"number": case.pk})
+            messages.success(request, _("Case #%(number)s started.") % {"number": case.number})
             return redirect("workflow:case", pk=case.pk)
     return render(request, "workflow/start.html", {"form": form})

@@ -54,7 +54,7 @@ def assert_closed(people: Office, username: str, case: Case) -> None:
     with page.expect_navigation():
         page.goto(f"{people.base}/kasus/{case.pk}/")
     header = page.locator(".page-title").inner_text()
-    assert header.startswith(f"#{case.pk} "), header
+    assert header.startswith(f"#{case.number} "), header
     assert header.rstrip().endswith("Selesai"), header
     assert page.locator("#current-step").count() == 0
     assert page.locator("#step-form").count() == 0

@@ -58,7 +58,7 @@ def test_it_shows_number_title_time_status_and_the_waiting_step(
         complete_step(step, kadis)
     response = client_for("alpha.dinkes").get(URL)
     page = response.content.decode()
-    assert f"#{late.case_id} AP aula mati" in page
+    assert f"#{late.case.number} AP aula mati" in page
     assert "5 Jan 2026 08:15 WIB" in page  # reported, in the agency's zone
     assert "Kadis menerima laporan" in page  # the kegiatan of step 2
     assert "(Kepala Dinas)" in page  # its lane
@@ -132,7 +132,7 @@ def test_it_shows_reports_without_links_when_there_is_no_case_page(
     response = client_for("alpha.dinkes").get(URL)
     assert response.status_code == 200
     assert response.context["case_links"] is False
-    assert f"#{incident.case_id} Internet mati" in response.content.decode()
+    assert f"#{incident.case.number} Internet mati" in response.content.decode()
 
 
 def test_it_refreshes_the_status_every_minute_with_htmx(

@@ -83,7 +83,7 @@ def test_it_reports_and_goes_to_my_reports_naming_the_case(
     assert incident.attachments.count() == 2
     assert len(files_under(media)) == 2
     shown = [str(message) for message in get_messages(response.wsgi_request)]
-    assert shown == [f"Your report was received as case #{incident.case_id}."]
+    assert shown == [f"Your report was received as case #{incident.case.number}."]
 
 
 def test_it_reads_since_in_the_agencys_zone(sop_b: SopDefinition) -> None:

@@ -372,8 +372,8 @@ def test_it_shows_the_replacements_of_both_devices(net: Net) -> None:
     replaced = removed_page.context["history"].entries[0]
     assert replaced.verb == "replaced"
     changes = {change.key: change for change in replaced.changes}
-    assert changes["installed"].after == "ap-cadangan"
-    assert changes["case"].after == f"#{case.pk}"
+    assert changes["installed"].after == "ap-rusak"  # the spare took the broken name
+    assert changes["case"].after == f"#{case.number}"
     installed_page = client.get(device_url(spare))
     assert [(row.role, row.other.pk) for row in installed_page.context["replacements"]] == [
         ("installed", broken.pk)

@@ -309,7 +309,11 @@ def test_it_keeps_arrows_in_connector_bands_from_crossing(spec: SopSpec) -> None
 def test_it_ends_every_arrow_on_a_shape(where: str, drawing: Drawing) -> None:
     def on_outline(point: tuple[float, float], box: Box) -> bool:
         x, y = point
-        close = pytest.approx
+
+        def close(value: float) -> object:
+            # The router rounds arrow points to 0.001 (jaga.sop.routing); boxes are exact.
+            return pytest.approx(value, abs=0.001)
+
         return (x == close(box.cx) and y in (close(box.top), close(box.bottom))) or (
             y == close(box.cy) and x in (close(box.left), close(box.right))
         )

@@ -115,7 +115,8 @@ def test_it_keeps_every_printed_text_as_printed(seed: str) -> None:
     for step in spec.steps:
         if step.no in IMPLIED[seed]:
             assert step.waktu == "kondisional"
-            assert step.keterangan.startswith("Catatan transkripsi:")
+            assert step.transcription_note
+            assert step.keterangan == ""
             assert step.output == ""
             continue
         texts += [step.kegiatan, step.kelengkapan, step.output]
@@ -132,7 +133,9 @@ def test_it_explains_every_step_jaga_added(seed: str) -> None:
     spec = spec_of(seed)
     for step in spec.steps:
         if not step.no.isdigit():
-            assert "tersirat" in step.keterangan or "baris" in step.keterangan, step.no
+            assert "tersirat" in step.transcription_note or "baris" in step.transcription_note, (
+                step.no
+            )
 
 
 def test_it_starts_routine_rounds_on_a_schedule_and_the_others_from_a_report() -> None:
@@ -216,9 +219,9 @@ def test_it_splits_bogor_row_1_into_the_order_and_the_disposition() -> None:
 def test_it_keeps_the_bogor_quirks_and_notes_them() -> None:
     spec = spec_of("000")
     assert spec.step("1").output == "1. NIK 2. Nama 3. Alamat 4. No Telp"
-    assert "formulir pengaduan" in spec.step("1").keterangan
+    assert "formulir pengaduan" in spec.step("1").transcription_note
     assert spec.step("4").output == "Disposisi"
-    assert "laporan tim" in spec.step("4").keterangan
+    assert "laporan tim" in spec.step("4").transcription_note
 
 
 def test_it_makes_the_bogor_damage_decision_explicit() -> None:
@@ -270,7 +273,7 @@ def test_it_transcribes_the_lingga_steps() -> None:
     assert spec.step("1").to_lane == "kasubbag"
     assert spec.step("2").kelengkapan == "Disposisi, pengaduan"
     assert "kondial" in spec.step("4").kegiatan
-    assert "kondisi" in spec.step("4").keterangan
+    assert "kondisi" in spec.step("4").transcription_note
 
 
 # --- seed 002: Kota Pontianak, Pemeliharaan Komponen Jaringan ----------------------------
@@ -404,8 +407,8 @@ def test_it_makes_the_bolmut_decisions_explicit() -> None:
         ("ya", "Ya, harus diganti", "9a"),
         ("tidak", "Tidak, dapat diperbaiki", "11"),
     ]
-    assert nine.keterangan.startswith("Catatan transkripsi:")
-    assert "9a" in nine.keterangan
+    assert nine.transcription_note
+    assert "9a" in nine.transcription_note
     assert nine.fields == []
     assert nine.document is None
     assert spec.step("9a").next is None  # the table's order: on to 10
@@ -418,7 +421,9 @@ def test_it_has_the_reporter_fill_in_the_bolmut_replacement_form() -> None:
     step = spec.step("9a")
     assert spec.lane(step.lane or "").reporter
     assert (step.kind, step.waktu, step.output) == (StepKind.FORM, "kondisional", "")
-    assert "menginformasikan kepada OPD pelapor untuk mengisi formulir" in normal(step.keterangan)
+    assert "menginformasikan kepada OPD pelapor untuk mengisi formulir" in normal(
+        step.transcription_note
+    )
     assert step.document == "berita_acara_penggantian"
     assert [field.key for field in step.fields] == [
         "nama_barang",
@@ -436,7 +441,7 @@ def test_it_has_the_bolmut_reporter_acknowledge_the_berita_acara() -> None:
     assert spec.step("11").document == "berita_acara_pekerjaan"
     assert spec.following(spec.step("11")) == "11a"
     assert spec.lane(spec.step("11a").lane or "").reporter
-    assert "diketahui oleh OPD pelapor" in spec.step("11a").keterangan
+    assert "diketahui oleh OPD pelapor" in spec.step("11a").transcription_note
 
 
 def test_it_lets_each_bolmut_superior_send_the_report_back() -> None:
@@ -519,7 +524,7 @@ def test_it_ends_batam_at_the_review_not_at_a_selesai_step() -> None:
     last = spec.steps[-1]
     assert last.kegiatan == "Kepala Dinas melakukan review"
     assert spec.following(last) == END
-    assert "Selesai" in last.keterangan
+    assert "Selesai" in last.transcription_note
 
 
 # --- the format's own examples -----------------------------------------------------------

@@ -164,9 +164,12 @@ def test_it_replaces_the_device_through_the_step_form(bolmut: None) -> None:
     missing = technician.post(act, {"removed": broken.pk})
     assert missing.status_code == 200
     assert missing.context["form"].errors["installed"]
-    done = technician.post(
-        act, {"removed": broken.pk, "installed": spare.pk, "removed_status": "retired"}
-    )
+    chosen = {"removed": broken.pk, "installed": spare.pk, "removed_status": "retired"}
+    # The spare is another model (TL-SG108 for a TL-SG1008D): confirmed first (issue 13).
+    warned = technician.post(act, chosen)
+    assert warned.status_code == 200
+    assert warned.context["form"].errors["confirm_model"]
+    done = technician.post(act, {**chosen, "confirm_model": "on"})
     assert done.status_code == 302
     step.refresh_from_db()
     assert step.status == StepStatus.DONE

@@ -175,7 +175,7 @@ def test_it_searches_title_description_and_number(world: World, spread: dict[str
     client = client_for(world.kadis)
     assert listed(client, "?q=switch") == [spread["late"].pk]
     assert listed(client, "?q=berkedip") == [spread["other_opd"].pk]
-    assert listed(client, f"?q=%23{spread['fresh'].pk}") == [spread["fresh"].pk]
+    assert listed(client, f"?q=%23{spread['fresh'].number}") == [spread["fresh"].pk]
     assert listed(client, "?q=tidak+ada+kasus+seperti+ini") == []
 
 
