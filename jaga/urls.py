@@ -7,6 +7,7 @@ from django.urls import include, path
 from jaga.documents.urls import verify_urlpatterns
 from jaga.web import views
 from jaga.web.forms import LoginForm
+from jaga.web.password import AuditedPasswordChangeView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +20,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", AuditedPasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
