@@ -2,8 +2,9 @@
 runs it in the background (issue 13 point 7: "100,000 rows in under a minute on PostgreSQL").
 
 Run: ``.venv/bin/python -m bench.imports [--rows 10000 100000] [--sqlite] [--profile]``
-(PostgreSQL: a fresh database ``jaga_bench_imports`` on the local server, or
-``BENCH_POSTGRES_URL``, dropped at the end; ``--sqlite``: a fresh SQLite file).
+(PostgreSQL: a fresh database ``jaga_bench_imports``, created and dropped at the end through
+the ``postgres`` database of the local server or of ``BENCH_POSTGRES_URL``; ``--sqlite``: a
+fresh SQLite file).
 
 For each row count it makes a new agency with 500 sites and writes a devices CSV of that
 many rows as an administrator would upload it: every device with a serial number, an asset
@@ -34,10 +35,17 @@ import os
 import pstats
 import random
 import time
+from typing import TYPE_CHECKING
 
-from bench.engine import LOCAL_POSTGRES, setup_django
+from bench.engine import setup_django
+
+if TYPE_CHECKING:
+    from jaga.inventory.models import ImportJob
+    from jaga.org.models import User
+    from jaga.tenancy.models import Agency
 
 NAME = "jaga_bench_imports"
+ADMIN_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 SITES = 500
 SWITCHES = 250
 KINDS = {"access_point": 60, "ont_modem": 10, "radio": 8, "server": 6, "other": 6, "router": 4}
@@ -88,7 +96,7 @@ def devices_csv(rows: int, seed: int = 7) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def make_agency(slug: str) -> tuple[object, object]:
+def make_agency(slug: str) -> tuple[Agency, User]:
     """A new agency ``slug`` with ``SITES`` sites and its administrator."""
     from jaga.inventory.models import Site
     from jaga.org.models import User
@@ -153,11 +161,11 @@ def reference_insert(content: bytes) -> float:
     return elapsed
 
 
-def run_import(agency: object, user: object, content: bytes) -> tuple[float, object]:
+def run_import(agency: Agency, user: User, content: bytes) -> tuple[float, ImportJob]:
     """Seconds for one import job of ``content`` into ``agency``, and the finished job."""
     from jaga.inventory.jobs import run_job, start_job
 
-    job = start_job(agency, user, "devices", "perangkat.csv", content, enqueue=False)  # type: ignore[arg-type]
+    job = start_job(agency, user, "devices", "perangkat.csv", content, "csv", enqueue=False)
     started = time.perf_counter()
     run_job(job.pk)
     elapsed = time.perf_counter() - started
@@ -171,6 +179,8 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="profile the largest import")
     args = parser.parse_args()
+    # The server's maintenance database creates and drops ours (never the test databases).
+    server = os.environ.setdefault("BENCH_POSTGRES_URL", ADMIN_POSTGRES)
     setup_django(sqlite=args.sqlite, name=NAME)
     from django.core.management import call_command
     from django.db import connection
@@ -195,10 +205,10 @@ def main() -> None:
             if profiler is not None:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
-            assert job.state == "done", (job.state, job.message, job.errors[:5])  # type: ignore[attr-defined]
+            assert job.state == "done", (job.state, job.message, job.errors[:5])
             assert Device.objects.filter(agency=agency).count() == rows
             again, job = run_import(agency, user, content)
-            assert job.state == "done" and job.unchanged == rows, job  # type: ignore[attr-defined]
+            assert (job.state, job.unchanged) == ("done", rows), (job.state, job.message)
             lines.append((rows, parse, insert, first, again))
         now = dt.datetime.now(dt.UTC)
         print(f"{now:%Y-%m-%d %H:%M} UTC, {connection.vendor}, {os.cpu_count()} CPUs")
@@ -214,7 +224,7 @@ def main() -> None:
     finally:
         if connection.vendor == "postgresql":
             connection.close()
-            drop_postgres(os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES), NAME)
+            drop_postgres(server, NAME)
 
 
 def drop_postgres(url: str, name: str) -> None:

@@ -28,10 +28,22 @@ def _columns(model: type[models.Model], names: Sequence[str] | None) -> list[Fie
     return fields
 
 
+def _value(obj: models.Model, field: Field[Any, Any]) -> Any:
+    """The value ``save`` would store in ``field``: for a relation whose object was saved
+    after it was assigned, that object's id (as ``save`` fills it in)."""
+    value = field.pre_save(obj, obj._state.adding)
+    if value is None and isinstance(field, models.ForeignKey) and field.is_cached(obj):
+        related = field.get_cached_value(obj)
+        if related is not None and related.pk is not None:
+            value = related.pk
+            setattr(obj, field.attname, value)
+    return value
+
+
 def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert ``objs`` (unsaved, every concrete field but the id) and set each one's ``pk``
     from ``RETURNING``, in statements of ``ROWS_PER_INSERT`` rows. Objects pointing at a
-    related object saved after they were built get its id (as ``save`` would)."""
+    related object saved after they were assigned get its id (as ``save`` would)."""
     if not objs:
         return
     connection = connections[router.db_for_write(model)]
@@ -41,15 +53,14 @@ def insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     names = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, min(ROWS_PER_INSERT, connection.ops.bulk_batch_size(fields, list(objs))))
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    pk = quote(model._meta.pk.column)
     returning = connection.features.can_return_rows_from_bulk_insert
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
             params: list[Any] = []
             for obj in chunk:
-                obj._prepare_related_fields_for_save(operation_name="insert")
-                params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+                params += [f.get_db_prep_save(_value(obj, f), connection) for f in fields]
             sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(chunk))}"
             if not returning:  # an SQLite older than 3.35: the ORM's row by row
                 for obj in chunk:
@@ -71,13 +82,10 @@ def update(model: type[models.Model], objs: Sequence[models.Model], names: Seque
     fields = _columns(model, names)
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    pk = quote(model._meta.pk.column)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {pk} = %s"
     rows = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="update")
-        rows.append(
-            [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
-        )
+        rows.append([f.get_db_prep_save(_value(obj, f), connection) for f in fields] + [obj.pk])
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

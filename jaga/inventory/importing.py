@@ -265,9 +265,9 @@ def _plan_devices(
     stored = list(Device.objects.filter(agency=agency))
     existing = {device.serial_number: device for device in stored if device.serial_number}
     unnumbered: dict[tuple[int, str], list[Device]] = {}
-    for device in stored:
-        if not device.serial_number:
-            unnumbered.setdefault((device.site_id, device.name), []).append(device)
+    for each in stored:
+        if not each.serial_number:
+            unnumbered.setdefault((each.site_id, each.name), []).append(each)
     stored_addresses: dict[int, list[str]] = {}
     for device_id, address in DeviceAddress.objects.filter(agency=agency).values_list(
         "device_id", "address"
@@ -306,7 +306,7 @@ def _plan_devices(
                 "ip_manajemen",
                 _("Not an IP address: %(values)s.") % {"values": ", ".join(bad)},
             )
-        device = existing.get(serial) if serial else None
+        device: Device | None = existing.get(serial) if serial else None
         if device is None and site is not None and name:
             device = _unnumbered(row, unnumbered.get((site.pk, name), []), serial, named)
         before = None

@@ -50,7 +50,7 @@ def test_it_gives_a_stored_device_without_a_serial_the_serial_of_its_row(
 def test_it_refuses_two_rows_for_the_same_device_without_a_serial(
     sites: Agency, admin_a: User
 ) -> None:
-    created, _updated, _unchanged, errors = run(
+    *_counts, errors = run(
         sites, admin_a, device_row("", nama="AP lobby"), device_row("", nama="AP lobby")
     )
     assert errors == [
