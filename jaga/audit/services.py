@@ -18,6 +18,7 @@ before hashing and stored exactly as hashed (see ``to_json``). docs/audit.md has
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -351,27 +352,36 @@ class Change:
 BULK_BATCH = 1000
 
 
-def _insert(events: list[Event]) -> None:
-    """Insert new ``events`` as multi-row INSERTs of ``BULK_BATCH`` rows. The model's
-    queryset refuses bulk writes to keep everyone else on ``record``; this is the one bulk
-    append. Plain SQL with each field's ``get_db_prep_save`` (the values ``save`` would
-    store): ``bulk_create`` would spend more time compiling than the database writing."""
+def _insert(events: list[dict[str, Any]]) -> None:
+    """Insert new events (column values by attribute name) as multi-row INSERTs of
+    ``BULK_BATCH`` rows. The model's queryset refuses bulk writes to keep everyone else on
+    ``record``; this is the one bulk append. Plain SQL with each field's
+    ``get_db_prep_save`` (the values ``save`` would store) where a value needs converting:
+    ``bulk_create`` would spend more time compiling than the database writing."""
     connection = connections[router.db_for_write(Event)]
     fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
+    plain = (models.CharField, models.IntegerField, models.ForeignKey)
+    prepare = [
+        None
+        if isinstance(f, plain)
+        else functools.partial(f.get_db_prep_save, connection=connection)
+        for f in fields
+    ]
+    names = [f.attname for f in fields]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, min(BULK_BATCH, connection.ops.bulk_batch_size(fields, events)))
     with connection.cursor() as cursor:
         for start in range(0, len(events), size):
             chunk = events[start : start + size]
             params = [
-                f.get_db_prep_save(getattr(event, f.attname), connection)
+                event[name] if convert is None else convert(event[name])
                 for event in chunk
-                for f in fields
+                for name, convert in zip(names, prepare, strict=True)
             ]
             cursor.execute(
-                f"INSERT INTO {quote(Event._meta.db_table)} ({names}) VALUES "
+                f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) VALUES "
                 + ", ".join([row] * len(chunk)),
                 params,
             )
@@ -423,41 +433,24 @@ def record_many(
     with transaction.atomic(savepoint=False):
         for _attempt in range(MAX_ATTEMPTS):
             old_seq, prev_hash = _head(agency.pk)
-            events: list[Event] = []
+            events: list[dict[str, Any]] = []
             for offset, (action, object_type, object_id, before, after) in enumerate(prepared):
-                seq = old_seq + 1 + offset
-                new_hash = event_hash(
-                    agency_id=agency.pk,
-                    seq=seq,
-                    at=at,
-                    actor_id=actor_id,
-                    actor_label=actor_label,
-                    on_behalf_of="",
-                    action=action,
-                    object_type=object_type,
-                    object_id=object_id,
-                    before=before,
-                    after=after,
-                    prev_hash=prev_hash,
-                )
-                events.append(
-                    Event(
-                        agency_id=agency.pk,
-                        seq=seq,
-                        at=at,
-                        actor_id=actor_id,
-                        actor_label=actor_label,
-                        on_behalf_of="",
-                        action=action,
-                        object_type=object_type,
-                        object_id=object_id,
-                        before=before,
-                        after=after,
-                        prev_hash=prev_hash,
-                        hash=new_hash,
-                    )
-                )
-                prev_hash = new_hash
+                event: dict[str, Any] = {
+                    "agency_id": agency.pk,
+                    "seq": old_seq + 1 + offset,
+                    "at": at,
+                    "actor_id": actor_id,
+                    "actor_label": actor_label,
+                    "on_behalf_of": "",
+                    "action": action,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "before": before,
+                    "after": after,
+                    "prev_hash": prev_hash,
+                }
+                prev_hash = event["hash"] = event_hash(**event)
+                events.append(event)
             moved = ChainHead.objects.filter(agency_id=agency.pk, seq=old_seq).update(
                 seq=old_seq + len(events), hash=prev_hash
             )
