@@ -129,3 +129,17 @@ def test_it_exports_an_uplink_without_a_serial_by_name_and_imports_it_back(
     assert b",Core," in content
     again = import_rows(sites, admin_a, "devices", content, "csv")
     assert (again.created, again.updated, again.unchanged, again.errors) == (0, 0, 2, [])
+
+
+def test_it_still_reports_text_that_is_too_long(sites: Agency, admin_a: User) -> None:
+    *_counts, errors = run(
+        sites,
+        admin_a,
+        device_row("SN-1", nama="x" * 151),
+        device_row("SN-2", vendor="U" * 101, status="spare"),
+        device_row("SN-3", nama="x" * 150),
+    )
+    assert errors == [
+        "2:nama: Ensure this value has at most 150 characters (it has 151).",
+        "3:vendor: Ensure this value has at most 100 characters (it has 101).",
+    ]
