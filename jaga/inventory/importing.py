@@ -11,17 +11,12 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import (
-    MaxLengthValidator,
-    ProhibitNullCharactersValidator,
     validate_slug,
 )
 from django.db import models, transaction
@@ -39,11 +34,9 @@ from jaga.inventory.models import (
     LinkMedium,
     Site,
 )
+from jaga.inventory.rows import Plan, Row
 from jaga.inventory.services import change_of, normalise_addresses, snapshot
 from jaga.inventory.tabular import (
-    FIELD_COLUMNS,
-    NO,
-    YES,
     Format,
     ImportResult,
     Kind,
@@ -60,179 +53,7 @@ Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 2000
 
 
-_SIX_PLACES = Decimal("0.000001")
 _ADDRESS_SEPARATORS = re.compile(r"[;,\s]+")
-
-
-def _choice_keys(choices: type[models.TextChoices], language: str | None) -> dict[str, str]:
-    """Value by lower-case value and label (in ``language``), built once."""
-    cache = (choices, language)
-    keys = _CHOICE_KEYS.get(cache)
-    if keys is None:
-        keys = {}
-        for value, label in choices.choices:
-            keys.setdefault(str(label).lower(), str(value))
-        keys.update({str(value): str(value) for value in choices.values})
-        _CHOICE_KEYS[cache] = keys
-    return keys
-
-
-_CHOICE_KEYS: dict[tuple[type[models.TextChoices], str | None], dict[str, str]] = {}
-
-
-@functools.cache
-def _text_fields(
-    model: type[models.Model],
-) -> list[tuple[models.Field[Any, Any], frozenset[str] | None]]:
-    """The model's text fields without validators beyond length and NUL characters, each
-    with its choices' values (None: free text)."""
-    return [
-        (f, frozenset(str(value) for value, _label in f.flatchoices) if f.choices else None)
-        for f in model._meta.concrete_fields
-        if isinstance(f, models.CharField | models.TextField)
-        and not isinstance(f, models.SlugField)
-        and all(
-            isinstance(v, MaxLengthValidator | ProhibitNullCharactersValidator)
-            for v in f.validators
-        )
-    ]
-
-
-class _Row:
-    """One data row being checked: its cells and the errors found in it (one per column)."""
-
-    def __init__(
-        self,
-        kind: Kind,
-        line: int,
-        values: dict[str, str],
-        errors: list[RowError],
-        language: str | None,
-    ):
-        self.kind = kind
-        self.language = language
-        self.line = line
-        self.values = values
-        self.errors = errors
-        self.bad: set[str] = set()
-
-    def error(self, column: str, reason: str) -> None:
-        if column not in self.bad:
-            self.bad.add(column)
-            self.errors.append(RowError(self.line, column, reason))
-
-    def text(self, column: str) -> str:
-        return self.values.get(column, "")
-
-    def required(self, column: str) -> str:
-        value = self.text(column)
-        if not value:
-            self.error(column, _("A value is required."))
-        return value
-
-    def choice(
-        self,
-        column: str,
-        choices: type[models.TextChoices],
-        default: str | None = None,
-    ) -> str:
-        """The choice's value, matched on value or label, ignoring case, spaces and
-        dashes; the default for an empty cell (else a value is required)."""
-        text = self.text(column)
-        if not text:
-            if default is not None:
-                return default
-            self.required(column)
-            return ""
-        found = _choice_keys(choices, self.language).get(text.lower())
-        if found is None:
-            found = _choice_keys(choices, self.language).get(re.sub(r"[\s/-]+", "_", text.lower()))
-        if found is not None:
-            return found
-        self.error(
-            column,
-            _("Unknown value %(value)s; use one of: %(allowed)s.")
-            % {"value": text, "allowed": ", ".join(choices.values)},
-        )
-        return ""
-
-    def yes_no(self, column: str) -> bool:
-        text = self.text(column).lower()
-        if text in YES:
-            return True
-        if text not in NO:
-            self.error(column, _("Write ya or tidak, not %(value)s.") % {"value": text})
-        return False
-
-    def decimal(self, column: str) -> Decimal | None:
-        """A number with a decimal point (or, as Indonesian writes it, a decimal comma),
-        rounded to 6 places; None for an empty cell."""
-        text = self.text(column)
-        if not text:
-            return None
-        if "," in text and "." not in text:
-            text = text.replace(",", ".")
-        try:
-            number = Decimal(text)
-            if not number.is_finite():
-                raise InvalidOperation
-            return number.quantize(_SIX_PLACES)
-        except InvalidOperation:
-            self.error(column, _("%(value)s is not a number.") % {"value": self.text(column)})
-            return None
-
-    def positive_int(self, column: str) -> int | None:
-        text = self.required(column)
-        if not text:
-            return None
-        if not text.isdigit() or int(text) < 1:
-            self.error(column, _("%(value)s is not a whole number above 0.") % {"value": text})
-            return None
-        return int(text)
-
-    def check_fields(self, obj: models.Model, exclude: list[str]) -> None:
-        """The model's own field checks (lengths, choices, ranges) as errors of this row,
-        except in columns that already have one. Text that is plainly valid (a choice
-        already checked by ``choice``, within the length, no NUL character) is not run
-        through them again: for 100,000 rows that is most of the checking time."""
-        skip = list(exclude)
-        for field, allowed in _text_fields(type(obj)):
-            value = getattr(obj, field.attname)
-            if (
-                isinstance(value, str)
-                and (value or field.blank)
-                and "\x00" not in value
-                and (field.max_length is None or len(value) <= field.max_length)
-                and (allowed is None or value in allowed or (not value and field.blank))
-            ):
-                skip.append(field.name)
-        try:
-            obj.clean_fields(exclude=skip)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                self.error(FIELD_COLUMNS[self.kind].get(name, name), " ".join(messages))
-
-    def once(self, column: str, key: Any, seen: dict[Any, int], what: str) -> None:
-        """Report the row if another row of the file already had ``key``."""
-        first = seen.setdefault(key, self.line)
-        if first != self.line:
-            self.error(
-                column,
-                _("%(what)s %(value)s is also on line %(line)s.")
-                % {"what": what, "value": self.text(column), "line": first},
-            )
-
-
-@dataclass(eq=False)
-class _Plan:
-    """A checked row: the object to write, its snapshot before (None: new) and, for a
-    device, its management addresses and its uplink device."""
-
-    line: int
-    obj: Any
-    before: dict[str, Any] | None
-    addresses: list[str] | None = None
-    uplink: Device | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -244,7 +65,7 @@ def _plan_sites(
     rows: list[tuple[int, dict[str, str]]],
     errors: list[RowError],
     progress: Progress | None = None,
-) -> list[_Plan]:
+) -> list[Plan]:
     opds: dict[str, Opd] = {}
     for each in Opd.objects.filter(agency=agency):
         opds[each.abbreviation.lower()] = each
@@ -255,7 +76,7 @@ def _plan_sites(
     language = translation.get_language()
     for index, (line, values) in enumerate(rows):
         _tick(progress, index, len(rows))
-        row = _Row("sites", line, values, errors, language)
+        row = Row("sites", line, values, errors, language)
         code = row.required("kode_situs")
         if code:
             try:
@@ -283,7 +104,7 @@ def _plan_sites(
         site.contact_phone = row.text("telepon")
         site.is_store = is_store
         row.check_fields(site, ["agency", "opd"])
-        plans.append(_Plan(line, site, before))
+        plans.append(Plan(line, site, before))
     return plans
 
 
@@ -292,7 +113,7 @@ def _plan_devices(
     rows: list[tuple[int, dict[str, str]]],
     errors: list[RowError],
     progress: Progress | None = None,
-) -> list[_Plan]:
+) -> list[Plan]:
     """A row matches the stored device with its serial number; a device without one is
     known by its site and name (issue 13: re-importing a file must not duplicate devices
     without a serial), and a row with a new serial number takes over the one stored device
@@ -311,12 +132,12 @@ def _plan_devices(
         stored_addresses.setdefault(device_id, []).append(address)
     seen: dict[Any, int] = {}
     named: dict[Any, int] = {}
-    plans: list[_Plan] = []
-    checked: list[tuple[_Row, _Plan, str]] = []
+    plans: list[Plan] = []
+    checked: list[tuple[Row, Plan, str]] = []
     language = translation.get_language()
     for index, (line, values) in enumerate(rows):
         _tick(progress, index, len(rows))
-        row = _Row("devices", line, values, errors, language)
+        row = Row("devices", line, values, errors, language)
         name = row.required("nama")
         kind = row.choice("jenis", DeviceKind)
         status = row.choice("status", DeviceStatus, default=DeviceStatus.IN_SERVICE)
@@ -361,7 +182,7 @@ def _plan_devices(
             device.site = site
         device.notes = row.text("catatan")
         row.check_fields(device, ["agency", "site", "uplink"])
-        plan = _Plan(line, device, before, addresses=sorted(set(addresses)))
+        plan = Plan(line, device, before, addresses=sorted(set(addresses)))
         plans.append(plan)
         checked.append((row, plan, row.text("uplink")))
     _resolve_uplinks(stored, checked)
@@ -370,7 +191,7 @@ def _plan_devices(
 
 
 def _unnumbered(
-    row: _Row, candidates: list[Device], serial: str, named: dict[Any, int]
+    row: Row, candidates: list[Device], serial: str, named: dict[Any, int]
 ) -> Device | None:
     """The stored device without a serial number that the row (site and name) is, if
     exactly one is; several make an error of a row without a serial number. A second row
@@ -407,7 +228,7 @@ def _unnumbered(
     return candidates[0] if candidates else None
 
 
-def _resolve_uplinks(stored: list[Device], checked: list[tuple[_Row, _Plan, str]]) -> None:
+def _resolve_uplinks(stored: list[Device], checked: list[tuple[Row, Plan, str]]) -> None:
     """Set each row's uplink: the device of the file or of the agency with that serial
     number, else the one device (after the import) with that name (issue 13 point 12);
     a name several devices have, or one nobody has, is an error that asks for the serial
@@ -455,7 +276,7 @@ def _resolve_uplinks(stored: list[Device], checked: list[tuple[_Row, _Plan, str]
             plan.uplink = uplink
 
 
-def _check_loops(agency: Agency, checked: list[tuple[_Row, _Plan, str]]) -> None:
+def _check_loops(agency: Agency, checked: list[tuple[Row, Plan, str]]) -> None:
     """Report rows whose uplink chain, with the file applied to the stored devices, comes
     back to the row's device."""
     parent: dict[object, object] = {
@@ -487,7 +308,7 @@ def _plan_links(
     rows: list[tuple[int, dict[str, str]]],
     errors: list[RowError],
     progress: Progress | None = None,
-) -> list[_Plan]:
+) -> list[Plan]:
     devices = {
         device.serial_number: device
         for device in Device.objects.filter(agency=agency).exclude(serial_number="")
@@ -501,7 +322,7 @@ def _plan_links(
     language = translation.get_language()
     for index, (line, values) in enumerate(rows):
         _tick(progress, index, len(rows))
-        row = _Row("links", line, values, errors, language)
+        row = Row("links", line, values, errors, language)
         ends: list[Device | None] = []
         for column in ("perangkat_a", "perangkat_b"):
             serial = row.required(column) if column == "perangkat_a" else row.text(column)
@@ -533,7 +354,7 @@ def _plan_links(
         link.circuit_id = circuit
         link.notes = row.text("catatan")
         row.check_fields(link, ["agency", "a_device", "b_device"])
-        plans.append(_Plan(line, link, before))
+        plans.append(Plan(line, link, before))
     return plans
 
 
@@ -545,7 +366,7 @@ def _fields(model: type[models.Model]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != "agency"]
 
 
-def _after(plan: _Plan) -> dict[str, Any]:
+def _after(plan: Plan) -> dict[str, Any]:
     return (
         snapshot(plan.obj, addresses=plan.addresses)
         if plan.addresses is not None
@@ -553,14 +374,14 @@ def _after(plan: _Plan) -> dict[str, Any]:
     )
 
 
-def _levels(plans: list[_Plan]) -> list[list[_Plan]]:
+def _levels(plans: list[Plan]) -> list[list[Plan]]:
     """The new rows in insert order: for devices, those whose uplink is stored (or none)
     first, then those under them, and so on, so each uplink has its id when its downlinks
     are inserted (no second pass of updates)."""
     new = [plan for plan in plans if plan.before is None]
     if not new or not isinstance(new[0].obj, Device):
         return [new]
-    levels: list[list[_Plan]] = []
+    levels: list[list[Plan]] = []
     waiting = new
     while waiting:
         ready = [p for p in waiting if p.uplink is None or p.uplink.pk is not None]
@@ -575,7 +396,7 @@ def _levels(plans: list[_Plan]) -> list[list[_Plan]]:
 
 
 def _write(
-    model: type[models.Model], plans: list[_Plan], user: User | None, at: dt.datetime
+    model: type[models.Model], plans: list[Plan], user: User | None, at: dt.datetime
 ) -> ImportResult:
     result = ImportResult()
     if model is Device:
@@ -605,7 +426,7 @@ def _write(
     return result
 
 
-def _write_addresses(plans: list[_Plan]) -> None:
+def _write_addresses(plans: list[Plan]) -> None:
     stale = [
         plan
         for plan in plans
