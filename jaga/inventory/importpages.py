@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from jaga.inventory import jobs
 from jaga.inventory.forms import CORRUPT_XLSX, KIND_LABELS, ImportForm
 from jaga.inventory.models import ImportJob
-from jaga.inventory.permissions import may_change_inventory
+from jaga.inventory.permissions import import_jobs_for, may_change_inventory
 from jaga.inventory.tabular import KINDS, BadFile, Format, Kind, check_header
 from jaga.inventory.views import _agency_user, _is_partial
 from jaga.org.models import User
@@ -83,7 +83,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "kinds": list(KIND_LABELS.items()),
-        "jobs": list(jobs.jobs_for(user).select_related("user")[:RECENT_JOBS]),
+        "jobs": list(import_jobs_for(user).select_related("user")[:RECENT_JOBS]),
     }
     return render(request, "inventory/import.html", context)
 
@@ -93,7 +93,7 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
     if pk > MAX_ID:  # SQLite cannot even compare a larger number
         raise Http404
     jobs.expire_stale(user.agency_id)
-    job = jobs.jobs_for(user).select_related("user").filter(pk=pk).first()
+    job = import_jobs_for(user).select_related("user").filter(pk=pk).first()
     if job is None:
         raise Http404
     return job

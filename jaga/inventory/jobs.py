@@ -27,14 +27,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jaga.inventory.forms import CORRUPT_XLSX
 from jaga.inventory.importing import import_rows
 from jaga.inventory.models import ImportJob, ImportState
-from jaga.inventory.permissions import may_change_inventory
 from jaga.inventory.tabular import KINDS, BadFile, Format, ImportResult, Kind
 from jaga.org.models import User
 from jaga.tenancy.models import Agency
@@ -64,14 +63,6 @@ def imports_dir() -> Path:
 def this_worker() -> str:
     """``host:pid`` of this process, as ``ImportJob.worker`` records it."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def jobs_for(user: User) -> QuerySet[ImportJob]:
-    """The import jobs ``user`` may see: their agency's, for its administrator only (issue
-    13 point 7); none for anyone else."""
-    if not may_change_inventory(user) or user.agency_id is None:
-        return ImportJob.objects.none()
-    return ImportJob.objects.filter(agency_id=user.agency_id)
 
 
 def start_job(
