@@ -323,3 +323,68 @@ class Replacement(AgencyScoped):
 
     def __str__(self) -> str:
         return f"{self.removed} → {self.installed}"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(AgencyScoped):
+    """An import started from the import page and run by the background worker (issue 13
+    point 7): ``queued`` → ``running`` → ``done`` or ``failed``, moved only by
+    ``jaga.inventory.jobs`` with compare-and-set updates.
+
+    While it runs, ``stage`` says what it does (``reading``, ``checking``, ``writing``) and
+    ``rows_done`` of ``rows_total`` rows are checked; ``heartbeat_at`` (UTC) moves with the
+    progress and ``worker`` is ``host:pid`` of the process running it, so a job whose worker
+    died is found and failed (``jobs.expire_stale``). ``stored_as`` is the uploaded file under
+    the data directory's ``imports/`` while the job is queued or running (empty once deleted).
+    A failed job holds ``errors`` (``[line, column, reason]`` lists, every bad cell) or a
+    ``message``; nothing of a failed job was written. ``language`` is the uploader's, in which
+    the messages are written."""
+
+    kind = models.CharField(_("kind"), max_length=10)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4)
+    stored_as = models.CharField(_("stored file"), max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED
+    )
+    stage = models.CharField(_("stage"), max_length=10, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.JSONField(_("bad cells"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    worker = models.CharField(_("worker"), max_length=300, blank=True)
+    queued_at = models.DateTimeField(_("queued at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering: ClassVar = ["-queued_at", "-pk"]
+        indexes: ClassVar = [models.Index(fields=["agency", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportState.DONE, ImportState.FAILED)

@@ -8,14 +8,15 @@
 - An OPD user sees the sites of their own OPD, the devices standing there, and the links
   that touch those devices.
 - Only the agency's administrator changes the inventory by hand or by import; devices also
-  move through the SOP's replacement step (``jaga.inventory.replacement``).
+  move through the SOP's replacement step (``jaga.inventory.replacement``). The import
+  jobs of an agency are its administrator's alone (issue 13 point 7).
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from jaga.inventory.models import Device, Link, Site
+from jaga.inventory.models import Device, ImportJob, Link, Site
 from jaga.org.models import User
 
 
@@ -70,3 +71,11 @@ def links_for(user: User) -> QuerySet[Link]:
 def may_change_inventory(user: User) -> bool:
     """Whether ``user`` edits and imports the inventory of their agency: its administrator."""
     return user.is_authenticated and user.is_active and user.is_agency_admin
+
+
+def import_jobs_for(user: User) -> QuerySet[ImportJob]:
+    """The import jobs ``user`` may see: their agency's, for its administrator only (issue
+    13 point 7); none for anyone else."""
+    if not may_change_inventory(user) or user.agency_id is None:
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(agency_id=user.agency_id)

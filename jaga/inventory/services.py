@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from jaga.audit.services import record
+from jaga.audit.services import Change, record
 from jaga.inventory.models import Device, DeviceAddress, Link, Site
 from jaga.org.models import User
 
@@ -56,6 +56,25 @@ def _action(obj: models.Model, verb: str) -> str:
     return f"inventory.{obj._meta.model_name}.{verb}"
 
 
+def change_of(
+    obj: InventoryObject, before: dict[str, Any] | None, after: dict[str, Any]
+) -> Change | None:
+    """The audit event of saving ``obj`` from ``before`` (None: created) to ``after``:
+    ``created`` with the whole row, ``changed`` with the changed fields only, or None when
+    nothing changed."""
+    if before is None:
+        return Change(_action(obj, "created"), obj, None, after)
+    changed = [key for key in after if before.get(key) != after[key]]
+    if not changed:
+        return None
+    return Change(
+        _action(obj, "changed"),
+        obj,
+        {key: before.get(key) for key in changed},
+        {key: after[key] for key in changed},
+    )
+
+
 def record_change(
     obj: InventoryObject,
     user: User | None,
@@ -66,28 +85,16 @@ def record_change(
 ) -> None:
     """Audit the save of ``obj`` given its ``before`` snapshot (None: it was created);
     ``after`` defaults to its snapshot now. Nothing is written when nothing changed."""
-    if after is None:
-        after = snapshot(obj)
-    if before is None:
-        record(
-            agency=obj.agency,
-            actor=user,
-            action=_action(obj, "created"),
-            obj=obj,
-            after=after,
-            at=at,
-        )
-        return
-    changed = [key for key in after if before.get(key) != after[key]]
-    if not changed:
+    change = change_of(obj, before, after if after is not None else snapshot(obj))
+    if change is None:
         return
     record(
         agency=obj.agency,
         actor=user,
-        action=_action(obj, "changed"),
+        action=change.action,
         obj=obj,
-        before={key: before.get(key) for key in changed},
-        after={key: after[key] for key in changed},
+        before=change.before,
+        after=change.after,
         at=at,
     )
 

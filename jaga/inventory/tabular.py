@@ -11,9 +11,9 @@
 - ``import_rows(agency, user, kind, file_bytes, fmt)``: checks every row first and then
   writes all of them in one transaction, or none: the result lists every bad row as
   (line, column, reason), the line being the row number a spreadsheet shows (the header is
-  line 1). Rows match existing ones by site code, device serial number, or a link's
-  provider and circuit id; anything else is created. An unreadable file or a wrong header
-  raises ``BadFile``.
+  line 1). Rows match existing ones by site code, device serial number (a device without
+  one: its site and name), or a link's provider and circuit id; anything else is
+  created. An unreadable file or a wrong header raises ``BadFile``.
 
 Imports read a leading ``'`` before one of the formula characters as the export's quote
 and drop it, so an exported file imports back to the same values.
@@ -25,7 +25,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -116,7 +116,12 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
             gettext_lazy("Management IP addresses, separated by ; or spaces."),
         ),
         Column(
-            "uplink", False, gettext_lazy("Serial number of the device this one connects up to.")
+            "uplink",
+            False,
+            gettext_lazy(
+                "Serial number of the device this one connects up to (or its name, if no "
+                "other device has it)."
+            ),
         ),
         Column("catatan", False, gettext_lazy("Notes.")),
     ),
@@ -244,7 +249,7 @@ def _device_cells(device: Device) -> list[Any]:
         device.status,
         device.site.code,
         "; ".join(address.address for address in device.addresses.all()),
-        device.uplink.serial_number if device.uplink is not None else "",
+        (device.uplink.serial_number or device.uplink.name) if device.uplink is not None else "",
         device.notes,
     ]
 
@@ -340,7 +345,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_csv(file_bytes: bytes) -> Iterable[tuple[int, list[str]]]:
+def _read_csv(file_bytes: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         text = file_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -353,27 +358,30 @@ def _read_csv(file_bytes: bytes) -> Iterable[tuple[int, list[str]]]:
     first = text.split("\n", 1)[0]
     # Excel with Indonesian regional settings separates with semicolons.
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise BadFile(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
-    return enumerate(rows, start=1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise BadFile(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
+        number += 1
+        yield number, cells
 
 
-def _read_xlsx(file_bytes: bytes) -> Iterable[tuple[int, list[str]]]:
+def _read_xlsx(file_bytes: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         workbook = load_workbook(io.BytesIO(file_bytes), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise BadFile(_("The file is not an XLSX workbook: %(error)s") % {"error": exc}) from None
     try:
         sheet = workbook.worksheets[0]
-        rows = [
-            (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(value) for value in values]
     finally:
         workbook.close()
-    return rows
 
 
 def _unquote(text: str) -> str:
@@ -383,15 +391,17 @@ def _unquote(text: str) -> str:
     return text
 
 
-def read_table(kind: Kind, file_bytes: bytes, fmt: Format) -> list[tuple[int, dict[str, str]]]:
-    """The data rows of the file as (line, {header: text}), blank rows left out. Raises
-    ``BadFile`` for a file that cannot be read or whose header is not the kind's."""
+def _numbered(file_bytes: bytes, fmt: Format) -> Iterator[tuple[int, list[str]]]:
     if fmt == "csv":
-        numbered = iter(_read_csv(file_bytes))
-    elif fmt == "xlsx":
-        numbered = iter(_read_xlsx(file_bytes))
-    else:
-        raise BadFile(_("Unknown format %(format)s; use csv or xlsx.") % {"format": fmt})
+        return _read_csv(file_bytes)
+    if fmt == "xlsx":
+        return _read_xlsx(file_bytes)
+    raise BadFile(_("Unknown format %(format)s; use csv or xlsx.") % {"format": fmt})
+
+
+def _header(kind: Kind, numbered: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The header row (the first row that is not blank), lower case; ``BadFile`` unless
+    it holds exactly the kind's columns."""
     expected = _headers(kind)
     header: list[str] = []
     for _line, cells in numbered:
@@ -421,12 +431,33 @@ def read_table(kind: Kind, file_bytes: bytes, fmt: Format) -> list[tuple[int, di
                 "expected": ", ".join(expected),
             }
         )
+    return header
+
+
+def check_header(kind: Kind, file_bytes: bytes, fmt: Format) -> None:
+    """Read the file only as far as its header row: ``BadFile`` for a file that cannot be
+    opened or whose header is not the kind's (what the import page says at once, before
+    the rows are checked in the background)."""
+    numbered = _numbered(file_bytes, fmt)
+    try:
+        _header(kind, numbered)
+    finally:
+        close = getattr(numbered, "close", None)
+        if close is not None:
+            close()
+
+
+def read_table(kind: Kind, file_bytes: bytes, fmt: Format) -> list[tuple[int, dict[str, str]]]:
+    """The data rows of the file as (line, {header: text}), blank rows left out. Raises
+    ``BadFile`` for a file that cannot be read or whose header is not the kind's."""
+    numbered = _numbered(file_bytes, fmt)
+    header = _header(kind, numbered)
     rows: list[tuple[int, dict[str, str]]] = []
+    width = len(header)
     for line, cells in numbered:
-        if not any(cell.strip() for cell in cells):
+        if not any(cells) or not any(cell.strip() for cell in cells):
             continue
-        values = {
-            name: _unquote(cells[i]) if i < len(cells) else "" for i, name in enumerate(header)
-        }
-        rows.append((line, values))
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        rows.append((line, {name: _unquote(cells[i]) for i, name in enumerate(header)}))
     return rows

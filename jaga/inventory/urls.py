@@ -1,9 +1,10 @@
 """URLs of the inventory, under /inventaris/: the lists, the detail pages
-(``jaga.inventory.pages``), export, import templates and the import page."""
+(``jaga.inventory.pages``), export, import templates, the import page and its jobs
+(``jaga.inventory.importpages``)."""
 
 from django.urls import URLPattern, path
 
-from jaga.inventory import pages, views
+from jaga.inventory import importpages, pages, views
 
 app_name = "inventory"
 urlpatterns: list[URLPattern] = [
@@ -16,5 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("opd/<int:pk>/", pages.opd_network, name="opd"),
     path("<str:kind>/ekspor/", views.export, name="export"),
     path("<str:kind>/templat/", views.template, name="template"),
-    path("impor/", views.import_file, name="import"),
+    path("impor/", importpages.import_file, name="import"),
+    path("impor/<int:pk>/", importpages.import_job, name="import_job"),
+    path("impor/<int:pk>/kesalahan.csv", importpages.import_errors, name="import_errors"),
 ]

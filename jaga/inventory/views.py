@@ -1,11 +1,11 @@
 """The inventory's list pages (sites, devices, links), the export of any filtered list, the
-empty import templates, and the import page (docs/inventory.md, "Pages").
+empty import templates (docs/inventory.md, "Pages").
 
 What a user sees comes from ``jaga.inventory.permissions``: the Diskominfo side sees its whole
 agency, an OPD user the sites of their OPD, the devices there and the links that touch them.
 A user of no agency (a platform administrator) has no inventory here (403), like the SOP
 pages. Only the agency's administrator imports. The detail pages live in
-``jaga.inventory.pages``.
+``jaga.inventory.pages``, the import pages in ``jaga.inventory.importpages``.
 
 Each list loads in a fixed number of queries whatever its length (``*_rows``).
 """
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -27,17 +26,16 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 from django_htmx.middleware import HtmxDetails
 
 from jaga.inventory import tabular
 from jaga.inventory.filters import DeviceFilter, LinkFilter, SiteFilter
-from jaga.inventory.forms import CORRUPT_XLSX, KIND_LABELS, ImportForm
-from jaga.inventory.importing import import_rows
+from jaga.inventory.forms import KIND_LABELS
 from jaga.inventory.models import Device, Link, Site
 from jaga.inventory.permissions import (
     devices_for,
@@ -45,7 +43,7 @@ from jaga.inventory.permissions import (
     may_change_inventory,
     sites_for,
 )
-from jaga.inventory.tabular import FORMATS, KINDS, BadFile, Format, ImportResult, Kind
+from jaga.inventory.tabular import FORMATS, KINDS, Format, Kind
 from jaga.org.models import User
 
 PAGE_SIZE = 50
@@ -313,52 +311,3 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
     if fmt is None:
         return HttpResponseBadRequest(_("Unknown format; use csv or xlsx."))
     return _download(tabular.template(known, fmt), fmt, f"templat-{FILE_STEMS[known]}.{fmt}")
-
-
-def _imported(result: ImportResult) -> str:
-    return _("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % {
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-    }
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def import_file(request: HttpRequest) -> HttpResponse:
-    """The import page, for the agency's administrator only (403 for anyone else).
-
-    GET shows the form (``?kind=devices`` preselects the kind). A POST of a good file
-    imports it all, says how many rows were created, updated and unchanged, and redirects
-    to the kind's list. A file with bad rows is shown again with every bad cell (line,
-    column, reason) and nothing written; a file that cannot be read (``BadFile``), a wrong
-    extension or a file over ``MAX_UPLOAD_BYTES`` is an error of the form."""
-    user = _agency_user(request)
-    if not may_change_inventory(user):
-        raise PermissionDenied(_("Only the agency's administrator imports the inventory."))
-    result: ImportResult | None = None
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            kind: Kind = form.cleaned_data["kind"]
-            upload = form.cleaned_data["file"]
-            agency = user.agency
-            assert agency is not None  # _agency_user
-            fmt: Format = form.cleaned_data["format"]
-            try:
-                result = import_rows(agency, user, kind, upload.read(), fmt)
-            except BadFile as exc:
-                form.add_error("file", str(exc))
-            except CORRUPT_XLSX:
-                if fmt != "xlsx":
-                    raise
-                form.add_error("file", _("The file is not a readable XLSX workbook."))
-            else:
-                if result.ok:
-                    messages.success(request, _imported(result))
-                    return redirect(f"inventory:{kind}")
-    else:
-        initial = request.GET.get("kind")
-        form = ImportForm(initial={"kind": initial if initial in KINDS else "devices"})
-    context = {"form": form, "result": result, "kinds": list(KIND_LABELS.items())}
-    return render(request, "inventory/import.html", context)

@@ -17,7 +17,7 @@ from jaga.inventory.tabular import COLUMNS
 from jaga.org.models import User
 from jaga.tenancy.models import Agency
 from tests.inventory.conftest import make_sites
-from tests.inventory.test_lists import broken_workbook
+from tests.inventory.test_import_page import broken_workbook
 
 pytestmark = pytest.mark.django_db
 

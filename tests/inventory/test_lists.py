@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +16,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pytest_django import DjangoAssertNumQueries
 
-from jaga.audit.models import Event
 from jaga.inventory.models import Device, DeviceAddress, Link, Site
-from jaga.inventory.tabular import COLUMNS, Kind, template
+from jaga.inventory.tabular import COLUMNS, Kind
 from jaga.org.models import Opd, User
 from jaga.tenancy.models import Agency
 from tests.inventory.conftest import make_sites
@@ -461,146 +459,6 @@ def test_it_downloads_templates_that_parse_back_with_the_header(
     assert read_csv(response.content) == [header]
     response = client.get(url + "?format=xlsx")
     assert read_xlsx(response.content) == [header]
-
-
-# --- Import page --------------------------------------------------------------------------
-
-DEVICE_HEADER = [column.header for column in COLUMNS["devices"]]
-
-
-def device_csv(*rows: dict[str, str]) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(DEVICE_HEADER)
-    for row in rows:
-        writer.writerow([row.get(name, "") for name in DEVICE_HEADER])
-    return text.getvalue().encode("utf-8")
-
-
-def broken_workbook() -> bytes:
-    """A devices template whose sheet is not XML: openpyxl's parser fails on it."""
-    source = zipfile.ZipFile(io.BytesIO(template("devices", "xlsx")))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in source.namelist():
-            broken = name.startswith("xl/worksheets/")
-            target.writestr(name, b"<not xml" if broken else source.read(name))
-    return out.getvalue()
-
-
-def upload(name: str, content: bytes) -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, content)
-
-
-def post_import(client: Client, kind: str, name: str, content: bytes) -> Any:
-    return client.post(IMPORT, {"kind": kind, "file": upload(name, content)})
-
-
-def test_it_imports_a_good_csv_for_the_administrator(alpha: Inventory) -> None:
-    content = device_csv(
-        {"nama": "AP baru", "jenis": "access_point", "nomor_seri": "NEW-1", "kode_situs": "gudang"},
-        {
-            "nama": "Switch baru",
-            "jenis": "switch",
-            "nomor_seri": "NEW-2",
-            "kode_situs": "dinkes-pusat",
-            "ip_manajemen": "10.9.9.9",
-            "uplink": "ALPHA-CORE",
-        },
-    )
-    client = client_for("alpha.admin")
-    assert client.get(IMPORT).status_code == 200
-    response = post_import(client, "devices", "perangkat.CSV", content)
-    assert response.status_code == 302
-    assert response["Location"] == DEVICES
-    created = Device.objects.get(agency=alpha.agency, serial_number="NEW-2")
-    assert created.uplink == alpha.core
-    assert [a.address for a in created.addresses.all()] == ["10.9.9.9"]
-    assert Device.objects.filter(agency=alpha.agency, serial_number="NEW-1").exists()
-    messages = [str(m) for m in client.get(DEVICES).context["messages"]]
-    assert len(messages) == 1
-    assert "2" in messages[0]
-
-
-def test_it_shows_every_bad_line_and_imports_nothing(alpha: Inventory) -> None:
-    content = device_csv(
-        {"nama": "Baik", "jenis": "switch", "nomor_seri": "OK-1", "kode_situs": "gudang"},
-        {"nama": "", "jenis": "switch", "kode_situs": "gudang"},
-        {"nama": "Salah", "jenis": "toaster", "kode_situs": "nowhere"},
-        {"nama": "IP", "jenis": "router", "kode_situs": "gudang", "ip_manajemen": "10.0.0.999"},
-    )
-    devices_before = Device.objects.count()
-    events_before = Event.objects.count()
-    response = post_import(client_for("alpha.admin"), "devices", "perangkat.csv", content)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert 'id="nothing-imported"' in html
-    found = re.findall(r'class="row-error" data-line="(\d+)" data-column="([a-z_]+)"', html)
-    assert found == [
-        ("3", "nama"),
-        ("4", "jenis"),
-        ("4", "kode_situs"),
-        ("5", "ip_manajemen"),
-    ]
-    assert Device.objects.count() == devices_before
-    assert Event.objects.count() == events_before
-
-
-@pytest.mark.parametrize("username", ["alpha.kadis", "alpha.dinkes", "beta.dinkes"])
-def test_it_refuses_the_import_to_anyone_but_the_administrator(
-    alpha: Inventory, beta: Inventory, username: str
-) -> None:
-    client = client_for(username)
-    assert client.get(IMPORT).status_code == 403
-    content = device_csv({"nama": "X", "jenis": "switch", "kode_situs": "gudang"})
-    assert post_import(client, "devices", "perangkat.csv", content).status_code == 403
-    assert not Device.objects.filter(name="X").exists()
-
-
-@pytest.mark.parametrize(
-    ("name", "content"),
-    [
-        ("perangkat.txt", device_csv()),  # wrong extension
-        ("perangkat", device_csv()),  # none
-        ("perangkat.xlsx", b"PK\x03\x04 not really a zip"),
-        ("perangkat.xlsx", b"\x00\x01\x02garbage"),
-        ("perangkat.xlsx", broken_workbook()),
-        ("perangkat.csv", bytes(range(256)) * 4),
-        ("perangkat.csv", b"kode_situs,nama\nx,y\n"),  # the header of another kind
-        ("perangkat.csv", b""),
-    ],
-)
-def test_it_shows_a_file_it_cannot_import_as_a_form_error(
-    alpha: Inventory, name: str, content: bytes
-) -> None:
-    before = Device.objects.count()
-    response = post_import(client_for("alpha.admin"), "devices", name, content)
-    assert response.status_code == 200
-    assert response.context["form"].errors
-    assert 'data-error="file"' in response.content.decode()
-    assert Device.objects.count() == before
-
-
-def test_it_refuses_a_file_over_the_size_limit(
-    alpha: Inventory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("jaga.inventory.forms.MAX_UPLOAD_BYTES", 100)
-    content = device_csv(
-        *[{"nama": f"D{n}", "jenis": "switch", "kode_situs": "gudang"} for n in range(10)]
-    )
-    response = post_import(client_for("alpha.admin"), "devices", "perangkat.csv", content)
-    assert response.status_code == 200
-    assert response.context["form"].errors["file"][0]
-    assert response.context["form"].has_error("file", "size")
-    assert not Device.objects.filter(name="D1").exists()
-
-
-def test_it_refuses_an_unknown_kind_in_the_import_form(alpha: Inventory) -> None:
-    response = post_import(client_for("alpha.admin"), "toasters", "x.csv", device_csv())
-    assert response.status_code == 200
-    assert response.context["form"].has_error("kind")
 
 
 # --- Query counts -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from PIL import Image
 from jaga.documents.models import Document
 from jaga.incidents.models import Attachment, Incident
 from jaga.incidents.services import report_disruption
-from jaga.inventory.models import Device, Link, Site
+from jaga.inventory.models import Device, ImportJob, Link, Site
 from jaga.org.models import Opd, User
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
@@ -79,6 +79,8 @@ EXPECTED: dict[str, list[int]] = {
     "inventory:export": [302, 200, 200, 200, 200, 200, 200, 403],
     "inventory:template": [302, 200, 200, 200, 200, 200, 200, 403],
     "inventory:import": [302, 403, 403, 403, 200, 200, 403, 403],
+    "inventory:import_job": [302, 403, 403, 403, 200, 404, 403, 403],
+    "inventory:import_errors": [302, 403, 403, 403, 200, 404, 403, 403],
     # The network monitor: its checks follow the inventory's devices (an OPD user sees their
     # OPD's); nothing for a user of no agency.
     "monitoring:overview": [302, 200, 200, 200, 200, 200, 200, 403],
@@ -163,8 +165,18 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         named=[User.objects.get(username="sigma.kabid")],
         at=dt.datetime(2026, 11, 3, 3, 0, tzinfo=dt.UTC),
     )
+    import_job = ImportJob.objects.create(
+        agency=agency,
+        kind="devices",
+        file_name="perangkat.csv",
+        file_format="csv",
+        state="failed",
+        errors=[[2, "nama", "A value is required."]],
+        queued_at=dt.datetime(2026, 11, 3, 4, 0, tzinfo=dt.UTC),
+    )
     return {
         "case": case,
+        "import_job": import_job,
         "document": Document.objects.get(case_id=second.case_id),
         "step": StepInstance.objects.get(case=case, status="open"),
         "attachment": Attachment.objects.get(incident=incident),
@@ -200,6 +212,8 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "inventory:opd": [world["case"].opd_id],
         "inventory:export": ["devices"],
         "inventory:template": ["devices"],
+        "inventory:import_job": [world["import_job"].pk],
+        "inventory:import_errors": [world["import_job"].pk],
     }
     return reverse(name, args=args.get(name, []))
 
