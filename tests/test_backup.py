@@ -187,7 +187,7 @@ def test_a_restored_backup_verifies_and_serves_every_archived_pdf_byte_identical
     }
     restored = jaga(env, "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
-    assert f"{len(issued) + 1} media files" in restored.stdout
+    assert f"{len(issued) + 1} berkas media" in restored.stdout  # Indonesian, the default
     audit = jaga(env, "audit", "verify")
     assert audit.returncode == 0, audit.stderr
     assert audit.stdout.startswith("ok: ")

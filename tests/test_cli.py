@@ -85,7 +85,7 @@ def test_it_says_to_run_migrate_first_on_a_fresh_data_directory(
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "has no tables yet" in result.stderr
+    assert "belum memiliki tabel" in result.stderr  # Indonesian, the default language
     assert "jaga migrate" in result.stderr
     assert str(tmp_path / "jaga.sqlite3") in result.stderr
 
@@ -107,5 +107,5 @@ def test_it_names_the_first_missing_migration_after_an_upgrade(tmp_path: Path) -
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "is not up to date" in result.stderr
-    assert "Run `jaga migrate` first" in result.stderr
+    assert "belum mutakhir" in result.stderr  # Indonesian, the default language
+    assert "Jalankan `jaga migrate` terlebih dahulu" in result.stderr

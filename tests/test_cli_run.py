@@ -113,4 +113,4 @@ def test_jaga_run_exports_the_bind_address_as_public_url_to_the_web_server(
             process.kill()
             process.wait()
     output = process.stdout.read().decode() if process.stdout else ""
-    assert f"Documents point at http://127.0.0.1:{port}" in output
+    assert f"Dokumen mengarah ke http://127.0.0.1:{port}" in output  # Indonesian, the default

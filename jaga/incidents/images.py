@@ -19,10 +19,12 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 #: Most pixels (width x height) a photo may have: 40 megapixels (issue 13 point 6).
 MAX_PIXELS = 40_000_000
@@ -157,6 +159,21 @@ def _has_alpha(image: Image.Image) -> bool:
     )
 
 
+@contextmanager
+def _whole_files_only() -> Iterator[None]:
+    """Pillow refuses truncated files inside the block. WeasyPrint turns
+    ``ImageFile.LOAD_TRUNCATED_IMAGES`` on for the whole process when it is imported (it
+    prints what it can), which would let a half-uploaded photo through as grey; the flag is
+    restored afterwards. Processes decode photos on one thread (gunicorn's sync workers,
+    the task worker), so nothing else sees the flag change."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def reencode(
     source: IO[bytes],
     *,
@@ -173,7 +190,7 @@ def reencode(
     a quarter of its full memory. Raises ``NotAPhoto`` or ``TooManyPixels``."""
     inspect(source, max_pixels=max_pixels)
     try:
-        with _open(source) as image:
+        with _whole_files_only(), _open(source) as image:
             # Scale before anything else touches the pixels: a JPEG is decoded at the
             # smallest DCT scale that still gives the target size, never the full size.
             draft(image, max_edge)
