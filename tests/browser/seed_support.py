@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from jaga.org.models import User
 from jaga.workflow.models import Case, StepInstance
 from tests.browser.conftest import screenshot
 
@@ -105,7 +106,9 @@ class Office:
         found = SENT.search(page.locator(".alert-success").inner_text())
         assert found, page.locator(".alert-success").inner_text()
         self.shot(page, "my-reports")
-        return Case.objects.get(pk=int(found.group(1)))
+        # The message shows the case's number in its agency, not its id.
+        agency_id = User.objects.get(username=username).agency_id
+        return Case.objects.get(agency_id=agency_id, number=int(found.group(1)))
 
     # --- Finding the step --------------------------------------------------------------
 

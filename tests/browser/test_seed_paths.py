@@ -101,6 +101,13 @@ def bolmut_replacement(people: Office, case: Case) -> None:
     page.select_option("#id_installed", index=1)
     removed = int(page.locator("#id_removed").input_value())
     installed = int(page.locator("#id_installed").input_value())
+    # The store's spare is another model of switch than the broken one: the form warns and
+    # asks the technician to confirm that it does the same job.
+    with page.expect_navigation():
+        page.click("#step-form button[type=submit]")
+    assert "PoE" in page.locator("#step-form").inner_text()
+    assert int(page.locator("#id_installed").input_value()) == installed
+    page.check("#id_confirm_model")
     people.complete(page, "10", "11", shot="case-replacement")
     swapped = {d.pk: d.status for d in Device.objects.filter(pk__in=[removed, installed])}
     assert swapped == {removed: DeviceStatus.IN_REPAIR, installed: DeviceStatus.IN_SERVICE}
