@@ -1,16 +1,18 @@
-"""Every bad input of issue 13 points 2 and 9, replayed against the views with Django's test
-client: none may answer 5xx (the client returns the 500 instead of raising, so a failure
-shows as a status). Portable: runs on SQLite and PostgreSQL alike."""
+"""Every bad web input of issue 13 (points 2, 6, 8 and 9), replayed against the views with
+Django's test client: none may answer 5xx (the client returns the 500 instead of raising, so
+a failure shows as a status). Portable: runs on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from pytest_django.fixtures import Settings
 
 from jaga.documents.models import Document, NumberPattern
 from jaga.inventory.models import Device, DeviceKind, DeviceStatus, Site
+from jaga.monitoring.services import create_agent
 from jaga.org.models import Opd
 from jaga.sop.schema import DocumentType
 from jaga.sop.services import load_definition
@@ -25,6 +28,7 @@ from jaga.tenancy.models import Agency
 from jaga.workflow.models import Case, StepStatus
 from tests.conftest import PASSWORD
 from tests.incidents.conftest import report
+from tests.incidents.test_images import png_claiming
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +262,49 @@ REPLAYS: dict[str, Replay] = {
         reverse("admin:org_employee_add"),
         employee_form(nip="19671226 198603 1 002"),
     ),
+    # Point 6: uploads.
+    "anonymous 200 MB POST to the verification page": lambda w: (
+        client(None)
+        .generic(
+            "POST",
+            reverse("verify_upload"),
+            b"x" * 1024,
+            content_type="application/pdf",
+            CONTENT_LENGTH=str(200 * 1024 * 1024),
+        )
+        .status_code
+    ),
+    "report photo of 144 megapixels": lambda w: post(
+        "alpha.dinkes",
+        reverse(REPORT),
+        report_form(photos=[SimpleUploadedFile("besar.png", png_claiming(12_000, 12_000))]),
+    ),
+    # Point 8: the agents' protocol.
+    "agent result with a NUL byte": lambda w: agent_post(w, _nul_body()),
+    "agent JSON nested 100,000 deep": lambda w: agent_post(
+        w, '{"results": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    ),
 }
+
+
+def agent_post(w: Setting, body: str) -> int:
+    """The status of ``body`` posted to the agents' results endpoint with a valid token."""
+    _, token = create_agent(w.agency, "kecamatan-uji", by=None)
+    return (
+        client(None)
+        .post(
+            reverse("monitoring_api:results"),
+            data=body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        .status_code
+    )
+
+
+def _nul_body() -> str:
+    at = timezone.now().timestamp()
+    return json.dumps({"results": [{"check": 1, "at": at, "ok": False, "reason": "a\x00b"}]})
 
 
 @pytest.mark.parametrize("name", list(REPLAYS))
