@@ -90,7 +90,7 @@ def test_the_admin_shows_the_reason_and_saves_no_bad_pattern(agency_a: Agency) -
     }
     response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "no format or conversion" in response.content.decode()
+    assert "tanpa format atau konversi" in response.content.decode()  # the admin, in Indonesian
     response = client.post(url, {**form, "pattern": "{urut}/{tahun}", "digits": "200"})
     assert response.status_code == 200
     assert not NumberPattern.objects.exists()

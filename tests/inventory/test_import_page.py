@@ -98,7 +98,8 @@ def test_it_imports_a_good_csv_in_the_background_for_the_administrator(
     page = client.get(job_url(job))
     html = page.content.decode()
     assert 'data-state="done"' in html
-    assert "Imported: 2 created, 0 updated, 0 unchanged." in re.sub(r"\s+", " ", html)
+    # The page speaks Indonesian, the default language.
+    assert "Impor selesai: 2 dibuat, 0 diperbarui, 0 tidak berubah." in re.sub(r"\s+", " ", html)
     assert f'href="{DEVICES}"' in html
     assert "hx-trigger" not in html  # done: no more polling
     assert set(jobs.imports_dir().iterdir()) == files_before  # the upload is deleted
@@ -131,7 +132,7 @@ def test_it_queues_the_job_and_its_page_polls_until_the_job_ends(
     html = partial.content.decode()
     assert html.lstrip().startswith('<div id="import-job" data-state="running"')
     assert "<html" not in html
-    assert "Checking rows: 2000 of 5000." in html
+    assert "Memeriksa baris: 2000 dari 5000." in html
     assert 'aria-valuenow="40"' in html
     assert "hx-trigger" in html
     ImportJob.objects.filter(pk=job.pk).update(state=ImportState.QUEUED)
@@ -213,7 +214,7 @@ def test_it_shows_a_job_whose_worker_died_as_failed(alpha: Inventory) -> None:
     )
     html = client.get(job_url(job)).content.decode()
     assert 'data-state="failed"' in html
-    assert "upload the file again" in html
+    assert "unggah kembali berkasnya" in html
     assert "hx-trigger" not in html
     assert not Device.objects.filter(serial_number="NEW-1").exists()
 

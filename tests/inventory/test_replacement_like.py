@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from jaga.audit.services import record
 from jaga.inventory.history import object_history
@@ -180,7 +181,9 @@ def test_the_history_shows_no_raw_internal_entries(store: Store) -> None:
     )
     client(store).post(act_url(store), chosen(store, store.same_model))
 
-    history = object_history(Device.objects.select_related("agency").get(pk=store.broken.pk))
+    # The request above left its language active in this thread: read the history in English.
+    with translation.override("en"):
+        history = object_history(Device.objects.select_related("agency").get(pk=store.broken.pk))
     shown = [change for entry in history.entries for change in entry.changes]
     assert [c.key for c in shown if c.key in ("checks", "rollup_counter")] == ["checks"]
     assert all(change.label != change.key for change in shown)

@@ -63,7 +63,8 @@ def test_the_admin_refuses_a_nip_another_employee_of_the_agency_has(agency_a: Ag
     url = reverse("admin:org_employee_add")
     response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "Another employee of this agency has this NIP." in response.content.decode()
+    # The admin speaks Indonesian, the default language.
+    assert "NIP ini sudah dipakai oleh pegawai lain di instansi ini." in response.content.decode()
     response = client.post(url, {**form, "nip": ARABIC_INDIC}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert Employee.objects.filter(agency=agency_a).count() == 1

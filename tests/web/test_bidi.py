@@ -81,5 +81,5 @@ def test_the_admin_refuses_an_employee_name_that_changes_direction(agency_a: Age
     }
     response = client.post(reverse("admin:org_employee_add"), form, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "change its direction" in response.content.decode()
+    assert "mengubah arah teks" in response.content.decode()  # the admin, in Indonesian
     assert not Employee.objects.filter(name__startswith="Budi").exists()

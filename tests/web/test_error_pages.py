@@ -49,7 +49,7 @@ def test_it_answers_404_with_jagas_page_in_indonesian(production: None) -> None:
     assert response.status_code == 404
     html = response.content.decode()
     assert_jaga_page(html, 404)
-    assert "Laman tidak ditemukan" in html
+    assert "Halaman tidak ditemukan" in html
     assert "Not Found" not in html
 
 
@@ -59,7 +59,7 @@ def test_it_answers_403_with_jagas_page_in_indonesian(production: None) -> None:
     assert response.status_code == 403
     html = response.content.decode()
     assert_jaga_page(html, 403)
-    assert "Terlarang" in html
+    assert "Akses ditolak" in html
     assert "403 Forbidden" not in html
 
 
@@ -69,7 +69,7 @@ def test_it_answers_500_with_jagas_page_in_indonesian(production: None) -> None:
     assert response.status_code == 500
     html = response.content.decode()
     assert_jaga_page(html, 500)
-    assert "Galat server" in html
+    assert "Kesalahan server" in html
     assert "Server Error (500)" not in html
 
 
@@ -78,4 +78,4 @@ def test_the_500_page_renders_without_a_request_or_a_database() -> None:
     with translation.override("id"):
         html = loader.get_template("500.html").render()
     assert_jaga_page(html, 500)
-    assert "Galat server" in html
+    assert "Kesalahan server" in html
