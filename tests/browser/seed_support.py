@@ -108,6 +108,7 @@ class Office:
         self.shot(page, "my-reports")
         # The message shows the case's number in its agency, not its id.
         agency_id = User.objects.get(username=username).agency_id
+        assert agency_id is not None
         return Case.objects.get(agency_id=agency_id, number=int(found.group(1)))
 
     # --- Finding the step --------------------------------------------------------------
