@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jaga.documents",
     "jaga.inventory",
     "jaga.monitoring",
+    "jaga.maintenance",
     "jaga.web",
 ]
 
@@ -256,3 +257,8 @@ SESSION_COOKIE_AGE = config.env_int("JAGA_SESSION_HOURS", 12, minimum=1) * 3600
 
 # django-axes announces itself at INFO on every command; its lockout warnings still show.
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]
+
+# `jaga scheduler` (issue 14): how often it looks for due maintenance rounds, and how far
+# past its due time a round may start before it is marked late (the scheduler was down).
+JAGA_SCHEDULER_POLL_SECONDS = config.env_int("JAGA_SCHEDULER_POLL_SECONDS", 30, minimum=1)
+JAGA_SCHEDULER_GRACE_SECONDS = config.env_int("JAGA_SCHEDULER_GRACE_SECONDS", 300, minimum=0)

@@ -91,6 +91,7 @@ def test_jaga_run_exports_the_bind_address_as_public_url_to_the_web_server(
             "--workers",
             "1",
             "--no-tasks",
+            "--no-scheduler",
         ],
         env=env,
         stdout=subprocess.PIPE,

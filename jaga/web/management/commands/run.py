@@ -1,8 +1,9 @@
-"""``jaga run``: the web server and the background-task worker together.
+"""``jaga run``: the web server, the background-task worker and the scheduler together.
 
-Starts gunicorn (WSGI, static files by whitenoise) and the django-tasks database worker as
-child processes, stops both on Ctrl-C or SIGTERM, and stops the other when one dies (exit
-status 1 then). Later long-running processes (scheduler, monitor) join ``processes``.
+Starts gunicorn (WSGI, static files by whitenoise), the django-tasks database worker and
+``jaga scheduler`` (maintenance rounds, issue 14) as child processes, stops them all on
+Ctrl-C or SIGTERM, and stops the others when one dies (exit status 1 then). Later
+long-running processes join ``processes``.
 
 Without ``JAGA_PUBLIC_URL`` in the environment, the children get it from ``--bind``
 (``child_environment``), so documents' QR codes and footers point at this server (issue 13
@@ -42,9 +43,12 @@ class ProcessSpec:
     argv: list[str]
 
 
-def processes(bind: str, workers: int, with_worker: bool) -> list[ProcessSpec]:
-    """The children of ``jaga run``: gunicorn on ``bind`` with ``workers`` processes and,
-    when the task backend is the database one and ``with_worker``, the task worker."""
+def processes(
+    bind: str, workers: int, with_worker: bool, with_scheduler: bool = True
+) -> list[ProcessSpec]:
+    """The children of ``jaga run``: gunicorn on ``bind`` with ``workers`` processes;
+    when the task backend is the database one and ``with_worker``, the task worker; and
+    with ``with_scheduler``, ``jaga scheduler``."""
     specs = [
         ProcessSpec(
             "web",
@@ -69,6 +73,8 @@ def processes(bind: str, workers: int, with_worker: bool) -> list[ProcessSpec]:
         specs.append(
             ProcessSpec("tasks", [sys.executable, "-m", "jaga", "db_worker", "--no-reload"])
         )
+    if with_scheduler:
+        specs.append(ProcessSpec("scheduler", [sys.executable, "-m", "jaga", "scheduler"]))
     return specs
 
 
@@ -154,13 +160,21 @@ class Supervisor:
 
 
 class Command(BaseCommand):
-    help = "Serve Jaga: the web server and the background-task worker, stopped together by Ctrl-C."
+    help = (
+        "Serve Jaga: the web server, the background-task worker and the maintenance "
+        "scheduler, stopped together by Ctrl-C."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port to listen on")
         parser.add_argument("--workers", type=int, default=2, help="web server processes")
         parser.add_argument(
             "--no-tasks", action="store_true", help="do not start the background-task worker"
+        )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not start the maintenance scheduler (another machine runs it)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -172,7 +186,12 @@ class Command(BaseCommand):
             sys.exit(2)
         call_command("collectstatic", interactive=False, verbosity=0)
         env, note = child_environment(options["bind"], os.environ, socket.gethostname())
-        specs = processes(options["bind"], options["workers"], not options["no_tasks"])
+        specs = processes(
+            options["bind"],
+            options["workers"],
+            not options["no_tasks"],
+            not options["no_scheduler"],
+        )
         self.stdout.write(
             f"Jaga is serving on http://{options['bind']}/ "
             f"({', '.join(s.name for s in specs)}); press Ctrl-C to stop."

@@ -1,0 +1,204 @@
+"""Occurrences of a maintenance plan: an RFC 5545 RRULE (python-dateutil) moved by the
+agency's working calendar (issue 14 point 1; docs/maintenance.md).
+
+The rule gives *nominal* local dates from the plan's start date. Each becomes an
+``Occurrence``:
+
+- a nominal date that is a day off (weekend, national holiday or cuti bersama, the agency's
+  own day off; docs/calendar.md) moves to the next working day, the previous one, or is
+  skipped, as the plan's ``HolidayPolicy`` says;
+- the visits begin at the plan's visit time on that day, or at the day's first working
+  instant when that time is outside its working hours (a Ramadan week starts at 08:00, not
+  07:30);
+- the round starts ``lead_days`` working days before the visit day, at that day's first
+  working instant (with no lead time: when the visits begin).
+
+Days off are those of the offices' week even when the agency counts deadlines 24x7: a
+visit needs the OPD open. All returned times are UTC.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dateutil.rrule import (
+    DAILY,
+    MONTHLY,
+    WEEKLY,
+    YEARLY,
+    rrule,
+    rrulestr,
+)
+from django.utils.translation import gettext as _
+
+from jaga.maintenance.models import HolidayPolicy, RecurrencePreset
+from jaga.tenancy.calendar import WorkingCalendar
+
+#: Nominal dates examined per call before giving up (a rule whose every date is skipped).
+MAX_NOMINAL_DATES = 2000
+_ALLOWED_FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+class RecurrenceError(ValueError):
+    """An RRULE Jaga cannot use; the message says why, in the active language."""
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a plan: the rule's local ``nominal_date``, the UTC instant the
+    visits begin (``visit_at``) and the UTC instant its round must start (``due_at``)."""
+
+    nominal_date: dt.date
+    visit_at: dt.datetime
+    due_at: dt.datetime
+
+
+def _month_day(day: int) -> str:
+    """BYMONTHDAY for "the start date's day": days past the 28th are clamped to the month's
+    end (the 31st is the 30th in April and the 28th or 29th in February)."""
+    if day <= 28:
+        return f"BYMONTHDAY={day}"
+    days = ",".join(str(d) for d in range(28, day + 1))
+    return f"BYMONTHDAY={days};BYSETPOS=-1"
+
+
+def preset_rule(preset: str, start: dt.date) -> str:
+    """The RRULE of a ``RecurrencePreset`` counted from ``start``; raises ``RecurrenceError``
+    for ``custom`` (whose rule is typed) or an unknown preset."""
+    if preset == RecurrencePreset.MONTHLY:
+        return f"FREQ=MONTHLY;{_month_day(start.day)}"
+    if preset == RecurrencePreset.FIRST_MONDAY:
+        return "FREQ=MONTHLY;BYDAY=1MO"
+    if preset == RecurrencePreset.QUARTERLY:
+        return f"FREQ=MONTHLY;INTERVAL=3;{_month_day(start.day)}"
+    if preset == RecurrencePreset.SEMIANNUAL:
+        return f"FREQ=MONTHLY;INTERVAL=6;{_month_day(start.day)}"
+    if preset == RecurrencePreset.YEARLY:
+        last = month_calendar.monthrange(2024, start.month)[1]  # a leap year: 29 Feb exists
+        day = min(start.day, last)
+        return f"FREQ=YEARLY;BYMONTH={start.month};{_month_day(day)}"
+    if preset == RecurrencePreset.WEEKLY:
+        return f"FREQ=WEEKLY;BYDAY={_WEEKDAYS[start.weekday()]}"
+    raise RecurrenceError(_("Choose a recurrence or type an RRULE."))
+
+
+def parse_rule(text: str, start: dt.date) -> rrule:
+    """The dateutil ``rrule`` of RRULE value ``text`` (with or without ``RRULE:``) from
+    local date ``start``. Raises ``RecurrenceError`` for text dateutil cannot read, a
+    frequency below a day (HOURLY, MINUTELY, SECONDLY: rounds are planned by the day), a
+    DTSTART inside the rule (the plan's start date is the start), or a rule with no
+    occurrence."""
+    value = text.strip()
+    if value.upper().startswith("RRULE:"):
+        value = value[len("RRULE:") :]
+    value = value.strip().upper()
+    if not value:
+        raise RecurrenceError(_("The recurrence rule is empty."))
+    if "\n" in value or "DTSTART" in value:
+        raise RecurrenceError(
+            _("Give one RRULE line only; the plan's start date is the rule's start.")
+        )
+    try:
+        rule = rrulestr(f"RRULE:{value}", dtstart=dt.datetime.combine(start, dt.time()))
+    except (ValueError, TypeError) as exc:
+        raise RecurrenceError(
+            _("The recurrence rule is not valid RFC 5545: %(error)s") % {"error": exc}
+        ) from exc
+    if not isinstance(rule, rrule):  # pragma: no cover - one RRULE line gives an rrule
+        raise RecurrenceError(_("Give one RRULE line only."))
+    frequency: int = getattr(rule, "_freq")  # noqa: B009 - dateutil keeps FREQ private
+    if frequency not in _ALLOWED_FREQUENCIES:
+        raise RecurrenceError(
+            _("Rounds recur daily at most: use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
+        )
+    if rule.after(dt.datetime.combine(start, dt.time()), inc=True) is None:
+        raise RecurrenceError(_("The recurrence rule gives no date on or after the start."))
+    return rule
+
+
+def _office_days(calendar: WorkingCalendar) -> WorkingCalendar:
+    return dataclasses.replace(calendar, always_working=False)
+
+
+def _move(day: dt.date, policy: str, calendar: WorkingCalendar) -> dt.date | None:
+    """The working day an occurrence on ``day`` is held on, or None when it is skipped."""
+    if calendar.is_working_day(day):
+        return day
+    if policy == HolidayPolicy.SKIP:
+        return None
+    step = dt.timedelta(days=-1 if policy == HolidayPolicy.PREVIOUS_WORKING_DAY else 1)
+    for _i in range(366):
+        day += step
+        if calendar.is_working_day(day):
+            return day
+    return None
+
+
+def _day_start(day: dt.date, calendar: WorkingCalendar) -> dt.datetime:
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=calendar.timezone)
+    return calendar.next_working_instant(midnight)
+
+
+def _lead_day(day: dt.date, lead_days: int, calendar: WorkingCalendar) -> dt.date:
+    """The working day ``lead_days`` working days before ``day``."""
+    remaining = lead_days
+    while remaining > 0:
+        day -= dt.timedelta(days=1)
+        if calendar.is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def occurrence_on(
+    nominal: dt.date,
+    *,
+    visit_time: dt.time,
+    lead_days: int,
+    policy: str,
+    calendar: WorkingCalendar,
+) -> Occurrence | None:
+    """The ``Occurrence`` of nominal local date ``nominal`` (None when the policy skips it);
+    see the module's rules."""
+    office = _office_days(calendar)
+    day = _move(nominal, policy, office)
+    if day is None:
+        return None
+    wanted = dt.datetime.combine(day, visit_time, tzinfo=office.timezone)
+    visit_at = office.next_working_instant(wanted)
+    if visit_at.astimezone(office.timezone).date() != day:
+        # After the day's hours: the visits begin when the day begins instead.
+        visit_at = _day_start(day, office)
+    due_at = visit_at if lead_days == 0 else _day_start(_lead_day(day, lead_days, office), office)
+    return Occurrence(nominal_date=nominal, visit_at=visit_at, due_at=due_at)
+
+
+def occurrences(
+    rule: rrule,
+    *,
+    visit_time: dt.time,
+    lead_days: int,
+    policy: str,
+    calendar: WorkingCalendar,
+    after: dt.date | None = None,
+) -> Iterator[Occurrence]:
+    """The occurrences of ``rule`` whose nominal date is after ``after`` (all when None), in
+    order. Stops after ``MAX_NOMINAL_DATES`` nominal dates (a rule that ends stops sooner)."""
+    dates = rule if after is None else rule.xafter(dt.datetime.combine(after, dt.time.max))
+    for count, moment in enumerate(dates):
+        if count >= MAX_NOMINAL_DATES:
+            return
+        nominal = moment.date()
+        found = occurrence_on(
+            nominal,
+            visit_time=visit_time,
+            lead_days=lead_days,
+            policy=policy,
+            calendar=calendar,
+        )
+        if found is not None:
+            yield found
