@@ -1,0 +1,120 @@
+"""Writing maintenance plans (issue 14 point 1): every create, edit, pause and resume goes
+through ``save_plan``, which validates the plan, sets its next occurrence
+(``scheduling.reschedule``) and records an audit event, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaga.audit.services import record
+from jaga.inventory.models import DeviceKind, Site
+from jaga.maintenance.models import MaintenancePlan, RecurrencePreset
+from jaga.maintenance.recurrence import RecurrenceError, parse_rule, preset_rule
+from jaga.maintenance.scheduling import reschedule
+from jaga.org.models import Opd, User
+from jaga.sop.models import SopDefinition
+from jaga.workflow.errors import InvalidInput
+
+
+def schedulable_sops(agency_id: int) -> list[SopDefinition]:
+    """The agency's current SOPs that start on a schedule, by code."""
+    return list(
+        SopDefinition.objects.filter(
+            agency_id=agency_id, is_current=True, starts_by_schedule=True
+        ).order_by("code")
+    )
+
+
+def _validate(
+    plan: MaintenancePlan, opds: list[Opd], sites: list[Site], team: list[User]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not plan.name.strip():
+        errors["name"] = _("A plan needs a name.")
+    if plan.sop_code not in {d.code for d in schedulable_sops(plan.agency_id)}:
+        errors["sop_code"] = _("Choose an SOP of the agency that starts on a schedule.")
+    if plan.preset != RecurrencePreset.CUSTOM:
+        plan.rrule = preset_rule(plan.preset, plan.start_date)
+    try:
+        parse_rule(plan.rrule, plan.start_date)
+    except RecurrenceError as exc:
+        errors["rrule"] = str(exc)
+    unknown = set(plan.device_kinds) - set(DeviceKind.values)
+    if unknown:
+        errors["device_kinds"] = _("Unknown device kind: %(kinds)s.") % {
+            "kinds": ", ".join(sorted(unknown))
+        }
+    if not opds and not sites:
+        errors["opds"] = _("Name at least one OPD or site the rounds visit.")
+    foreign = [row for row in (*opds, *sites, *team) if row.agency_id != plan.agency_id]
+    if foreign:
+        errors["opds"] = _("An OPD, site or team member belongs to another agency.")
+    if any(site.is_store for site in sites):
+        errors["sites"] = _("The spare store is not a site to maintain.")
+    if any(member.opd_id is not None for member in team):
+        errors["team"] = _("The team is Diskominfo staff, not OPD users.")
+    return errors
+
+
+def _snapshot(plan: MaintenancePlan) -> dict[str, Any]:
+    return {
+        "name": plan.name,
+        "sop": plan.sop_code,
+        "rrule": plan.rrule,
+        "start_date": plan.start_date.isoformat(),
+        "visit_time": plan.visit_time.isoformat(),
+        "lead_days": plan.lead_days,
+        "holiday_policy": plan.holiday_policy,
+        "device_kinds": list(plan.device_kinds),
+        "active": plan.is_active,
+    }
+
+
+def save_plan(
+    plan: MaintenancePlan,
+    *,
+    by: User | None,
+    opds: Iterable[Opd],
+    sites: Iterable[Site],
+    team: Iterable[User],
+    now: dt.datetime | None = None,
+) -> MaintenancePlan:
+    """Validate and save ``plan`` (new or changed, its agency set) with its scope and team,
+    set its next occurrence from ``now`` (UTC; default the clock) and clear ``last_error``.
+
+    A preset recurrence writes its RRULE from the start date; ``custom`` keeps the typed
+    one. Raises ``InvalidInput`` with errors per field (``name``, ``sop_code``, ``rrule``,
+    ``device_kinds``, ``opds``, ``sites``, ``team``) and writes nothing."""
+    now = now or timezone.now()
+    opd_list, site_list, team_list = list(opds), list(sites), list(team)
+    errors = _validate(plan, opd_list, site_list, team_list)
+    if errors:
+        raise InvalidInput(errors)
+    created = plan.pk is None
+    before = None if created else _snapshot(MaintenancePlan.objects.get(pk=plan.pk))
+    with transaction.atomic():
+        plan.name = plan.name.strip()
+        plan.last_error = ""
+        if created:
+            plan.save()
+        reschedule(plan, now)
+        plan.save()
+        plan.opds.set(opd_list)
+        plan.sites.set(site_list)
+        plan.team.set(team_list)
+        record(
+            agency=plan.agency,
+            actor=by,
+            action="maintenance.plan_created" if created else "maintenance.plan_changed",
+            obj=plan,
+            before=before,
+            after=_snapshot(plan),
+            at=now,
+        )
+    return plan
