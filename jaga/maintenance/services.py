@@ -52,8 +52,9 @@ def _validate(
         }
     if not opds and not sites:
         errors["opds"] = _("Name at least one OPD or site the rounds visit.")
-    foreign = [row for row in (*opds, *sites, *team) if row.agency_id != plan.agency_id]
-    if foreign:
+    agencies: set[int | None] = {row.agency_id for row in (*opds, *sites)}
+    agencies |= {member.agency_id for member in team}
+    if agencies - {plan.agency_id}:
         errors["opds"] = _("An OPD, site or team member belongs to another agency.")
     if any(site.is_store for site in sites):
         errors["sites"] = _("The spare store is not a site to maintain.")

@@ -150,9 +150,10 @@ def test_it_pauses_a_plan_whose_sop_no_longer_starts_on_a_schedule(
 def test_it_records_each_start_in_the_audit_log(plant: Plant, make_plan: PlanFactory) -> None:
     make_plan(CREATED, rrule="FREQ=WEEKLY;BYDAY=MO", start_date=dt.date(2027, 1, 11))
     run_once(lambda: T0)
-    event = Event.objects.get(action="maintenance.round_started")
-    assert event.after["nominal_date"] == "2027-01-11"
-    assert event.after["late"] is False
+    after = Event.objects.get(action="maintenance.round_started").after
+    assert after is not None
+    assert after["nominal_date"] == "2027-01-11"
+    assert after["late"] is False
 
 
 def test_a_plan_whose_rule_ended_has_nothing_due(plant: Plant, make_plan: PlanFactory) -> None:
