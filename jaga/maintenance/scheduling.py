@@ -38,7 +38,7 @@ from jaga.maintenance.recurrence import parse_rule as parse_rrule
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.errors import CannotStart, InvalidInput
-from jaga.workflow.models import CaseSource
+from jaga.workflow.models import Case, CaseSource
 from jaga.workflow.services import start_case
 
 log = logging.getLogger(__name__)
@@ -148,12 +148,22 @@ def _definition(plan: MaintenancePlan) -> SopDefinition:
     return definition
 
 
+def _set_scope(case: Case, sites: list[Site], devices: list[Device]) -> None:
+    """Write the round's sites and devices as the new case's affected ones (two bulk
+    INSERTs; the case is new, so there is nothing to compare, and the round's audit event
+    names the sites)."""
+    site_rows = Case.sites.through
+    device_rows = Case.devices.through
+    site_rows.objects.bulk_create(site_rows(case_id=case.pk, site_id=site.pk) for site in sites)
+    device_rows.objects.bulk_create(
+        device_rows(case_id=case.pk, device_id=device.pk) for device in devices
+    )
+
+
 def _start_case(
     plan: MaintenancePlan, occurrence: Occurrence, now: dt.datetime
 ) -> MaintenanceRound:
     """Start the round's case and record the round; raises ``RoundNotStarted``."""
-    from jaga.workflow.affected import set_affected
-
     definition = _definition(plan)
     sites = scope_sites(plan)
     site_list = list(sites.select_related("opd"))
@@ -161,11 +171,10 @@ def _start_case(
         raise RoundNotStarted(_("The plan's scope has no site."))
     opds = {site.opd_id for site in site_list}
     opd = site_list[0].opd if len(opds) == 1 else None
+    zone = working_calendar(plan.agency).timezone
     title = _("%(plan)s, %(date)s") % {
         "plan": plan.name,
-        "date": tanggal(
-            occurrence.visit_at.astimezone(working_calendar(plan.agency).timezone).date()
-        ),
+        "date": tanggal(occurrence.visit_at.astimezone(zone).date()),
     }
     data = {
         "maintenance_plan": plan.pk,
@@ -177,9 +186,9 @@ def _start_case(
         case = start_case(
             definition, source=CaseSource.SCHEDULE, title=title, opd=opd, data=data, at=now
         )
-        set_affected(case, None, sites=site_list, devices=scope_devices(plan, sites), at=now)
     except (CannotStart, InvalidInput) as exc:
         raise RoundNotStarted(str(exc)) from exc
+    _set_scope(case, site_list, list(scope_devices(plan, sites)))
     grace = dt.timedelta(seconds=settings.JAGA_SCHEDULER_GRACE_SECONDS)
     return MaintenanceRound.objects.create(
         agency_id=plan.agency_id,
@@ -239,6 +248,7 @@ def start_due_round(plan_id: int, now: dt.datetime) -> MaintenanceRound | None:
                     "nominal_date": nominal.isoformat(),
                     "case": started.case.number,
                     "late": started.is_late,
+                    "sites": sorted(started.case.sites.values_list("code", flat=True)),
                 },
                 at=now,
             )
