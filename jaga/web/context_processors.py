@@ -70,6 +70,7 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         items += [
             _item("workflow:inbox", _("My tasks"), waiting),
             _item("workflow:cases", _("Cases")),
+            _item("maintenance:plans", _("Maintenance"), namespace="maintenance"),
         ]
     if getattr(user, "agency_id", None) is not None:
         # Everyone of an agency: an OPD user sees their own OPD's part (inventory.permissions).
