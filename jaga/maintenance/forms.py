@@ -60,9 +60,7 @@ class PlanForm(forms.ModelForm[MaintenancePlan]):
     def __init__(self, *args: Any, agency_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sop_field: Any = self.fields["sop_code"]
-        sop_field.choices = [
-            (d.code, f"{d.name} ({d.code})") for d in schedulable_sops(agency_id)
-        ]
+        sop_field.choices = [(d.code, f"{d.name} ({d.code})") for d in schedulable_sops(agency_id)]
         self.fields["rrule"].required = False
         self.fields["rrule"].help_text = _(
             "Only for a custom recurrence: an RFC 5545 RRULE such as FREQ=MONTHLY;BYDAY=1MO "

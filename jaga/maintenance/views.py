@@ -43,7 +43,7 @@ UPCOMING_IN_LIST = 2
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
+def staff_user(request: HttpRequest) -> User:
     """The signed-in user, who must see plans (403 otherwise)."""
     user = request.user
     if not isinstance(user, User) or user.agency_id is None:
@@ -80,7 +80,7 @@ def _shown(plan: MaintenancePlan, count: int) -> list[ShownOccurrence]:
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     """The agency's plans, by name, with their next occurrences."""
-    user = _user(request)
+    user = staff_user(request)
     plans = (
         plans_for(user)
         .select_related("agency")
@@ -124,7 +124,7 @@ def _detail(
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One plan: scope, next occurrences, rounds (paginated, newest first)."""
-    user = _user(request)
+    user = staff_user(request)
     return _detail(request, user, _plan(user, pk), [], 200)
 
 
@@ -157,7 +157,7 @@ def _edit(request: HttpRequest, user: User, plan: MaintenancePlan) -> HttpRespon
 @require_http_methods(["GET", "HEAD", "POST"])
 def plan_create(request: HttpRequest) -> HttpResponse:
     """The form of a new plan."""
-    user = _user(request)
+    user = staff_user(request)
     initial: dict[str, Any] = {"start_date": timezone.localdate(), "visit_time": dt.time(8, 0)}
     plan = MaintenancePlan(agency_id=user.agency_id or 0, **initial)
     return _edit(request, user, plan)
@@ -167,7 +167,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The form of an existing plan."""
-    user = _user(request)
+    user = staff_user(request)
     return _edit(request, user, _plan(user, pk))
 
 
@@ -175,7 +175,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_pause(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause an active plan or resume a paused one (``services.save_plan``)."""
-    user = _user(request)
+    user = staff_user(request)
     plan = _plan(user, pk)
     if not may_edit_plans(user):
         raise PermissionDenied(

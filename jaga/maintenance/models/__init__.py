@@ -1,5 +1,7 @@
-"""Models of preventive maintenance: plans and the rounds they start (``plans``)."""
+"""Models of preventive maintenance: plans and the rounds they start (``plans``), the
+technicians' calendar feeds (``feeds``)."""
 
+from jaga.maintenance.models.feeds import CalendarFeed
 from jaga.maintenance.models.plans import (
     HolidayPolicy,
     MaintenancePlan,
@@ -7,4 +9,10 @@ from jaga.maintenance.models.plans import (
     RecurrencePreset,
 )
 
-__all__ = ["HolidayPolicy", "MaintenancePlan", "MaintenanceRound", "RecurrencePreset"]
+__all__ = [
+    "CalendarFeed",
+    "HolidayPolicy",
+    "MaintenancePlan",
+    "MaintenanceRound",
+    "RecurrencePreset",
+]
