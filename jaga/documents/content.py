@@ -17,6 +17,10 @@ The shapes (all values strings unless noted):
   of ``{"label", "value"}`` of the fields the SOP declares ``printable``), ``photos``
   (media paths), ``steps`` (list of ``{"no", "kegiatan", "by", "done"}``).
 
+Other apps add parts of their own through ``CONTENT_HOOKS`` (architecture.md, "Step
+effects": the documents app imports none of them); ``jaga.maintenance.documents`` adds
+``work_plan`` to a round's Rencana Kerja, for instance.
+
 Sources: docs/domain.md ("People and documents") for each document's parts; the party roles
 follow seed 003 (Kabupaten Bolaang Mongondow Utara): the technicians do the work, the
 reporting OPD acknowledges it, the Kepala Seksi who appointed them "mengetahui".
@@ -25,6 +29,7 @@ reporting OPD acknowledges it, the Kepala Seksi who appointed them "mengetahui".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,6 +63,19 @@ ITEM_COLUMNS = ("nama_barang", "merk_tipe", "no_seri", "jumlah", "kondisi", "ket
 Keterangan (docs/domain.md)."""
 
 SIFAT = DISPOSITION_SIFAT
+
+
+#: ``hook(document_type, step, content)``: called after ``build`` gathered ``content`` of a
+#: document ``step`` issues; it may add keys (never remove any). Hooks run in the step's
+#: transaction, in the order they were added (``add_content_hook``).
+ContentHook = Callable[[DocumentType, StepInstance, dict[str, Any]], None]
+CONTENT_HOOKS: list[ContentHook] = []
+
+
+def add_content_hook(hook: ContentHook) -> None:
+    """Add ``hook`` to ``CONTENT_HOOKS`` once (an app's ``ready`` may run twice in tests)."""
+    if hook not in CONTENT_HOOKS:
+        CONTENT_HOOKS.append(hook)
 
 
 def local(agency: Agency, at: dt.datetime) -> dt.datetime:
@@ -334,6 +352,8 @@ def build(
         content["photos"] = _photos(case)
     else:
         content["steps"] = _history(case, spec)
+    for hook in CONTENT_HOOKS:
+        hook(document_type, step, content)
     return content
 
 
