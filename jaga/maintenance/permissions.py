@@ -1,0 +1,96 @@
+"""Who may edit checklists and inspect devices, and what each user may list: the one place
+that decides for the maintenance app (architecture.md, "for_user querysets").
+
+- Checklist templates are edited by the agency's administrator and by holders of the
+  ``kasi`` position (Kepala Seksi, who draws up the rencana kerja of seed 000 and 004),
+  including a Plt/Plh covering it that day; they list their own agency's only.
+- Devices are inspected by the Diskominfo staff of the device's agency (employees with a
+  login: technicians, the Kasi…) and its administrator; never by an OPD user.
+- Inspections are seen by whoever may see the device's site at the time
+  (``jaga.inventory.permissions``): the whole agency for its staff, an OPD user those made
+  at their OPD's sites.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jaga.inventory.models import Device
+from jaga.maintenance.models import ChecklistTemplate, Inspection
+from jaga.org.models import ActingAssignment, User
+
+#: The position code whose holders edit checklists (as in the demo agencies and seeds).
+EDITOR_POSITION = "kasi"
+
+
+def _agency_staff(user: User) -> bool:
+    """An active Diskominfo user of an agency: not an OPD user, an administrator or an
+    active employee."""
+    if not user.is_authenticated or not user.is_active or user.agency_id is None:
+        return False
+    if user.opd_id is not None or user.is_superuser:
+        return False
+    if user.is_agency_admin:
+        return True
+    employee = getattr(user, "employee", None)
+    return employee is not None and employee.is_active
+
+
+def holds_editor_position(user: User) -> bool:
+    """Whether ``user``'s employee holds ``EDITOR_POSITION`` or acts for it (Plt/Plh) today
+    (the agency's local date). One or two queries."""
+    employee = getattr(user, "employee", None)
+    if employee is None or not employee.is_active or user.agency is None:
+        return False
+    if employee.positions.filter(code=EDITOR_POSITION).exists():
+        return True
+    today = timezone.localdate(timezone=ZoneInfo(user.agency.timezone))
+    return ActingAssignment.objects.filter(
+        employee=employee,
+        position__code=EDITOR_POSITION,
+        start_date__lte=today,
+        end_date__gte=today,
+    ).exists()
+
+
+def may_edit_checklists(user: User) -> bool:
+    """Whether ``user`` lists, creates and edits their agency's checklist templates: its
+    administrator or a holder of the Kasi position (issue 14 point 4)."""
+    if not _agency_staff(user):
+        return False
+    return bool(user.is_agency_admin or holds_editor_position(user))
+
+
+def templates_for(user: User) -> QuerySet[ChecklistTemplate]:
+    """The templates ``user`` may edit: their agency's when ``may_edit_checklists``."""
+    if not may_edit_checklists(user):
+        return ChecklistTemplate.objects.none()
+    return ChecklistTemplate.objects.filter(agency_id=user.agency_id)
+
+
+def may_inspect(user: User, device: Device | None = None) -> bool:
+    """Whether ``user`` fills in inspections (of ``device``, when given): Diskominfo staff
+    and the administrator of the device's agency; never an OPD user."""
+    if not _agency_staff(user):
+        return False
+    return device is None or device.agency_id == user.agency_id
+
+
+def inspections_for(user: User) -> QuerySet[Inspection]:
+    """The inspections ``user`` may see: their agency's for its staff and administrator;
+    for an OPD user, those made at a site of their OPD; none otherwise."""
+    if not user.is_authenticated or not user.is_active:
+        return Inspection.objects.none()
+    if user.is_superuser:
+        return Inspection.objects.all()
+    if user.agency_id is None:
+        return Inspection.objects.none()
+    inspections = Inspection.objects.filter(agency_id=user.agency_id)
+    if user.opd_id is not None:
+        return inspections.filter(Q(site__opd_id=user.opd_id))
+    if user.is_staff or hasattr(user, "employee"):
+        return inspections
+    return Inspection.objects.none()
