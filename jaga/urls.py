@@ -29,6 +29,7 @@ urlpatterns = [
     path("sop/", include("jaga.sop.urls")),
     path("inventaris/", include("jaga.inventory.urls")),
     path("monitor/", include("jaga.monitoring.urls")),
+    path("pemeliharaan/", include("jaga.maintenance.urls")),
     path("api/monitor/v1/", include("jaga.monitoring.api_urls")),
     path("dokumen/", include("jaga.documents.urls")),
     path("verifikasi/", include(verify_urlpatterns)),

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from jaga.inventory.models import Device
 from jaga.maintenance.models import ChecklistTemplate, Inspection
-from jaga.org.models import ActingAssignment, User
+from jaga.org.models import Position, User
 
 #: The position code whose holders edit checklists (as in the demo agencies and seeds).
 EDITOR_POSITION = "kasi"
@@ -40,26 +40,32 @@ def _agency_staff(user: User) -> bool:
 
 
 def holds_editor_position(user: User) -> bool:
-    """Whether ``user``'s employee holds ``EDITOR_POSITION`` or acts for it (Plt/Plh) today
-    (the agency's local date). One or two queries."""
-    employee = getattr(user, "employee", None)
-    if employee is None or not employee.is_active or user.agency is None:
+    """Whether ``user``'s active employee holds ``EDITOR_POSITION`` of their agency or
+    acts for it (Plt/Plh) on the agency's local date today. One query."""
+    if user.agency_id is None or user.agency is None:
         return False
-    if employee.positions.filter(code=EDITOR_POSITION).exists():
-        return True
     today = timezone.localdate(timezone=ZoneInfo(user.agency.timezone))
-    return ActingAssignment.objects.filter(
-        employee=employee,
-        position__code=EDITOR_POSITION,
-        start_date__lte=today,
-        end_date__gte=today,
-    ).exists()
+    return (
+        Position.objects.filter(agency_id=user.agency_id, code=EDITOR_POSITION)
+        .filter(
+            Q(employees__user=user, employees__is_active=True)
+            | Q(
+                acting__employee__user=user,
+                acting__employee__is_active=True,
+                acting__start_date__lte=today,
+                acting__end_date__gte=today,
+            )
+        )
+        .exists()
+    )
 
 
 def may_edit_checklists(user: User) -> bool:
     """Whether ``user`` lists, creates and edits their agency's checklist templates: its
     administrator or a holder of the Kasi position (issue 14 point 4)."""
-    if not _agency_staff(user):
+    if not user.is_authenticated or not user.is_active or user.agency_id is None:
+        return False
+    if user.opd_id is not None or user.is_superuser:
         return False
     return bool(user.is_agency_admin or holds_editor_position(user))
 

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from jaga import __version__
+from jaga.org.models import User
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         items.append(_item("inventory:devices", _("Inventory"), namespace="inventory"))
         items.append(_item("monitoring:overview", _("Monitor"), namespace="monitoring"))
         items.append(_item("sop:sops", _("SOP")))
+        from jaga.maintenance.permissions import may_edit_checklists
+
+        if isinstance(user, User) and may_edit_checklists(user):
+            items.append(_item("maintenance:templates", _("Checklists"), namespace="maintenance"))
     match = getattr(request, "resolver_match", None)
     namespace = match.namespace if match is not None else ""
     return _mark_active([item for item in items if item is not None], request.path, namespace)
