@@ -135,7 +135,8 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A device: its fields, management addresses, uplink and downlinks, links, the cases
     it is linked to, its replacements, its history, its availability (the monitor's
     card: ``jaga.monitoring.views.availability_card``) and its inspections (the last one
-    and a page of the history: ``jaga.maintenance.views.inspection_card``). 404 when the user may not see it."""
+    and a page of the history: ``jaga.maintenance.views.inspection_card``). 404 when the
+    user may not see it."""
     user = _user(request)
     device = get_object_or_404(
         devices_for(user).select_related("agency", "site", "site__opd", "uplink", "uplink__site"),

@@ -106,8 +106,7 @@ def save_template(
             record(
                 agency=template.agency,
                 actor=by,
-                action="maintenance.checklist_template."
-                + ("created" if created else "changed"),
+                action="maintenance.checklist_template." + ("created" if created else "changed"),
                 obj=template,
                 before=before,
                 after=after,

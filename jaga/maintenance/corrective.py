@@ -62,7 +62,7 @@ def finding(answer: InspectionAnswer) -> str:
 
 
 def corrective_title(inspection: Inspection, failed: list[InspectionAnswer]) -> str:
-    """"Inspection of <device> failed: <item>, <item>", cut to ``TITLE_LENGTH``."""
+    """ "Inspection of <device> failed: <item>, <item>", cut to ``TITLE_LENGTH``."""
     title = _("Inspection of %(device)s failed: %(items)s") % {
         "device": inspection.device.name,
         "items": ", ".join(answer.label for answer in failed),

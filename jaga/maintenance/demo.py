@@ -20,12 +20,33 @@ PERIODIC_AGENCIES = ("bogor", "batam")
 
 #: (kind, label, unit, minimum, maximum, required, guidance) of every demo template.
 _COMMON: tuple[tuple[str, str, str, Decimal | None, Decimal | None, bool, str], ...] = (
-    (ItemKind.PASS_FAIL, "Lampu indikator normal", "", None, None, True,
-     "Lampu power dan link menyala hijau, tidak ada lampu merah."),
-    (ItemKind.MEASURE, "Suhu perangkat", "°C", Decimal(0), Decimal(45), True,
-     "Ukur dengan termometer inframerah di sisi perangkat."),
-    (ItemKind.MEASURE, "Kecepatan unduh", "Mbps", Decimal(10), None, True,
-     "Uji kecepatan dari laptop yang tersambung ke perangkat."),
+    (
+        ItemKind.PASS_FAIL,
+        "Lampu indikator normal",
+        "",
+        None,
+        None,
+        True,
+        "Lampu power dan link menyala hijau, tidak ada lampu merah.",
+    ),
+    (
+        ItemKind.MEASURE,
+        "Suhu perangkat",
+        "°C",
+        Decimal(0),
+        Decimal(45),
+        True,
+        "Ukur dengan termometer inframerah di sisi perangkat.",
+    ),
+    (
+        ItemKind.MEASURE,
+        "Kecepatan unduh",
+        "Mbps",
+        Decimal(10),
+        None,
+        True,
+        "Uji kecepatan dari laptop yang tersambung ke perangkat.",
+    ),
     (ItemKind.PASS_FAIL, "Kabel dan konektor rapi", "", None, None, True, ""),
     (ItemKind.PHOTO, "Foto rak perangkat", "", None, None, True, ""),
     (ItemKind.TEXT, "Catatan kondisi", "", None, None, False, ""),
@@ -71,8 +92,15 @@ def load_demo_checklists(agencies: tuple[DemoAgency, ...] = AGENCIES) -> int:
                         required=required,
                         guidance=guidance,
                     )
-                    for position, (item_kind, label, unit, low, high, required, guidance) in
-                    enumerate(_COMMON, start=1)
+                    for position, (
+                        item_kind,
+                        label,
+                        unit,
+                        low,
+                        high,
+                        required,
+                        guidance,
+                    ) in enumerate(_COMMON, start=1)
                 )
                 created += 1
     return created

@@ -32,7 +32,7 @@ class MeasurementField(forms.CharField):
             return text.replace(".", ",")
         return value
 
-    def clean(self, value: Any) -> Decimal | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Decimal | None:
         text = super().clean(value)
         if not text:
             return None
@@ -82,7 +82,10 @@ class ItemForm(forms.ModelForm):  # type: ignore[type-arg]
     def has_changed(self) -> bool:
         """A new row without a label is an empty row left over, whatever its check boxes
         say: it is skipped, not refused."""
-        if self.instance.pk is None and not str(self.data.get(self.add_prefix("label"), "")).strip():
+        if (
+            self.instance.pk is None
+            and not str(self.data.get(self.add_prefix("label"), "")).strip()
+        ):
             return False
         return super().has_changed()
 
@@ -99,7 +102,7 @@ class BaseItemFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
         return super().get_queryset().order_by("position", "pk")
 
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         # Model validation (ChecklistItem.clean) runs before save sets the agency.
         form.instance.agency_id = self.instance.agency_id
         return form
@@ -109,12 +112,8 @@ class BaseItemFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
         kept = [
             form
             for form in self.forms
-            if form.has_changed() and not self._should_delete_form(form) and form.is_valid()
-        ]
-        kept += [
-            form
-            for form in self.initial_forms
-            if form not in kept and not self._should_delete_form(form)
+            if (form.instance.pk is not None or form.has_changed())
+            and not getattr(form, "cleaned_data", {}).get("DELETE", False)
         ]
         if not kept:
             raise forms.ValidationError(_("A checklist needs at least one item."))

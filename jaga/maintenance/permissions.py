@@ -74,7 +74,7 @@ def templates_for(user: User) -> QuerySet[ChecklistTemplate]:
     """The templates ``user`` may edit: their agency's when ``may_edit_checklists``."""
     if not may_edit_checklists(user):
         return ChecklistTemplate.objects.none()
-    return ChecklistTemplate.objects.filter(agency_id=user.agency_id)
+    return ChecklistTemplate.objects.filter(agency_id=user.agency_id or 0)
 
 
 def may_inspect(user: User, device: Device | None = None) -> bool:

@@ -62,9 +62,7 @@ def _user(request: HttpRequest) -> User:
 def _editor(request: HttpRequest) -> User:
     user = _user(request)
     if not may_edit_checklists(user):
-        raise PermissionDenied(
-            _("Only the agency administrator and the Kasi edit checklists.")
-        )
+        raise PermissionDenied(_("Only the agency administrator and the Kasi edit checklists."))
     return user
 
 
@@ -108,6 +106,7 @@ def _edit(request: HttpRequest, user: User, template: ChecklistTemplate) -> Http
 def template_create(request: HttpRequest) -> HttpResponse:
     """A new template with its items (a formset)."""
     user = _editor(request)
+    assert user.agency_id is not None  # _editor refuses a user of no agency
     return _edit(request, user, ChecklistTemplate(agency_id=user.agency_id))
 
 
@@ -322,4 +321,3 @@ def inspection_card(user: User, device: Device, page: str | None) -> InspectionC
         may_inspect=may_inspect(user, device),
         inspect_url=reverse("maintenance:inspect", args=[device.pk]),
     )
-

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.files import File
 from pytest_django.fixtures import Settings
 
 from jaga.inventory.models import Device, DeviceKind, Site
@@ -16,7 +17,7 @@ from jaga.maintenance.models import ChecklistItem, ChecklistTemplate, ItemKind
 from jaga.org.models import Employee, Opd, OrgUnit, Position, User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
-from tests.conftest import PASSWORD, make_agency
+from tests.conftest import PASSWORD
 from tests.incidents.conftest import image_bytes, load_report_sop, upload
 
 __all__ = ["PASSWORD", "image_bytes", "upload"]
@@ -60,11 +61,11 @@ def make_world(agency: Agency) -> None:
         (ItemKind.PHOTO, "Foto rak perangkat", "", None, None, True),
         (ItemKind.TEXT, "Catatan kondisi", "", None, None, False),
     ]
-    for position, (kind, label, unit_name, low, high, required) in enumerate(rows, start=1):
+    for number, (kind, label, unit_name, low, high, required) in enumerate(rows, start=1):
         ChecklistItem.objects.create(
             agency=agency,
             template=template,
-            position=position,
+            position=number,
             kind=kind,
             label=label,
             unit=unit_name,
@@ -128,6 +129,6 @@ def good_answers(
     return answers
 
 
-def photo_for(template: ChecklistTemplate) -> dict[int, object]:
+def photo_for(template: ChecklistTemplate) -> dict[int, File[bytes]]:
     """A valid photo for the rack photo item."""
     return {items(template)["Foto rak perangkat"].pk: upload("rak.jpg")}

@@ -53,7 +53,8 @@ def test_it_opens_one_corrective_case_with_the_device_and_site(
     assert list(case.devices.all()) == [router]
     assert list(case.sites.all()) == [router.site]
     assert "RTR-DINKES" in case.title
-    assert "Suhu perangkat" in case.title and "Lampu indikator normal" in case.title
+    assert "Suhu perangkat" in case.title
+    assert "Lampu indikator normal" in case.title
     assert "51,5 °C (acceptable 0–45)" in case.description
     assert case.data["inspection"] == inspection.pk
     assert case.data["failed_items"] == ["Lampu indikator normal", "Suhu perangkat"]
@@ -84,7 +85,8 @@ def test_it_opens_no_case_when_the_sop_handles_the_failures(
         handled_by_sop=True,
     )
     inspection.refresh_from_db()
-    assert inspection.failed and inspection.corrective_case is None
+    assert inspection.failed
+    assert inspection.corrective_case is None
     assert Case.objects.count() == 0
 
 
@@ -108,10 +110,17 @@ def test_it_names_the_round_case_when_inspected_in_a_round(
     )
     step = round_case.steps.get()
     inspection = record_inspection(
-        router, template, _failing(template), technician, at=AT, photos=photo_for(template), step=step
+        router,
+        template,
+        _failing(template),
+        technician,
+        at=AT,
+        photos=photo_for(template),
+        step=step,
     )
     inspection.refresh_from_db()
-    assert inspection.case == round_case and inspection.step == step
+    assert inspection.case == round_case
+    assert inspection.step == step
     assert inspection.corrective_case is not None
     assert inspection.corrective_case.data["round_case"] == round_case.number
 
@@ -138,4 +147,5 @@ def test_it_keeps_the_inspection_when_the_agency_has_no_disruption_sop(
         router, template, _failing(template), technician, at=AT, photos=photo_for(template)
     )
     inspection.refresh_from_db()
-    assert inspection.corrective_case is None and inspection.corrective_error
+    assert inspection.corrective_case is None
+    assert inspection.corrective_error

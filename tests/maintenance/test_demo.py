@@ -22,5 +22,6 @@ def test_the_demo_gives_the_periodic_agencies_checklists_once() -> None:
     assert ChecklistTemplate.objects.filter(agency__slug="batam").count() == 4
     assert not ChecklistTemplate.objects.filter(agency__slug="lingga").exists()
     speed = ChecklistTemplate.objects.filter(agency__slug="batam").first()
-    assert speed is not None and speed.items.filter(unit="Mbps", minimum=10).exists()
+    assert speed is not None
+    assert speed.items.filter(unit="Mbps", minimum=10).exists()
     assert load_demo_checklists() == 0

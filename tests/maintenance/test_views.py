@@ -140,7 +140,8 @@ def test_a_technician_inspects_from_the_device_page(
     html = form.content.decode()
     assert 'inputmode="decimal"' in html
     assert 'accept="image/*" capture="environment"' in html
-    assert "°C" in html and "Acceptable: 0 to 45 °C" in html
+    assert "°C" in html
+    assert "Acceptable: 0 to 45 °C" in html
     response = client.post(_inspect_url(router), _post_data(template))
     assert response.status_code == 302
     inspection = Inspection.objects.get()
@@ -167,8 +168,11 @@ def test_the_form_rerenders_what_was_typed_with_errors_next_to_the_items(
     html = response.content.decode()
     assert 'value="tiga puluh"' in html
     assert 'value="55"' in html
-    assert "Rak berdebu" in html and "Kunjungan Maret" in html
-    temperature = re.search(rf'data-item="{by_label["Suhu perangkat"].pk}".*?</div>\s*</div>', html, re.S)
+    assert "Rak berdebu" in html
+    assert "Kunjungan Maret" in html
+    temperature = re.search(
+        rf'data-item="{by_label["Suhu perangkat"].pk}".*?</div>\s*</div>', html, re.S
+    )
     assert "Enter a number, such as 12,5." in html
     assert "Choose pass or fail." in html
     assert temperature is not None
@@ -178,7 +182,10 @@ def test_the_form_rerenders_what_was_typed_with_errors_next_to_the_items(
 def test_an_opd_user_cannot_inspect(router: Device) -> None:
     client = client_for("alpha.dinkes")
     assert client.get(_inspect_url(router)).status_code == 403
-    assert _inspect_url(router) not in client.get(f"/inventaris/perangkat/{router.pk}/").content.decode()
+    assert (
+        _inspect_url(router)
+        not in client.get(f"/inventaris/perangkat/{router.pk}/").content.decode()
+    )
 
 
 def test_another_agency_gets_404_for_devices_inspections_and_photos(
@@ -233,7 +240,12 @@ def test_the_device_page_and_the_history_have_bounded_queries(
     for day in range(11, 25):
         answers = good_answers(template, Suhu_perangkat={"value": str(40 + day)})
         record_inspection(
-            router, template, answers, technician, at=AT.replace(day=day), photos=photo_for(template)
+            router,
+            template,
+            answers,
+            technician,
+            at=AT.replace(day=day),
+            photos=photo_for(template),
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url)
