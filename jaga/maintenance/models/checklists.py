@@ -78,7 +78,7 @@ class ChecklistItem(AgencyScoped):
         related_name="items",
         verbose_name=_("template"),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
     label = models.CharField(_("label"), max_length=200)
     guidance = models.TextField(_("guidance"), blank=True)

@@ -147,7 +147,7 @@ class InspectionAnswer(AgencyScoped):
         related_name="answers",
         verbose_name=_("item"),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
     label = models.CharField(_("label"), max_length=200)
     required = models.BooleanField(_("required"), default=True)
