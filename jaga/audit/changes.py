@@ -63,6 +63,8 @@ AUDITED_MODELS = frozenset(
         "tenancy.workinghours",
         "tenancy.dayoff",
         "documents.numberpattern",
+        "maintenance.checklisttemplate",
+        "maintenance.checklistitem",
     }
 )
 

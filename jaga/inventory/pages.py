@@ -39,6 +39,7 @@ from jaga.inventory.tree import (
     upstream_ids,
     visible_ids,
 )
+from jaga.maintenance.checklistviews import HISTORY_PARAM, inspection_card
 from jaga.monitoring.availability import checks_of_device, checks_of_opd
 from jaga.monitoring.views import availability_card
 from jaga.org.models import Opd, User
@@ -132,8 +133,10 @@ def _base_context(request: HttpRequest, obj: Site | Device | Link) -> dict[str, 
 @login_required
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A device: its fields, management addresses, uplink and downlinks, links, the cases
-    it is linked to, its replacements, its history and its availability (the monitor's
-    card: ``jaga.monitoring.views.availability_card``). 404 when the user may not see it."""
+    it is linked to, its replacements, its history, its availability (the monitor's
+    card: ``jaga.monitoring.views.availability_card``) and its inspections (the last one
+    and a page of the history: ``jaga.maintenance.checklistviews.inspection_card``). 404 when the
+    user may not see it."""
     user = _user(request)
     device = get_object_or_404(
         devices_for(user).select_related("agency", "site", "site__opd", "uplink", "uplink__site"),
@@ -204,6 +207,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "availability": availability_card(
             user, checks_of_device(device), ZoneInfo(device.agency.timezone), {"device": device.pk}
         ),
+        "inspections": inspection_card(user, device, request.GET.get(HISTORY_PARAM)),
     }
     return render(request, "inventory/device.html", context)
 

@@ -9,3 +9,13 @@ class MaintenanceConfig(AppConfig):
     name = "jaga.maintenance"
     label = "maintenance"
     verbose_name = _("Preventive maintenance")
+
+    def ready(self) -> None:
+        """Connect the subscribers of the app's signals (architecture.md, "Step
+        effects"): a failed inspection opens corrective work."""
+        from jaga.maintenance.receivers import open_corrective_work
+        from jaga.maintenance.signals import inspection_recorded
+
+        inspection_recorded.connect(
+            open_corrective_work, dispatch_uid="maintenance.open_corrective_work"
+        )

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from jaga.maintenance.agenda import agenda, feed_for, member_of_feed, reset_feed
 from jaga.maintenance.ical import feed_calendar
+from jaga.maintenance.permissions import may_edit_checklists
 from jaga.maintenance.views import staff_user
 from jaga.org.models import User
 
@@ -67,6 +68,7 @@ def month(request: HttpRequest) -> HttpResponse:
         "maintenance/calendar.html",
         {
             "members": _members(user.agency_id or 0),
+            "show_checklists": may_edit_checklists(user),
             "member": request.GET.get("member", ""),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],

@@ -1,85 +1,106 @@
-"""Maintenance plans of the demo (``jaga demo``; issue 14 point 8).
-
-Kota Bogor runs seed 000 ("Pemeliharaan Jaringan", pengecekan rutin) on the first Monday
-of every month over its first three OPDs; Kota Batam runs seed 004 ("Pemeliharaan
-Jaringan Berkala") every three months over its first three OPDs, starting a week of working
-days before the visits so that the rencana kerja (3 hari) and its approvals (1 hari each)
-fit. Each plan's team is the agency's technicians. Running it again changes nothing: a plan
-is matched on its agency and name.
-"""
+"""The demo agencies' checklists (``jaga demo``): for the agencies that run the periodic
+SOPs (seed 000 Kota Bogor, seed 004 Kota Batam), one template each for routers, switches,
+access points and ONT/modems, with the checks of a preventive visit. Written without
+audit events: it is demo data, not something anyone did."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+from decimal import Decimal
 
-from django.utils import timezone
+from django.db import transaction
 
-from jaga.maintenance.models import HolidayPolicy, MaintenancePlan, RecurrencePreset
-from jaga.maintenance.services import save_plan
-from jaga.org.models import Opd, User
+from jaga.inventory.models import DeviceKind
+from jaga.maintenance.models import ChecklistItem, ChecklistTemplate, ItemKind
+from jaga.org.demo.agencies import AGENCIES
+from jaga.org.demo.schema import DemoAgency
 from jaga.tenancy.models import Agency
 
+#: The agencies whose seed SOP is a periodic maintenance round.
+PERIODIC_AGENCIES = ("bogor", "batam")
 
-@dataclass(frozen=True)
-class DemoPlan:
-    """One demo plan: the agency, its name, the SOP code, the preset, lead days, the
-    positions whose holders form its team, and how many OPDs (by name) it covers."""
-
-    agency: str
-    name: str
-    sop_code: str
-    preset: RecurrencePreset
-    lead_days: int
-    team_positions: tuple[str, ...]
-    opds: int = 3
-
-
-PLANS = (
-    DemoPlan(
-        "bogor",
-        "Pengecekan rutin jaringan Perangkat Daerah",
-        "pemeliharaan-jaringan",
-        RecurrencePreset.FIRST_MONDAY,
-        0,
-        ("teknisi",),
+#: (kind, label, unit, minimum, maximum, required, guidance) of every demo template.
+_COMMON: tuple[tuple[str, str, str, Decimal | None, Decimal | None, bool, str], ...] = (
+    (
+        ItemKind.PASS_FAIL,
+        "Lampu indikator normal",
+        "",
+        None,
+        None,
+        True,
+        "Lampu power dan link menyala hijau, tidak ada lampu merah.",
     ),
-    DemoPlan(
-        "batam",
-        "Pemeliharaan jaringan berkala triwulanan",
-        "pemeliharaan-jaringan-berkala",
-        RecurrencePreset.QUARTERLY,
-        7,
-        ("staf", "tim_dc"),
+    (
+        ItemKind.MEASURE,
+        "Suhu perangkat",
+        "°C",
+        Decimal(0),
+        Decimal(45),
+        True,
+        "Ukur dengan termometer inframerah di sisi perangkat.",
     ),
+    (
+        ItemKind.MEASURE,
+        "Kecepatan unduh",
+        "Mbps",
+        Decimal(10),
+        None,
+        True,
+        "Uji kecepatan dari laptop yang tersambung ke perangkat.",
+    ),
+    (ItemKind.PASS_FAIL, "Kabel dan konektor rapi", "", None, None, True, ""),
+    (ItemKind.PHOTO, "Foto rak perangkat", "", None, None, True, ""),
+    (ItemKind.TEXT, "Catatan kondisi", "", None, None, False, ""),
 )
 
+_NAMES = {
+    DeviceKind.ROUTER: "Pemeriksaan router",
+    DeviceKind.SWITCH: "Pemeriksaan switch",
+    DeviceKind.ACCESS_POINT: "Pemeriksaan access point",
+    DeviceKind.ONT_MODEM: "Pemeriksaan ONT / modem",
+}
 
-def load_demo_plans(now: dt.datetime | None = None) -> list[MaintenancePlan]:
-    """Create the demo plans that do not exist yet (agencies missing from the database are
-    passed over); returns the plans created."""
-    now = now or timezone.now()
-    created = []
-    for demo in PLANS:
-        agency = Agency.objects.filter(slug=demo.agency).first()
-        if agency is None or MaintenancePlan.objects.filter(agency=agency, name=demo.name).exists():
+
+def load_demo_checklists(agencies: tuple[DemoAgency, ...] = AGENCIES) -> int:
+    """Create the demo templates of the periodic agencies among ``agencies`` that have
+    none yet, one transaction per agency; returns the number of templates created (0 when
+    run again)."""
+    created = 0
+    for data in agencies:
+        if data.slug not in PERIODIC_AGENCIES:
             continue
-        today = timezone.localdate(now)
-        plan = MaintenancePlan(
-            agency=agency,
-            name=demo.name,
-            sop_code=demo.sop_code,
-            preset=demo.preset,
-            start_date=today.replace(day=1),
-            visit_time=dt.time(8, 30),
-            lead_days=demo.lead_days,
-            holiday_policy=HolidayPolicy.NEXT_WORKING_DAY,
-        )
-        team = User.objects.filter(
-            agency=agency,
-            is_active=True,
-            employee__positions__code__in=demo.team_positions,
-        ).distinct()
-        opds = Opd.objects.filter(agency=agency).order_by("name")[: demo.opds]
-        created.append(save_plan(plan, by=None, opds=opds, sites=[], team=team, now=now))
+        agency = Agency.objects.get(slug=data.slug)
+        if ChecklistTemplate.objects.filter(agency=agency).exists():
+            continue
+        with transaction.atomic():
+            for kind, name in _NAMES.items():
+                template = ChecklistTemplate.objects.create(
+                    agency=agency,
+                    name=name,
+                    device_kind=kind,
+                    description="Daftar periksa pemeliharaan jaringan berkala.",
+                )
+                ChecklistItem.objects.bulk_create(
+                    ChecklistItem(
+                        agency=agency,
+                        template=template,
+                        position=position,
+                        kind=item_kind,
+                        label=label,
+                        unit=unit,
+                        minimum=low,
+                        maximum=high,
+                        required=required,
+                        guidance=guidance,
+                    )
+                    for position, (
+                        item_kind,
+                        label,
+                        unit,
+                        low,
+                        high,
+                        required,
+                        guidance,
+                    ) in enumerate(_COMMON, start=1)
+                )
+                created += 1
     return created

@@ -1,8 +1,11 @@
-"""URLs of preventive maintenance, under /pemeliharaan/ (``jaga.maintenance.views``)."""
+"""URLs of preventive maintenance, under /pemeliharaan/: plans (``views``), the calendar
+and the technicians' feeds (``calendarviews``), checklist templates, the inspection form of
+a device (``?step=<id>`` ties it to a round's step), inspections and their photos
+(``checklistviews``)."""
 
 from django.urls import URLPattern, path
 
-from jaga.maintenance import calendarviews, views
+from jaga.maintenance import calendarviews, checklistviews, views
 
 app_name = "maintenance"
 urlpatterns: list[URLPattern] = [
@@ -15,4 +18,10 @@ urlpatterns: list[URLPattern] = [
     path("kalender/acara.json", calendarviews.events, name="calendar_events"),
     path("kalender/reset/", calendarviews.feed_reset, name="feed_reset"),
     path("kalender/<str:token>.ics", calendarviews.feed, name="feed"),
+    path("daftar-periksa/", checklistviews.template_list, name="templates"),
+    path("daftar-periksa/baru/", checklistviews.template_create, name="template_create"),
+    path("daftar-periksa/<int:pk>/", checklistviews.template_edit, name="template_edit"),
+    path("perangkat/<int:pk>/periksa/", checklistviews.inspect_device, name="inspect"),
+    path("pemeriksaan/<int:pk>/", checklistviews.inspection_detail, name="inspection"),
+    path("pemeriksaan/foto/<int:pk>/", checklistviews.photo, name="photo"),
 ]

@@ -29,7 +29,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jaga.maintenance.forms import PlanForm
 from jaga.maintenance.models import MaintenancePlan, MaintenanceRound
-from jaga.maintenance.permissions import may_edit_plans, may_see_plans, plans_for
+from jaga.maintenance.permissions import (
+    may_edit_checklists,
+    may_edit_plans,
+    may_see_plans,
+    plans_for,
+)
 from jaga.maintenance.recurrence import Occurrence
 from jaga.maintenance.scheduling import upcoming
 from jaga.maintenance.services import save_plan
@@ -92,7 +97,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "maintenance/plan_list.html",
-        {"page": page, "rows": rows, "may_edit": may_edit_plans(user)},
+        {
+            "page": page,
+            "rows": rows,
+            "may_edit": may_edit_plans(user),
+            "show_checklists": may_edit_checklists(user),
+        },
     )
 
 

@@ -71,7 +71,9 @@ def start_jaga_run(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def test_it_serves_pages_and_stops_web_and_worker_on_ctrl_c(jaga_env: dict[str, str]) -> None:
+def test_it_serves_pages_and_stops_web_worker_and_scheduler_on_ctrl_c(
+    jaga_env: dict[str, str],
+) -> None:
     port = free_port()
     process = start_jaga_run(jaga_env, port)
     try:
@@ -83,7 +85,7 @@ def test_it_serves_pages_and_stops_web_and_worker_on_ctrl_c(jaga_env: dict[str, 
         with urllib.request.urlopen(vendored) as css:
             assert b"Tabler" in css.read(2000)
         children = children_of(process.pid)
-        assert len(children) == 2  # gunicorn and the task worker
+        assert len(children) == 3  # gunicorn, the task worker and the scheduler
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
         for child in children:

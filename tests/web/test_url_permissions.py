@@ -21,6 +21,9 @@ from jaga.documents.models import Document
 from jaga.incidents.models import Attachment, Incident
 from jaga.incidents.services import report_disruption
 from jaga.inventory.models import Device, ImportJob, Link, Site
+from jaga.maintenance.agenda import feed_for
+from jaga.maintenance.inspections import record_inspection
+from jaga.maintenance.models import ChecklistItem, ChecklistTemplate, MaintenancePlan
 from jaga.org.models import Opd, User
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
@@ -87,6 +90,26 @@ EXPECTED: dict[str, list[int]] = {
     # The agents' protocol (a token only; sessions get nothing): test_agent_api.py.
     "monitoring_api:assignments": [401, 401, 401, 401, 401, 401, 401, 401],
     "monitoring_api:results": [405, 405, 405, 405, 405, 405, 405, 405],
+    # Preventive maintenance: plans and the calendar for the Diskominfo side (another
+    # agency's administrator sees their own, empty, lists), edited by the administrator and
+    # the Kasi; checklists edited by the same; a device inspected by the Diskominfo staff;
+    # an inspection seen by whoever sees the device's site; the feed by its token alone;
+    # the events need a period (400 without one); pause and reset are POSTs.
+    "maintenance:plans": [302, 403, 403, 200, 200, 200, 403, 403],
+    "maintenance:plan_create": [302, 403, 403, 403, 200, 200, 403, 403],
+    "maintenance:plan": [302, 403, 403, 200, 200, 404, 403, 403],
+    "maintenance:plan_edit": [302, 403, 403, 403, 200, 404, 403, 403],
+    "maintenance:plan_pause": [302, 405, 405, 405, 405, 405, 405, 405],
+    "maintenance:calendar": [302, 403, 403, 200, 200, 200, 403, 403],
+    "maintenance:calendar_events": [302, 403, 403, 400, 400, 400, 403, 403],
+    "maintenance:feed_reset": [302, 405, 405, 405, 405, 405, 405, 405],
+    "maintenance:feed": [200, 200, 200, 200, 200, 200, 200, 200],
+    "maintenance:templates": [302, 403, 403, 403, 200, 200, 403, 403],
+    "maintenance:template_create": [302, 403, 403, 403, 200, 200, 403, 403],
+    "maintenance:template_edit": [302, 403, 403, 403, 200, 404, 403, 403],
+    "maintenance:inspect": [302, 403, 404, 200, 200, 404, 404, 403],
+    "maintenance:inspection": [302, 200, 404, 200, 200, 404, 404, 403],
+    "maintenance:photo": [302, 200, 404, 200, 200, 404, 404, 403],
 }
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"set_language"}  # Django's language switch (POST), tested in tests/web
@@ -165,6 +188,32 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         named=[User.objects.get(username="sigma.kabid")],
         at=dt.datetime(2026, 11, 3, 3, 0, tzinfo=dt.UTC),
     )
+    # Preventive maintenance: a plan (written directly: the mini SOP does not start on a
+    # schedule), a router checklist with a photo item, an inspection of the router with a
+    # photo, and the Kadis's calendar feed.
+    plan = MaintenancePlan.objects.create(
+        agency=agency,
+        name="Pemeliharaan bulanan",
+        sop_code="mini",
+        rrule="FREQ=MONTHLY",
+        start_date=dt.date(2026, 11, 1),
+        visit_time=dt.time(8, 0),
+    )
+    template = ChecklistTemplate.objects.create(agency=agency, name="Router", device_kind="router")
+    ChecklistItem.objects.create(
+        agency=agency, template=template, position=1, kind="pass_fail", label="Lampu"
+    )
+    photo_item = ChecklistItem.objects.create(
+        agency=agency, template=template, position=2, kind="photo", label="Foto", required=False
+    )
+    inspection = record_inspection(
+        router,
+        template,
+        {template.items.get(position=1).pk: {"passed": "pass"}},
+        User.objects.get(username="sigma.tek"),
+        photos={photo_item.pk: png()},
+        at=dt.datetime(2026, 11, 3, 5, 0, tzinfo=dt.UTC),
+    )
     import_job = ImportJob.objects.create(
         agency=agency,
         kind="devices",
@@ -175,6 +224,11 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         queued_at=dt.datetime(2026, 11, 3, 4, 0, tzinfo=dt.UTC),
     )
     return {
+        "plan": plan,
+        "template": template,
+        "inspection": inspection,
+        "photo": inspection.answers.get(kind="photo"),
+        "feed": feed_for(User.objects.get(username="sigma.kadis")).token,
         "case": case,
         "import_job": import_job,
         "document": Document.objects.get(case_id=second.case_id),
@@ -214,6 +268,14 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "inventory:template": ["devices"],
         "inventory:import_job": [world["import_job"].pk],
         "inventory:import_errors": [world["import_job"].pk],
+        "maintenance:plan": [world["plan"].pk],
+        "maintenance:plan_edit": [world["plan"].pk],
+        "maintenance:plan_pause": [world["plan"].pk],
+        "maintenance:feed": [world["feed"]],
+        "maintenance:template_edit": [world["template"].pk],
+        "maintenance:inspect": [world["device"].pk],
+        "maintenance:inspection": [world["inspection"].pk],
+        "maintenance:photo": [world["photo"].pk],
     }
     return reverse(name, args=args.get(name, []))
 

@@ -1,7 +1,15 @@
-"""Models of preventive maintenance: plans and the rounds they start (``plans``), the
+"""Models of preventive maintenance: plans and the rounds they start (``plans``), checklist
+templates (``checklists``), the inspections made with them (``inspections``) and the
 technicians' calendar feeds (``feeds``)."""
 
+from jaga.maintenance.models.checklists import (
+    ChecklistItem,
+    ChecklistTemplate,
+    ItemKind,
+    PlanChecklist,
+)
 from jaga.maintenance.models.feeds import CalendarFeed
+from jaga.maintenance.models.inspections import Inspection, InspectionAnswer, InspectionResult
 from jaga.maintenance.models.plans import (
     HolidayPolicy,
     MaintenancePlan,
@@ -11,8 +19,15 @@ from jaga.maintenance.models.plans import (
 
 __all__ = [
     "CalendarFeed",
+    "ChecklistItem",
+    "ChecklistTemplate",
     "HolidayPolicy",
+    "Inspection",
+    "InspectionAnswer",
+    "InspectionResult",
+    "ItemKind",
     "MaintenancePlan",
     "MaintenanceRound",
+    "PlanChecklist",
     "RecurrencePreset",
 ]

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from jaga.inventory.demo import load_demo_inventory
-from jaga.maintenance.demo import load_demo_plans
+from jaga.maintenance.demo import load_demo_checklists
+from jaga.maintenance.demo_plans import load_demo_plans
 from jaga.monitoring.demo import load_demo_monitor
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.demo.load import REPORTER_ROLE, load_demo
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         sops = load_demo_sops(AGENCIES)
         load_demo_inventory(AGENCIES)
         load_demo_monitor(AGENCIES, history=options["monitor_history"])
+        load_demo_checklists(AGENCIES)
         load_demo_plans()
         if options["quiet"]:
             return

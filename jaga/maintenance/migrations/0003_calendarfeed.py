@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('maintenance', '0001_initial'),
+        ('maintenance', '0002_checklists'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
