@@ -1,6 +1,6 @@
 """Models of preventive maintenance: plans and the rounds they start (``plans``), checklist
-templates (``checklists``), the inspections made with them (``inspections``) and the
-technicians' calendar feeds (``feeds``)."""
+templates (``checklists``), the inspections made with them (``inspections``), the
+technicians' calendar feeds (``feeds``) and the rounds' Rencana Kerja (``workplans``)."""
 
 from jaga.maintenance.models.checklists import (
     ChecklistItem,
@@ -16,6 +16,7 @@ from jaga.maintenance.models.plans import (
     MaintenanceRound,
     RecurrencePreset,
 )
+from jaga.maintenance.models.workplans import WorkPlanVisit
 
 __all__ = [
     "CalendarFeed",
@@ -30,4 +31,5 @@ __all__ = [
     "MaintenanceRound",
     "PlanChecklist",
     "RecurrencePreset",
+    "WorkPlanVisit",
 ]
