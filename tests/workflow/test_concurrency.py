@@ -81,7 +81,7 @@ def test_it_opens_the_join_once_when_two_visits_finish_at_once(
 
     door = threading.Barrier(2)
     original = services._branch_done
-    recorded = services.record
+    recorded = services.record  # type: ignore[attr-defined]
 
     def held(*args: Any, **kwargs: Any) -> None:
         door.wait(timeout=10)
