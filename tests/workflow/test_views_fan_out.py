@@ -64,7 +64,8 @@ def test_it_shows_one_row_per_visit_on_the_case_page(rnd: Round) -> None:
     assert 'id="visits"' in text
     assert text.count('class="visit-row') == 2
     assert text.index("Kantor Camat Barat") < text.index("Puskesmas Utara")
-    assert "Kecamatan Barat" in text and "Dinas Kesehatan" in text
+    assert "Kecamatan Barat" in text
+    assert "Dinas Kesehatan" in text
     assert "Tim memelihara" in text
 
 
@@ -81,7 +82,8 @@ def test_it_lists_each_visit_step_in_the_inbox_of_who_may_act(rnd: Round) -> Non
     case = started(rnd)
     tech = client_for(rnd.world.tech1).get(reverse("workflow:inbox")).content.decode()
     assert tech.count('class="inbox-row') + tech.count('class="table-danger inbox-row') == 2
-    assert "at Kantor Camat Barat" in tech and "at Puskesmas Utara" in tech
+    assert "at Kantor Camat Barat" in tech
+    assert "at Puskesmas Utara" in tech
     for branch in CaseBranch.objects.filter(case=case):
         step = StepInstance.objects.get(branch=branch, status=StepStatus.OPEN)
         complete_step(step, rnd.world.tech1)
@@ -101,7 +103,8 @@ def test_it_returns_into_the_visit_chosen_on_the_check_form(rnd: Round) -> None:
         ):
             complete_step(StepInstance.objects.get(branch=branch, status="open"), actor)
     check = open_step(case)
-    assert check is not None and check.step_no == "6"
+    assert check is not None
+    assert check.step_no == "6"
     kasi = client_for(rnd.world.kasi)
     text = kasi.get(reverse("workflow:case", args=[case.pk])).content.decode()
     puskesmas = CaseBranch.objects.get(case=case, site=rnd.puskesmas)
