@@ -204,8 +204,8 @@ class CaseBranch(AgencyScoped):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("visit")
-        verbose_name_plural = _("visits")
+        verbose_name = _("site visit")
+        verbose_name_plural = _("site visits")
         ordering: ClassVar = ["case", "key", "position", "pk"]
         indexes: ClassVar = [models.Index(fields=["case", "key", "status"])]
 
@@ -245,7 +245,7 @@ class StepInstance(AgencyScoped):
         null=True,
         blank=True,
         related_name="steps",
-        verbose_name=_("visit"),
+        verbose_name=_("site visit"),
     )
     step_no = models.CharField(_("step"), max_length=6)
     lane = models.CharField(_("lane"), max_length=60)

@@ -27,8 +27,8 @@ class Migration(migrations.Migration):
                 ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed')),
             ],
             options={
-                'verbose_name': 'visit',
-                'verbose_name_plural': 'visits',
+                'verbose_name': 'site visit',
+                'verbose_name_plural': 'site visits',
                 'ordering': ['case', 'key', 'position', 'pk'],
             },
         ),
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='stepinstance',
             name='branch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='workflow.casebranch', verbose_name='visit'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='workflow.casebranch', verbose_name='site visit'),
         ),
         migrations.AddConstraint(
             model_name='stepinstance',
