@@ -367,23 +367,32 @@ def _visits(
     return rows
 
 
-def _current(
-    request: HttpRequest, case: Case, spec: SopSpec, open_now: list[StepInstance], user: User
-) -> StepInstance | None:
+def _current(request: HttpRequest, open_now: list[StepInstance], user: User) -> StepInstance | None:
     """The open step the page shows with its form: the one asked for (``?step=<pk>``, a
-    visit's step), else the first the user may act on, else the first open step."""
+    visit's step, as the inbox and the visits table link), else for an OPD user the first
+    visit to one of its sites, else the trunk's or the first visit's. No query: the page
+    costs the same whatever the number of visits."""
     if not open_now:
         return None
     asked = request.GET.get("step", "")
     chosen = next((i for i in open_now if str(i.pk) == asked), None)
-    if chosen is not None or len(open_now) == 1:
-        return chosen or open_now[0]
-    now = timezone.now()
-    for instance in open_now:
-        lanes = _lanes_of(spec, instance.step_no)
-        if eligibility(user, case, lanes, now, branch=instance.branch) is not None:
-            return instance
-    return open_now[0]
+    if chosen is not None:
+        return chosen
+    if user.opd_id is not None:
+        mine = next(
+            (
+                i
+                for i in open_now
+                if i.branch is not None
+                and i.branch.site is not None
+                and i.branch.site.opd_id == user.opd_id
+            ),
+            None,
+        )
+        if mine is not None:
+            return mine
+    trunk = next((i for i in open_now if i.branch_id is None), None)
+    return trunk or min(open_now, key=lambda i: (i.branch.position if i.branch else 0, i.pk))
 
 
 def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None) -> HttpResponse:
@@ -404,7 +413,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         .order_by("started_at", "pk")
     )
     open_now = [i for i in instances if i.status == StepStatus.OPEN]
-    current = form.step if form is not None else _current(request, case, spec, open_now, user)
+    current = form.step if form is not None else _current(request, open_now, user)
     current_step = spec.step(current.step_no) if current is not None else None
     waiting_for: list[str] = []
     grounds = None

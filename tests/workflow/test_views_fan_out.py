@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from jaga.inventory.models import Site
 from jaga.workflow.models import Case, CaseBranch, StepInstance, StepStatus
 from jaga.workflow.permissions import cases_for
 from jaga.workflow.permissions import inbox as inbox_for
@@ -117,3 +118,43 @@ def test_it_returns_into_the_visit_chosen_on_the_check_form(rnd: Round) -> None:
     assert response.status_code == 302
     reopened = StepInstance.objects.get(case=case, status=StepStatus.OPEN)
     assert (reopened.step_no, reopened.branch, reopened.visit) == ("4", puskesmas, 2)
+
+
+def test_it_loads_the_case_page_in_the_same_queries_for_1_or_4_visits(rnd: Round) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(sites: list[Site]) -> int:
+        case = start_case_with(rnd, sites)
+        client = client_for(rnd.world.kasi)
+        url = reverse("workflow:case", args=[case.pk])
+        client.get(url)  # warm caches (session, agency)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    agency = rnd.world.agency
+    more = [
+        Site.objects.create(agency=agency, code=f"extra-{n}", name=f"Extra {n}", opd=rnd.world.opd)
+        for n in range(2)
+    ]
+    one = queries_for([rnd.puskesmas])
+    four = queries_for([rnd.puskesmas, rnd.kantor, *more])
+    assert four == one
+
+
+def start_case_with(rnd: Round, sites: list[Site]) -> Case:
+    from jaga.workflow.models import CaseSource
+    from jaga.workflow.services import start_case
+
+    case = start_case(
+        rnd.definition, source=CaseSource.SCHEDULE, title="Ronde", by=rnd.world.admin, sites=sites
+    )
+    at = timezone.now() - dt.timedelta(hours=1)
+    step = open_step(case)
+    assert step is not None
+    complete_step(step, rnd.world.kasi, at=at)
+    step = open_step(case)
+    assert step is not None
+    complete_step(step, rnd.world.kasi, named=[rnd.world.tech1], at=at)
+    return case
