@@ -245,3 +245,21 @@ def test_it_names_the_visit_site_opd_on_the_berita_acara(rnd: Round) -> None:
     document = Document.objects.get(case=case, document_type="berita_acara_pekerjaan")
     assert document.content["case"]["opd"] == "Kecamatan Barat"
     assert document.content["case"]["location"] == "Kantor Camat Barat"
+
+
+def test_it_allows_one_open_step_on_the_trunk_and_one_per_visit(rnd: Round) -> None:
+    from django.db import IntegrityError, transaction
+
+    case = start(rnd)
+    at = to_fan_out(rnd, case)
+    kantor, puskesmas = CaseBranch.objects.filter(case=case).order_by("position")
+    common = {"agency": case.agency, "case": case, "lane": "kasi", "kind": "activity"}
+    # a trunk step may be open beside the visits' steps...
+    trunk = StepInstance.objects.create(step_no="6", started_at=at, **common)
+    # ...but not a second one on the trunk, nor a second one in a visit
+    for branch in (None, kantor):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            StepInstance.objects.create(step_no="7", branch=branch, started_at=at, **common)
+    assert StepInstance.objects.filter(case=case, status="open").count() == 3
+    assert {s.branch for s in open_steps(case)} == {None, kantor, puskesmas}
+    assert open_step(case) == trunk
