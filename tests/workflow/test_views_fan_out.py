@@ -158,3 +158,15 @@ def start_case_with(rnd: Round, sites: list[Site]) -> Case:
     assert step is not None
     complete_step(step, rnd.world.kasi, named=[rnd.world.tech1], at=at)
     return case
+
+
+def test_it_shows_the_visits_of_a_case_in_the_admin(rnd: Round) -> None:
+    from jaga.org.models import User
+
+    case = started(rnd)
+    root = User.objects.create_superuser("root-fanout", password="x")
+    html = client_for(root).get(reverse("admin:workflow_case_change", args=[case.pk]))
+    assert html.status_code == 200
+    text = html.content.decode()
+    assert "Kantor Camat Barat" in text
+    assert "Puskesmas Utara" in text
