@@ -141,7 +141,7 @@ def start_case(
     (``CaseSource.MONITOR``) starts as a report, with the monitor's user as the reporter.
     A report needs the reporting ``opd``
     (defaults to the reporter's); so does any case of an SOP with steps in the reporting
-    OPD's lane (a scheduled round's acknowledgment names the OPD of the site). When a report
+    OPD's lane outside its fan-outs (inside one, each visited site's OPD acts). When a report
     starts a case whose first step is in the reporting OPD's lane ("Laporan masuk dari
     kepala OPD…"), the report is that step: it is completed by the reporter at ``at`` and
     the case waits on the next step. Raises
@@ -239,10 +239,11 @@ def _no_sites(fan: FanOut) -> InvalidInput:
 def _fan_out(case: Case, fan: FanOut, at: dt.datetime) -> None:
     """Open one visit (``CaseBranch``) of ``fan`` per site of ``case``, ordered by site
     name, each waiting on the block's first step from ``at``. Raises ``InvalidInput``
-    (``sites``) when the case has no sites."""
+    (``sites``) when the case has no sites, or a site lacks the OPD the block needs."""
     sites = list(case.sites.order_by("name", "pk"))
     if not sites:
         raise _no_sites(fan)
+    _round_sites(case.definition, sites)  # sites chosen after the start: each needs its OPD
     entry = case.definition.spec.step(fan.entry)
     for position, site in enumerate(sites):
         branch = CaseBranch.objects.create(

@@ -263,3 +263,17 @@ def test_it_allows_one_open_step_on_the_trunk_and_one_per_visit(rnd: Round) -> N
     assert StepInstance.objects.filter(case=case, status="open").count() == 3
     assert {s.branch for s in open_steps(case)} == {None, kantor, puskesmas}
     assert open_step(case) == trunk
+
+
+def test_it_refuses_to_fan_out_to_a_site_added_later_without_an_opd(rnd: Round) -> None:
+    case = start(rnd, [rnd.puskesmas])
+    case.sites.add(Site.objects.create(agency=rnd.world.agency, code="gudang-x", name="Tanpa"))
+    step = open_step(case)
+    assert step is not None
+    complete_step(step, rnd.world.kasi, at=MON)
+    step = open_step(case)
+    assert step is not None
+    with pytest.raises(InvalidInput) as refused:
+        complete_step(step, rnd.world.kasi, named=[rnd.world.tech1], at=MON)
+    assert "gudang-x" in refused.value.errors["sites"]
+    assert not CaseBranch.objects.filter(case=case).exists()
