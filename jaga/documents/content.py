@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from jaga.documents.indonesian import pembuka_berita_acara
-from jaga.inventory.models import Device
+from jaga.inventory.models import Device, Site
 from jaga.org.models import Employee, Position, User
 from jaga.sop.schema import DocumentType, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
@@ -141,21 +141,29 @@ def person(user: User | None, position: Position | None = None) -> dict[str, str
     }
 
 
-def opd_party(case: Case) -> dict[str, str]:
-    """The reporting OPD as a party: its head when the OPD names one, else the reporter."""
-    opd = case.opd
+def opd_party(case: Case, site: Site | None = None) -> dict[str, str]:
+    """The reporting OPD as a party: its head when the OPD names one, else the reporter.
+    For a fan-out visit's ``site``, the site's OPD (a maintained location acknowledges its
+    own Berita Acara)."""
+    opd = site.opd if site is not None else case.opd
     if opd is not None and opd.head_name:
         return {"name": opd.head_name, "nip": "", "position": opd.head_title, "unit": opd.name}
+    if site is not None:
+        name = opd.name if opd is not None else ""
+        return {"name": "", "nip": "", "position": name, "unit": name}
     return person(case.reporter)
 
 
-def _case_block(case: Case) -> dict[str, str]:
+def _case_block(case: Case, site: Site | None = None) -> dict[str, str]:
+    """The case as documents print it; for a document of a fan-out visit, the OPD and
+    location are the visit ``site``'s (issue 14), not the case's."""
     agency = case.agency
     reported = local(agency, case.started_at)
+    opd = site.opd if site is not None else case.opd
     block = {
         "number": f"#{case.number}",
         "title": case.title,
-        "opd": case.opd.name if case.opd is not None else "",
+        "opd": opd.name if opd is not None else "",
         "reported": f"{format_date(reported.date(), format='full', locale='id')} {reported:%H.%M}",
         "location": "",
         "problem": case.description,
@@ -164,6 +172,8 @@ def _case_block(case: Case) -> dict[str, str]:
     if incident is not None:
         block["location"] = incident.location
         block["problem"] = incident.problem
+    if site is not None:
+        block["location"] = site.name
     return block
 
 
@@ -305,13 +315,15 @@ def build(
     agency = case.agency
     spec = case.definition.spec
     signer = person(step.actor, step.on_behalf_of)
+    # A step of a fan-out visit speaks of the visit's site and its OPD.
+    site = step.branch.site if step.branch is not None else None
     content: dict[str, Any] = {
         "kop": kop(agency),
         "title": TITLES[document_type].upper(),
         "place": agency.region_name,
         "date": _long_date(issued_on),
         "opening": pembuka_berita_acara(issued_on),
-        "case": _case_block(case),
+        "case": _case_block(case, site),
         "sop": {"name": spec.identity.nama, "number": spec.identity.nomor, "step": step.step_no},
         "kegiatan": spec_step.kegiatan,
         "signer": signer,
@@ -346,7 +358,7 @@ def build(
         content["items"] = _items(case, spec, step)
         content["basis"] = _basis(case)
     elif document_type is DocumentType.BERITA_ACARA_PEKERJAAN:
-        content["parties"] = [signer, opd_party(case)]
+        content["parties"] = [signer, opd_party(case, site)]
         content["items"] = _replacement_items(case, step) or _items(case, spec, step)
         content["basis"] = _basis(case)
         content["photos"] = _photos(case)

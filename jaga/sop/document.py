@@ -91,6 +91,8 @@ class RowView:
     output: str
     keterangan: str
     height: str
+    caption: str = ""  # the first row of a fan-out: "Untuk setiap lokasi: <label>"
+    fan_out: str = ""  # the key of the fan-out holding the step
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ def _page_view(document_layout: Layout, page: Page) -> PageView:
             output=row.step.output,
             keterangan=row.step.keterangan,
             height=mm(row.height),
+            caption=row.caption,
+            fan_out=row.fan_out,
         )
         for row in page.rows
     ]

@@ -3,7 +3,8 @@
 The SVG's user unit is the millimetre (``viewBox`` = size in mm), so the overlay lines up
 with the table's columns and rows in WeasyPrint and in the browser alike. Symbols follow
 Permenpan-RB 35/2012: terminator (capsule), process (rectangle), decision (diamond), off-page
-connector (pentagon pointing down, with its letter), and arrows. Every word drawn (letters,
+connector (pentagon pointing down, with its letter), and arrows; a fan-out block (steps run
+once per site) is framed by a dashed rectangle. Every word drawn (letters,
 "Ya" / "Tidak", "Mulai" / "Selesai") is SVG ``<text>``, so it stays real, extractable text.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from jaga.sop.routing import Box, Drawing, Figure, Label, Line, Shape
+from jaga.sop.routing import Box, Drawing, Figure, Frame, Label, Line, Shape
 from jaga.sop.textfit import PT_TO_MM, text_width
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -113,14 +114,30 @@ def label_svg(label: Label) -> str:
     return ground + _text(label.x, label.y, label.text, LABEL_PT, label.anchor)
 
 
+FRAME_STROKE = 0.35
+FRAME_COLOUR = "#555"
+
+
+def frame_svg(frame: Frame) -> str:
+    """A fan-out block's frame: a dashed rounded rectangle, under everything else."""
+    box = frame.box
+    return (
+        f'<rect class="sop-fan-out" data-fan-out="{escape(frame.key)}" x="{_n(box.left)}" '
+        f'y="{_n(box.top)}" width="{_n(box.width)}" height="{_n(box.height)}" rx="1.5" '
+        f'fill="none" stroke="{FRAME_COLOUR}" stroke-width="{FRAME_STROKE}" '
+        'stroke-dasharray="2 1"/>'
+    )
+
+
 def svg(drawing: Drawing) -> str:
-    """The overlay as one ``<svg>`` element, ``width`` by ``height`` mm: arrows first, then
-    the symbols over them, then the labels."""
+    """The overlay as one ``<svg>`` element, ``width`` by ``height`` mm: fan-out frames
+    first, then arrows, then the symbols over them, then the labels."""
     width, height = _n(drawing.width), _n(drawing.height)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-flow" width="{width}mm" '
         f'height="{height}mm" viewBox="0 0 {width} {height}">'
     ]
+    parts += [frame_svg(frame) for frame in drawing.frames]
     parts += [line_svg(line) for line in drawing.lines]
     parts += [figure_svg(figure) for figure in drawing.figures]
     parts += [label_svg(label) for label in drawing.labels]

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+
 from jaga.sop.schema import END, SopSpec, Step, StepKind
 from jaga.sop.textfit import PT_TO_MM, wrap
 
@@ -329,7 +331,9 @@ def flows_of(spec: SopSpec) -> list[Flow]:
 class Row:
     """One step's row: its ``symbol``, whether a small start ("Mulai") or end ("Selesai")
     terminator is stacked above or below it, the wrapped ``lines`` of each text column (by
-    column key) and the row's ``height`` in mm."""
+    column key) and the row's ``height`` in mm. A step of a fan-out block names the fan-out
+    (``fan_out``); the block's first row also carries its ``caption``, printed above the
+    Kegiatan (and counted in ``lines["kegiatan"]``)."""
 
     index: int
     step: Step
@@ -338,6 +342,8 @@ class Row:
     end_cap: bool
     lines: dict[str, list[str]]
     height: float
+    fan_out: str = ""  # the key of the fan-out whose block holds the step ("" for none)
+    caption: str = ""  # the first row of a fan-out: "Untuk setiap lokasi: <label>"
 
     @property
     def symbol_height(self) -> float:
@@ -375,6 +381,11 @@ def cell_texts(step: Step) -> dict[str, str]:
     }
 
 
+def fan_out_caption(label: str) -> str:
+    """The caption of a fan-out block on the SOP document (the active language)."""
+    return _("For each site: %(label)s") % {"label": label}
+
+
 def rows_of(spec: SopSpec, columns: Columns, flows: list[Flow]) -> list[Row]:
     """One ``Row`` per step. Height: the tallest wrapped text (7 pt, line-height 1.2, 1 mm
     padding), at least the symbol stack plus 4 mm above and below, rounded up to 0.5 mm."""
@@ -393,6 +404,11 @@ def rows_of(spec: SopSpec, columns: Columns, flows: list[Flow]) -> list[Row]:
             key: wrap(text, by_key[key].width - 2 * PAD_X, FONT_PT)
             for key, text in cell_texts(step).items()
         }
+        fan = spec.fan_out_of(step.no)
+        caption = fan_out_caption(fan.label) if fan is not None and fan.entry == step.no else ""
+        if caption:
+            width = by_key["kegiatan"].width - 2 * PAD_X
+            lines["kegiatan"] = wrap(caption, width, FONT_PT) + lines["kegiatan"]
         text_height = max(len(found) for found in lines.values()) * _line_mm(FONT_PT)
         row = Row(
             index=index,
@@ -402,6 +418,8 @@ def rows_of(spec: SopSpec, columns: Columns, flows: list[Flow]) -> list[Row]:
             end_cap=branching and step.no in ends,
             lines=lines,
             height=0.0,
+            fan_out=fan.key if fan is not None else "",
+            caption=caption,
         )
         height = max(text_height + 2 * PAD_Y + 0.5, row.stack_height + 2 * SYMBOL_PAD)
         rows.append(replace(row, height=_ceil_half(height)))

@@ -115,12 +115,22 @@ class Label:
     anchor: str = "start"
 
 
+@dataclass(frozen=True)
+class Frame:
+    """The dashed frame around the rows of one fan-out block on a page (issue 14: the steps
+    that run once per site); ``key`` is the fan-out's key."""
+
+    box: Box
+    key: str
+
+
 @dataclass
 class Drawing:
     """Everything drawn over one page's lane columns: ``width`` by ``height`` mm."""
 
     width: float
     height: float
+    frames: list[Frame] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
@@ -490,4 +500,31 @@ def route(layout: Layout, page: Page) -> Drawing:
     router = _Router(layout, page)
     router.place_symbols()
     router.draw_flows()
+    router.drawing.frames.extend(fan_out_frames(page, router.drawing.width))
     return router.drawing
+
+
+FRAME_INSET = 0.6
+
+
+def fan_out_frames(page: Page, width: float) -> list[Frame]:
+    """One frame per run of consecutive rows of ``page`` in the same fan-out block, across
+    the lane columns (``width`` mm), inset ``FRAME_INSET`` mm from the rows' edges."""
+    frames: list[Frame] = []
+    run: list[tuple[Row, float]] = []
+    for row, top in [*zip(page.rows, page.tops, strict=True), (None, 0.0)]:
+        if run and (row is None or row.fan_out != run[0][0].fan_out):
+            first_top = run[0][1]
+            last_row, last_top = run[-1]
+            bottom = last_top + last_row.height
+            box = Box(
+                width / 2,
+                (first_top + bottom) / 2,
+                width - 2 * FRAME_INSET,
+                bottom - first_top - 2 * FRAME_INSET,
+            )
+            frames.append(Frame(box, run[0][0].fan_out))
+            run = []
+        if row is not None and row.fan_out:
+            run.append((row, top))
+    return frames

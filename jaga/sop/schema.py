@@ -273,6 +273,32 @@ class Step(Strict):
         return self.instructions or DEFAULT_INSTRUCTIONS
 
 
+class FanOutOver(StrEnum):
+    """What a fan-out runs its steps once for: ``sites``, the sites of the case
+    (``Case.sites``: the round's locations)."""
+
+    SITES = "sites"
+
+
+class FanOut(Strict):
+    """Steps that run once per site of the case, in parallel ("Kunjungan per lokasi").
+
+    ``steps`` are consecutive rows of the table, in order; the first is the block's only
+    entry from outside. Every visit (branch) walks the block on its own; the steps lead
+    out of the block to one join step, which opens once when every visit is done.
+    ``label`` is printed on the SOP document beside the block's frame."""
+
+    key: Key
+    label: Text
+    over: FanOutOver
+    steps: list[StepNo] = Field(min_length=1, max_length=MAX_ITEMS)
+
+    @property
+    def entry(self) -> str:
+        """The block's first step: where each visit begins."""
+        return self.steps[0]
+
+
 class SopSpec(Strict):
     """A whole SOP definition. ``code`` is stable within an agency (versions share it)."""
 
@@ -284,6 +310,8 @@ class SopSpec(Strict):
     calendar: CalendarChoice | None = None
     lanes: list[Lane] = Field(min_length=1, max_length=MAX_ITEMS)
     steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
+    # Blocks of steps run once per site of the case (a maintenance round's visits).
+    fan_out: list[FanOut] = Field(default=[], max_length=MAX_ITEMS)
 
     def step(self, no: str) -> Step:
         """The step numbered ``no``; ``KeyError`` if there is none."""
@@ -317,3 +345,35 @@ class SopSpec(Strict):
         if step.kind is StepKind.CHECK:
             targets.extend(step.return_to)
         return targets
+
+    def fan_out_of(self, no: str) -> FanOut | None:
+        """The fan-out whose block holds step ``no``, or None (a trunk step)."""
+        return next((fan for fan in self.fan_out if no in fan.steps), None)
+
+    def fan_out_entered_at(self, no: str) -> FanOut | None:
+        """The fan-out whose first step is ``no`` (reaching it from the trunk opens one
+        visit per site), or None."""
+        return next((fan for fan in self.fan_out if fan.entry == no), None)
+
+    def join_of(self, fan: FanOut) -> Target:
+        """Where the visits of ``fan`` join: the one step outside the block that its steps
+        lead to (the validator guarantees there is exactly one; ``END`` only in an
+        invalid definition)."""
+        inside = set(fan.steps)
+        for no in fan.steps:
+            step = self.step(no)
+            targets = [branch.next for branch in step.branches] or [self.following(step)]
+            for target in targets:
+                if target not in inside:
+                    return target
+        return END
+
+    def reporter_steps_outside_fan_outs(self) -> list[Step]:
+        """Steps in the reporting OPD's lane that run on the trunk: they need the case's
+        OPD at start (inside a fan-out, the OPD of each visit's site acts)."""
+        reporter = {lane.key for lane in self.lanes if lane.reporter}
+        return [
+            step
+            for step in self.steps
+            if set(step.all_lanes) & reporter and self.fan_out_of(step.no) is None
+        ]

@@ -7,7 +7,8 @@
 beyond the shape (jaga.sop.schema): duplicate YAML keys, duplicate lane keys and step
 numbers, step numbers out of order, unknown lanes, jumps to missing steps, decisions without
 two branches, returns that do not go back, an acknowledgment outside the reporting OPD's
-lane, unreachable steps, and steps with no path to the end.
+lane, fan-out blocks (consecutive, entered at their first step, joining at one step),
+unreachable steps, and steps with no path to the end.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from jaga.sop.schema import END, MAX_TEXT_TOTAL, SopSpec, Step, StepKind, Target
+from jaga.sop.schema import END, MAX_TEXT_TOTAL, FanOut, SopSpec, Step, StepKind, Target
 
 Location = tuple[str | int, ...]
 
@@ -127,6 +128,7 @@ class _Checker:
         numbers = self.check_numbers(spec)
         for index, step in enumerate(spec.steps):
             self.check_step(spec, index, step, numbers)
+        self.check_fan_outs(spec, numbers)
         if not self.problems:
             self.check_graph(spec)
 
@@ -241,6 +243,110 @@ class _Checker:
                     f'{label}: field "{form_field.key}": type choice needs choices, and only it',
                 )
 
+    def check_fan_outs(self, spec: SopSpec, numbers: dict[str, int]) -> None:
+        """The blocks of ``fan_out`` (docs/sop-format.md, "Fan-outs"): existing steps,
+        consecutive in table order, not shared by two blocks; entered only at their first
+        step; leaving to one join step after the block; checks inside return inside."""
+        owner: dict[str, str] = {}
+        keys: set[str] = set()
+        for f, fan in enumerate(spec.fan_out):
+            where: Location = ("fan_out", f)
+            name = f'fan-out "{fan.key}"'
+            if fan.key in keys:
+                self.add((*where, "key"), f"{name} is defined twice")
+                continue
+            keys.add(fan.key)
+            missing = False
+            for s, no in enumerate(fan.steps):
+                if no not in numbers:
+                    self.add((*where, "steps", s), f"{name}: step {no} does not exist")
+                    missing = True
+                elif no in owner:
+                    self.add(
+                        (*where, "steps", s),
+                        f'{name}: step {no} is already in fan-out "{owner[no]}"; '
+                        "fan-outs neither overlap nor nest",
+                    )
+                    missing = True
+            if missing:
+                continue
+            for no in fan.steps:
+                owner[no] = fan.key
+            indexes = [numbers[no] for no in fan.steps]
+            if indexes != list(range(indexes[0], indexes[0] + len(indexes))):
+                listed = ", ".join(fan.steps)
+                self.add(
+                    (*where, "steps"),
+                    f"{name}: its steps must be consecutive rows of the table, in table "
+                    f"order (not {listed})",
+                )
+                continue
+            self.check_fan_out_flow(spec, f, fan, numbers)
+
+    def check_fan_out_flow(
+        self, spec: SopSpec, f: int, fan: FanOut, numbers: dict[str, int]
+    ) -> None:
+        where: Location = ("fan_out", f)
+        name = f'fan-out "{fan.key}"'
+        inside = set(fan.steps)
+        if numbers[fan.entry] == 0:
+            self.add(
+                (*where, "steps", 0),
+                f"{name} cannot begin at the first step: a case starts on its trunk, before "
+                "any fan-out",
+            )
+        for index, step in enumerate(spec.steps):
+            if step.no in inside:
+                continue
+            for target in _flows(spec, step):
+                if target in inside and target != fan.entry:
+                    self.add(
+                        ("steps", index),
+                        f"step {step.no} jumps into {name} at step {target}; a fan-out is "
+                        f"entered only at its first step, {fan.entry}",
+                    )
+        exits: dict[str, str] = {}
+        for no in fan.steps:
+            index = numbers[no]
+            step = spec.steps[index]
+            for target in _flows(spec, step):
+                if target == END:
+                    self.add(
+                        ("steps", index),
+                        f"step {step.no} ends the case inside {name}; its steps lead to one "
+                        "join step after it",
+                    )
+                elif target not in inside:
+                    exits.setdefault(target, no)
+            for r, target in enumerate(step.return_to):
+                if target in numbers and target not in inside:
+                    self.add(
+                        ("steps", index, "return_to", r),
+                        f"step {step.no} returns to step {target}, outside its {name}; a "
+                        "check in a fan-out returns only within it",
+                    )
+        if not exits:
+            if not any(t == END for no in fan.steps for t in _flows(spec, spec.step(no))):
+                self.add(
+                    (*where, "steps"),
+                    f"{name} has no way out: none of its steps leads to a step after it (the join)",
+                )
+            return
+        if len(exits) > 1:
+            described = ", ".join(f"step {no} to {target}" for target, no in exits.items())
+            self.add(
+                (*where, "steps"),
+                f"{name} leaves to several steps ({described}); the visits of a fan-out "
+                "join at one step",
+            )
+            return
+        (join,) = exits
+        if join in numbers and numbers[join] < numbers[fan.entry]:
+            self.add(
+                (*where, "steps"),
+                f"{name} joins at step {join}, which comes before it; the join is a later step",
+            )
+
     def check_graph(self, spec: SopSpec) -> None:
         by_no = {step.no: step for step in spec.steps}
         reached: set[str] = set()
@@ -266,6 +372,13 @@ class _Checker:
                 self.add(("steps", index, "no"), f"step {step.no} can never be reached")
             elif step.no not in finishing:
                 self.add(("steps", index, "no"), f"there is no path to the end from step {step.no}")
+
+
+def _flows(spec: SopSpec, step: Step) -> list[Target]:
+    """Where ``step`` leads forward: its next or branches (a check's returns excluded)."""
+    if step.kind is StepKind.DECISION:
+        return [branch.next for branch in step.branches]
+    return [spec.following(step)]
 
 
 def _order(no: str) -> tuple[int, str]:

@@ -3,7 +3,8 @@
 A step goes to the holders of its lane's positions, or to the people a disposition or an
 assignment named for that lane in this case; acting officials (Plt/Plh) covering a position
 on the day count as holders; the reporting OPD's lane goes to that OPD's users; an agency
-administrator may act on behalf of anyone (recorded as such).
+administrator may act on behalf of anyone (recorded as such). In a fan-out visit (a
+maintenance round's site), the reporting OPD's lane is the site's OPD.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db.models import Max, Q, QuerySet
 
 from jaga.org.models import ActingAssignment, ActingKind, Position, User
 from jaga.sop.schema import Lane
-from jaga.workflow.models import ActingAs, Case, LaneAssignee
+from jaga.workflow.models import ActingAs, Case, CaseBranch, LaneAssignee
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,25 @@ def lane_positions(case: Case, lane: Lane) -> QuerySet[Position]:
     return Position.objects.filter(agency_id=case.agency_id, code__in=lane.positions)
 
 
-def lane_holders(case: Case, lane: Lane, on: dt.date) -> QuerySet[User]:
+def reporting_opd_id(case: Case, branch: CaseBranch | None = None) -> int | None:
+    """The OPD whose users fill the reporting OPD's lane: in a fan-out visit, the OPD of
+    the visit's site (each OPD acknowledges its own Berita Acara); else the case's."""
+    if branch is not None:
+        site = branch.site
+        return site.opd_id if site is not None else None
+    return case.opd_id
+
+
+def lane_holders(
+    case: Case, lane: Lane, on: dt.date, branch: CaseBranch | None = None
+) -> QuerySet[User]:
     """Active users who hold (or act for, on local date ``on``) a position of ``lane``; for
-    the reporting OPD's lane, the active users of the case's OPD."""
+    the reporting OPD's lane, the active users of the reporting OPD (``reporting_opd_id``:
+    the site's OPD in fan-out visit ``branch``)."""
     users = User.objects.filter(agency_id=case.agency_id, is_active=True)
     if lane.reporter:
-        return users.filter(opd_id=case.opd_id) if case.opd_id else users.none()
+        opd_id = reporting_opd_id(case, branch)
+        return users.filter(opd_id=opd_id) if opd_id else users.none()
     positions = lane_positions(case, lane)
     return (
         users.filter(
@@ -72,12 +86,19 @@ def lane_holders(case: Case, lane: Lane, on: dt.date) -> QuerySet[User]:
     )
 
 
-def eligibility(user: User, case: Case, lanes: list[Lane], at: dt.datetime) -> Eligibility | None:
+def eligibility(
+    user: User,
+    case: Case,
+    lanes: list[Lane],
+    at: dt.datetime,
+    branch: CaseBranch | None = None,
+) -> Eligibility | None:
     """On what ground ``user`` may act in one of ``lanes`` of ``case`` at ``at``; None if not.
 
     Order: named for the lane (when someone was named, only they and administrators may
-    act), reporting OPD user, position holder, Plt/Plh covering the position that day,
-    agency administrator (or platform administrator) on behalf.
+    act), reporting OPD user (of the site's OPD in fan-out visit ``branch``), position
+    holder, Plt/Plh covering the position that day, agency administrator (or platform
+    administrator) on behalf.
     """
     if not user.is_active:
         return None
@@ -94,7 +115,8 @@ def eligibility(user: User, case: Case, lanes: list[Lane], at: dt.datetime) -> E
                 return Eligibility(ActingAs.NAMED, lane_positions(case, lane).first())
             continue
         if lane.reporter:
-            if case.opd_id is not None and user.opd_id == case.opd_id:
+            opd_id = reporting_opd_id(case, branch)
+            if opd_id is not None and user.opd_id == opd_id:
                 return Eligibility(ActingAs.REPORTER)
             continue
         if employee is None or not employee.is_active:

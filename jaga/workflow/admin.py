@@ -6,13 +6,23 @@ from __future__ import annotations
 from django.contrib import admin
 
 from jaga.tenancy.admin import AgencyScopedAdmin, AgencyScopedInline, ReadOnlyAdminMixin
-from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.models import Case, CaseBranch, StepInstance
+
+
+class BranchInline(ReadOnlyAdminMixin, AgencyScopedInline):
+    """The fan-out visits of a case (one per site of a round)."""
+
+    model = CaseBranch
+    fields = ("key", "position", "site", "status", "opened_at", "completed_at")
+    readonly_fields = fields
+    ordering = ("key", "position", "pk")
 
 
 class StepInline(ReadOnlyAdminMixin, AgencyScopedInline):
     model = StepInstance
     fields = (
         "step_no",
+        "branch",
         "visit",
         "lane",
         "kind",
@@ -35,7 +45,7 @@ class CaseAdmin(ReadOnlyAdminMixin, AgencyScopedAdmin):
     list_filter = ("status", "source", "agency")
     search_fields = ("title", "description")
     list_select_related = ("definition", "opd")
-    inlines = (StepInline,)
+    inlines = (BranchInline, StepInline)
     readonly_fields = (
         "definition",
         "title",

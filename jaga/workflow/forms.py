@@ -23,7 +23,7 @@ from jaga.sop.models import SopDefinition
 from jaga.sop.schema import FieldType, FormField, ReplacementMode, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
 from jaga.workflow.actors import lane_holders
-from jaga.workflow.models import DISPOSITION_SIFAT, Case, StepInstance
+from jaga.workflow.models import DISPOSITION_SIFAT, Case, CaseBranch, StepInstance
 from jaga.workflow.replacing import (
     DevicesChoiceField,
     check_like_device,
@@ -38,6 +38,8 @@ FIELD_PREFIX = "f_"
 DEVICE_FIELDS = ("nama_barang", "merk_tipe", "no_seri")
 ACCEPT = "accept"
 RETURN = "return"
+#: Joins a return target and the fan-out visit it reopens in a check's choice ("7@12").
+VISIT_SEPARATOR = "@"
 
 
 def field_name(key: str) -> str:
@@ -359,7 +361,7 @@ class CheckForm(StepForm):
     """A check: accept (with an optional note), or return to one of ``return_to`` with a
     reason. The two submit buttons carry ``action``."""
 
-    service_fields = {"to": "return_to", "reason": "reason"}
+    service_fields = {"to": "return_to", "reason": "reason", "branch": "return_to"}
     declares_fields = False  # accept and return record no fields
 
     action = forms.ChoiceField(
@@ -368,10 +370,24 @@ class CheckForm(StepForm):
 
     def add_kind_fields(self) -> None:
         label = _("Step %(no)s: %(kegiatan)s")
-        choices = [
-            (no, label % {"no": no, "kegiatan": self.spec.step(no).kegiatan})
-            for no in self.spec_step.return_to
-        ]
+        visit_label = _("%(no)s — %(site)s: %(kegiatan)s")
+        choices = []
+        for no in self.spec_step.return_to:
+            kegiatan = self.spec.step(no).kegiatan
+            fan = self.spec.fan_out_of(no) if self.step.branch_id is None else None
+            if fan is None:
+                choices.append((no, label % {"no": no, "kegiatan": kegiatan}))
+                continue
+            # A return into a fan-out reopens one site's visit: one choice per visit.
+            visits = CaseBranch.objects.filter(case=self.case, key=fan.key).select_related("site")
+            for visit in visits.order_by("position", "pk"):
+                site = visit.site.name if visit.site is not None else "—"
+                choices.append(
+                    (
+                        f"{no}{VISIT_SEPARATOR}{visit.pk}",
+                        visit_label % {"no": no, "site": site, "kegiatan": kegiatan},
+                    )
+                )
         self.fields["return_to"] = forms.ChoiceField(
             label=_("Return to step"), choices=choices, required=False
         )
@@ -397,8 +413,13 @@ class CheckForm(StepForm):
 
     def act(self, user: User) -> StepInstance:
         if self.cleaned_data["action"] == RETURN:
+            to, _sep, visit = self.cleaned_data["return_to"].partition(VISIT_SEPARATOR)
             return return_step(
-                self.step, user, self.cleaned_data["return_to"], self.cleaned_data["reason"]
+                self.step,
+                user,
+                to,
+                self.cleaned_data["reason"],
+                branch=int(visit) if visit else None,
             )
         return accept(self.step, user, note=self.cleaned_data.get("note", ""))
 
@@ -430,9 +451,9 @@ def step_form(
 
 
 def needs_opd(spec: SopSpec) -> bool:
-    """The SOP has steps in the reporting OPD's lane, so a case must name the OPD."""
-    reporter = {lane.key for lane in spec.lanes if lane.reporter}
-    return any(set(step.all_lanes) & reporter for step in spec.steps)
+    """The SOP has steps in the reporting OPD's lane outside its fan-outs, so a case must
+    name the OPD (inside a fan-out, each visited site's OPD acts)."""
+    return bool(spec.reporter_steps_outside_fan_outs())
 
 
 class SopChoiceField(forms.ModelChoiceField[SopDefinition]):
@@ -450,6 +471,15 @@ class StartCaseForm(forms.Form):
         required=False,
         help_text=_("Required when the SOP has steps for the OPD, such as an acknowledgment."),
     )
+    sites = forms.ModelMultipleChoiceField(
+        queryset=Site.objects.none(),
+        label=_("Sites of the round"),
+        required=False,
+        help_text=_(
+            "For an SOP whose steps run once per site (a maintenance round): each site gets "
+            "its own visit."
+        ),
+    )
     title = forms.CharField(label=_("Title"), max_length=250)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -459,12 +489,22 @@ class StartCaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         definitions = self.fields["definition"]
         opds = self.fields["opd"]
+        sites = self.fields["sites"]
         assert isinstance(definitions, forms.ModelChoiceField)
         assert isinstance(opds, forms.ModelChoiceField)
+        assert isinstance(sites, forms.ModelMultipleChoiceField)
         definitions.queryset = SopDefinition.objects.filter(
             Q(starts_manually=True) | Q(starts_by_schedule=True), agency=agency, is_current=True
         ).order_by("name", "code")
         opds.queryset = Opd.objects.filter(agency=agency, is_active=True).order_by("name")
+        sites.queryset = (
+            Site.objects.filter(agency=agency, is_store=False)
+            .select_related("opd")
+            .order_by("name", "pk")
+        )
+        # The sites of a round are asked for only when some SOP runs steps per site.
+        if not any(definition.spec.fan_out for definition in definitions.queryset):
+            del self.fields["sites"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -473,6 +513,15 @@ class StartCaseForm(forms.Form):
             self.add_error(
                 "opd",
                 _("This SOP has steps for the OPD (such as an acknowledgment): choose the OPD."),
+            )
+        if (
+            definition is not None
+            and definition.spec.fan_out
+            and "sites" in self.fields
+            and not cleaned.get("sites")
+        ):
+            self.add_error(
+                "sites", _("This SOP runs steps once per site: choose the sites of the round.")
             )
         return cleaned
 

@@ -172,6 +172,47 @@ def next_case_number(agency_id: int) -> int:
     return CaseCounter.objects.filter(agency_id=agency_id).values_list("last", flat=True).get()
 
 
+class BranchStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    DONE = "done", _("Done")
+
+
+class CaseBranch(AgencyScoped):
+    """One visit of a fan-out (SOP ``fan_out``): the block's steps run for one ``site`` of
+    the case, in parallel with the other sites' visits (issue 14: one maintenance round,
+    many sites). ``key`` is the fan-out's key; ``position`` orders the visits (by site
+    name) from 0. A branch is open while its steps run and done when it reached the join;
+    a check after the join may reopen it (``return_step(..., branch=)``)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="branches", verbose_name=_("case")
+    )
+    key = models.CharField(_("fan-out"), max_length=60)
+    site = models.ForeignKey(
+        "inventory.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_branches",
+        verbose_name=_("site"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BranchStatus.choices, default=BranchStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("site visit")
+        verbose_name_plural = _("site visits")
+        ordering: ClassVar = ["case", "key", "position", "pk"]
+        indexes: ClassVar = [models.Index(fields=["case", "key", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.key}#{self.position}"
+
+
 class StepStatus(models.TextChoices):
     OPEN = "open", _("Waiting")
     DONE = "done", _("Done")
@@ -191,10 +232,20 @@ class ActingAs(models.TextChoices):
 
 class StepInstance(AgencyScoped):
     """One visit of a case to one step of its SOP. A step returned to is visited again
-    (``visit`` 2, 3…). Times are UTC; ``due_at`` is empty for "kondisional"."""
+    (``visit`` 2, 3…, counted per ``branch``). ``branch`` is the fan-out visit the step runs
+    in (None: the case's trunk). Times are UTC; ``due_at`` is empty for "kondisional"."""
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="steps", verbose_name=_("case")
+    )
+    # The fan-out visit the step runs in; None on the case's trunk.
+    branch = models.ForeignKey(
+        CaseBranch,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="steps",
+        verbose_name=_("site visit"),
     )
     step_no = models.CharField(_("step"), max_length=6)
     lane = models.CharField(_("lane"), max_length=60)
@@ -249,12 +300,20 @@ class StepInstance(AgencyScoped):
             models.Index(fields=["agency", "status", "lane", "due_at"]),
             models.Index(fields=["case", "status"]),
         ]
+        # One open step on the trunk and one in each fan-out visit. Two conditional
+        # constraints: PostgreSQL treats NULLs as distinct, so (case, branch) alone would
+        # let the trunk hold two open steps.
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["case"],
-                condition=models.Q(status="open"),
+                condition=models.Q(status="open", branch__isnull=True),
                 name="one_open_step_per_case",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["branch"],
+                condition=models.Q(status="open", branch__isnull=False),
+                name="one_open_step_per_branch",
+            ),
         ]
 
     def __str__(self) -> str:

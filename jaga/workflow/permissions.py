@@ -2,7 +2,8 @@
 (architecture.md, "for_user querysets"). Actions are decided by ``jaga.workflow.actors``.
 
 - Platform administrators see every case; everyone else only their agency's.
-- An OPD user (a reporter) sees only the cases of their OPD.
+- An OPD user (a reporter) sees only the cases of their OPD, and the rounds that visit
+  one of its sites (a fan-out visit it acknowledges).
 - Diskominfo employees and agency administrators see all cases of their agency.
 """
 
@@ -28,7 +29,8 @@ def cases_for(user: User) -> QuerySet[Case]:
         return Case.objects.none()
     cases = Case.objects.filter(agency_id=user.agency_id)
     if user.opd_id is not None:
-        return cases.filter(opd_id=user.opd_id)
+        visited = Case.objects.filter(branches__site__opd_id=user.opd_id).values("pk")
+        return cases.filter(Q(opd_id=user.opd_id) | Q(pk__in=visited))
     if user.is_staff or hasattr(user, "employee"):
         return cases
     return Case.objects.none()
@@ -49,7 +51,8 @@ def position_ids_of(user: User, on: dt.date) -> set[int]:
 def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
     """Open steps waiting for ``user`` ("Tugas Saya"), soonest due first (kondisional
     last): those naming them, those of their positions (held or acting, today in the
-    agency's zone) in lanes that name nobody, and, for an OPD user, their OPD's steps. It
+    agency's zone) in lanes that name nobody, and, for an OPD user, their OPD's steps (in
+    a fan-out visit, those of the visits to their OPD's sites). It
     matches ``jaga.workflow.actors.eligibility`` except for administrators, who may act on
     any step but find in their inbox only their own positions' steps."""
     agency = user.agency if user.is_authenticated else None
@@ -65,10 +68,11 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
         held = StepInstance.positions.through.objects.filter(position_id__in=positions)
         waiting |= Q(pk__in=held.values("stepinstance_id"))
     if user.opd_id is not None:
-        waiting |= Q(for_reporter=True, case__opd_id=user.opd_id)
+        waiting |= Q(for_reporter=True, branch__isnull=True, case__opd_id=user.opd_id)
+        waiting |= Q(for_reporter=True, branch__site__opd_id=user.opd_id)
     return (
         StepInstance.objects.filter(agency=agency, status=StepStatus.OPEN)
         .filter(waiting)
-        .select_related("case", "case__opd", "case__definition")
+        .select_related("case", "case__opd", "case__definition", "branch__site__opd")
         .order_by(F("due_at").asc(nulls_last=True), "started_at")
     )

@@ -58,12 +58,14 @@ def return_note(instances: Sequence[StepInstance], current: StepInstance) -> Ret
 
 
 def previous_visit(step: StepInstance) -> StepInstance | None:
-    """The latest completed earlier visit of ``step``'s SOP step in the same case."""
+    """The latest completed earlier visit of ``step``'s SOP step in the same case (and the
+    same fan-out visit)."""
     if step.visit <= 1:
         return None
     return (
         StepInstance.objects.filter(
             case_id=step.case_id,
+            branch_id=step.branch_id,
             step_no=step.step_no,
             status=StepStatus.DONE,
             visit__lt=step.visit,

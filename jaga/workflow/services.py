@@ -20,10 +20,20 @@ from django.utils import timezone
 
 from jaga.audit.services import record
 from jaga.documents.services import issue_for_step
+from jaga.inventory.models import Site
 from jaga.inventory.replacement import ReplacementChoice, replace_device
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
-from jaga.sop.schema import END, FieldType, ReplacementMode, SopSpec, StartMode, Step, StepKind
+from jaga.sop.schema import (
+    END,
+    FanOut,
+    FieldType,
+    ReplacementMode,
+    SopSpec,
+    StartMode,
+    Step,
+    StepKind,
+)
 from jaga.sop.timing import step_due
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.actors import (
@@ -38,7 +48,9 @@ from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNot
 from jaga.workflow.models import (
     DISPOSITION_SIFAT,
     ActingAs,
+    BranchStatus,
     Case,
+    CaseBranch,
     CaseSource,
     CaseStatus,
     LaneAssignee,
@@ -71,13 +83,17 @@ def due_at(case: Case, step: Step, started_at: dt.datetime) -> dt.datetime | Non
     return step_due(working_calendar(case.agency), case.definition.spec, step, started_at)
 
 
-def _open_step(case: Case, step: Step, at: dt.datetime) -> StepInstance:
-    """Open a visit of ``step`` and record who it waits for (see ``StepInstance``)."""
+def _open_step(
+    case: Case, step: Step, at: dt.datetime, branch: CaseBranch | None = None
+) -> StepInstance:
+    """Open a visit of ``step`` (in fan-out visit ``branch``, else on the trunk) and record
+    who it waits for (see ``StepInstance``)."""
     spec = case.definition.spec
-    visits = StepInstance.objects.filter(case=case, step_no=step.no).count()
+    visits = StepInstance.objects.filter(case=case, step_no=step.no, branch=branch).count()
     instance = StepInstance.objects.create(
         agency_id=case.agency_id,
         case=case,
+        branch=branch,
         step_no=step.no,
         lane=step.all_lanes[0],
         kind=step.kind.value,
@@ -110,15 +126,22 @@ def start_case(
     reporter: User | None = None,
     description: str = "",
     data: Mapping[str, Any] | None = None,
+    sites: Iterable[Site] | None = None,
     at: dt.datetime | None = None,
 ) -> Case:
     """Start a case of ``definition`` (the version is pinned to the case).
+
+    ``sites`` become the case's sites (``Case.sites``, sites of the same agency): a
+    maintenance round's locations, one visit each when the case reaches a fan-out (SOP
+    ``fan_out``). Where a fan-out has steps in the reporting OPD's lane, each site needs
+    its OPD (it acknowledges its own Berita Acara). Raises ``InvalidInput`` (``sites``) for
+    another agency's site or a site without the OPD it needs.
 
     ``source`` must be one of the SOP's start modes; a case opened by the network monitor
     (``CaseSource.MONITOR``) starts as a report, with the monitor's user as the reporter.
     A report needs the reporting ``opd``
     (defaults to the reporter's); so does any case of an SOP with steps in the reporting
-    OPD's lane (a scheduled round's acknowledgment names the OPD of the site). When a report
+    OPD's lane outside its fan-outs (inside one, each visited site's OPD acts). When a report
     starts a case whose first step is in the reporting OPD's lane ("Laporan masuk dari
     kepala OPD…"), the report is that step: it is completed by the reporter at ``at`` and
     the case waits on the next step. Raises
@@ -138,13 +161,13 @@ def start_case(
             raise CannotStart("the reporter belongs to another OPD")
     if opd is not None and opd.agency_id != definition.agency_id:
         raise CannotStart("the OPD belongs to another agency")
-    reporter_lanes = {lane.key for lane in spec.lanes if lane.reporter}
-    if opd is None and any(set(step.all_lanes) & reporter_lanes for step in spec.steps):
+    if opd is None and spec.reporter_steps_outside_fan_outs():
         raise CannotStart(
             "this SOP has steps for the OPD (such as an acknowledgment): name the OPD"
         )
     if not title.strip():
         raise InvalidInput({"title": "a case needs a title"})
+    chosen = _round_sites(definition, sites)
     with transaction.atomic():
         case = Case.objects.create(
             agency_id=definition.agency_id,
@@ -158,12 +181,20 @@ def start_case(
             started_at=at,
             data=dict(data or {}),
         )
+        started: dict[str, Any] = {
+            "sop": definition.code,
+            "version": definition.version,
+            "source": source,
+        }
+        if chosen:
+            case.sites.add(*chosen)
+            started["sites"] = [site.code for site in chosen]
         record(
             agency=case.agency,
             actor=by or reporter,
             action="case.started",
             obj=case,
-            after={"sop": definition.code, "version": definition.version, "source": source},
+            after=started,
             at=at,
         )
         first = spec.steps[0]
@@ -175,6 +206,73 @@ def start_case(
             )
             _finish(report, outcome=DONE, target=spec.following(first), note=description)
     return case
+
+
+def _round_sites(definition: SopDefinition, sites: Iterable[Site] | None) -> list[Site]:
+    """``sites`` checked for a case of ``definition``: the agency's own, each with an OPD
+    when a fan-out of the SOP has steps in the reporting OPD's lane; raises
+    ``InvalidInput`` (``sites``)."""
+    chosen = list(dict.fromkeys(sites or ()))
+    spec = definition.spec
+    foreign = [site.code for site in chosen if site.agency_id != definition.agency_id]
+    if foreign:
+        raise InvalidInput({"sites": f"not a site of this agency: {', '.join(foreign)}"})
+    reporter = {lane.key for lane in spec.lanes if lane.reporter}
+    needs_opd = any(
+        set(spec.step(no).all_lanes) & reporter for fan in spec.fan_out for no in fan.steps
+    )
+    without = [site.code for site in chosen if needs_opd and site.opd_id is None]
+    if without:
+        raise InvalidInput(
+            {"sites": f"each site needs its OPD (it acknowledges its visit): {', '.join(without)}"}
+        )
+    return chosen
+
+
+def _no_sites(fan: FanOut) -> InvalidInput:
+    """The refusal to fan out a case without sites (nothing is written)."""
+    return InvalidInput(
+        {"sites": f"the round has no sites: choose the case's sites before step {fan.entry}"}
+    )
+
+
+def _fan_out(case: Case, fan: FanOut, at: dt.datetime) -> None:
+    """Open one visit (``CaseBranch``) of ``fan`` per site of ``case``, ordered by site
+    name, each waiting on the block's first step from ``at``. Raises ``InvalidInput``
+    (``sites``) when the case has no sites, or a site lacks the OPD the block needs."""
+    sites = list(case.sites.order_by("name", "pk"))
+    if not sites:
+        raise _no_sites(fan)
+    _round_sites(case.definition, sites)  # sites chosen after the start: each needs its OPD
+    entry = case.definition.spec.step(fan.entry)
+    for position, site in enumerate(sites):
+        branch = CaseBranch.objects.create(
+            agency_id=case.agency_id,
+            case=case,
+            key=fan.key,
+            site=site,
+            position=position,
+            opened_at=at,
+        )
+        _open_step(case, entry, at, branch)
+
+
+def _branch_done(case: Case, branch: CaseBranch, join: str, at: dt.datetime) -> None:
+    """Mark ``branch`` done (compare-and-set) and, when it was the last open visit of its
+    fan-out, open the ``join`` step on the trunk. The case row is locked first
+    (``select_for_update``; a no-op on SQLite, which serialises writers) so that of two
+    visits finishing at once on PostgreSQL exactly one sees the other done and opens the
+    join."""
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+    changed = CaseBranch.objects.filter(pk=branch.pk, status=BranchStatus.OPEN).update(
+        status=BranchStatus.DONE, completed_at=at
+    )
+    if changed != 1:
+        raise StepNotOpen(f"visit {branch.pk} of case {case.pk} is not open")
+    branch.status, branch.completed_at = BranchStatus.DONE, at
+    still_open = CaseBranch.objects.filter(case=case, key=branch.key, status=BranchStatus.OPEN)
+    if not still_open.exists():
+        _open_step(case, case.definition.spec.step(join), at)
 
 
 @dataclass(frozen=True)
@@ -189,6 +287,7 @@ class _Action:
     user: User
     grounds: Eligibility
     at: dt.datetime
+    branch: CaseBranch | None = None
 
 
 def _begin(
@@ -203,10 +302,16 @@ def _begin(
         raise InvalidInput({field: f"step {step.step_no} is a {spec_step.kind} step"})
     if step.status != StepStatus.OPEN or case.status != CaseStatus.OPEN:
         raise StepNotOpen(f"step {step.step_no} of case {case.pk} is not waiting")
-    grounds = eligibility(user, case, [spec.lane(key) for key in spec_step.all_lanes], at)
+    branch = (
+        CaseBranch.objects.select_related("site").get(pk=step.branch_id)
+        if step.branch_id is not None
+        else None
+    )
+    lanes = [spec.lane(key) for key in spec_step.all_lanes]
+    grounds = eligibility(user, case, lanes, at, branch=branch)
     if grounds is None:
         raise NotEligible(f"{user.username} may not act on step {step.step_no} of case {case.pk}")
-    return _Action(case, step, spec_step, spec, user, grounds, at)
+    return _Action(case, step, spec_step, spec, user, grounds, at, branch)
 
 
 def _clean_fields(step: Step, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -271,10 +376,17 @@ def _finish(
     data: Mapping[str, Any] | None = None,
     named: Iterable[User] = (),
     replacement: ReplacementChoice | None = None,
+    into: CaseBranch | None = None,
 ) -> StepInstance:
     """Complete ``step`` (compare-and-set), carry out its device ``replacement``, record
     names, open ``target`` or close the case, and write the audit events. Runs inside the
-    caller's transaction."""
+    caller's transaction.
+
+    Fan-outs (SOP ``fan_out``): a trunk step leading to a block's first step opens one
+    visit per site of the case (``InvalidInput`` when it has none); a visit's step leading
+    inside its block opens there in the same visit; one leading out of it (the join)
+    finishes the visit, and the last visit to finish opens the join on the trunk.
+    ``into`` is the visit a check reopens at ``target`` (a return into a block)."""
     case, step, spec_step, user, grounds, at = (
         action.case,
         action.step,
@@ -283,6 +395,12 @@ def _finish(
         action.grounds,
         action.at,
     )
+    spec = action.spec
+    branch = action.branch
+    fan = spec.fan_out_of(spec_step.no) if branch is not None else None
+    entering = spec.fan_out_entered_at(target) if branch is None and into is None else None
+    if entering is not None and not case.sites.exists():
+        raise _no_sites(entering)
     fields = {
         "status": StepStatus.DONE,
         "completed_at": at,
@@ -315,27 +433,41 @@ def _finish(
     on_behalf = ""
     if grounds.position is not None and grounds.acting_as != ActingAs.HOLDER:
         on_behalf = f"{grounds.acting_as} {grounds.position.title}"
+    after: dict[str, Any] = {
+        "status": StepStatus.DONE,
+        "outcome": outcome,
+        "next": target,
+        "acting_as": grounds.acting_as,
+        "data": fields["data"],
+        "note": note,
+        "named": [person.username for person in named],
+    }
+    if branch is not None:
+        after["visit"] = _visit_label(branch)
+    if into is not None:
+        after["reopens"] = _visit_label(into)
     record(
         agency=case.agency,
         actor=user,
         action="step.returned" if outcome == CHECK_RETURNED else "step.completed",
         obj=step,
         before={"status": StepStatus.OPEN, "step": step.step_no, "visit": step.visit},
-        after={
-            "status": StepStatus.DONE,
-            "outcome": outcome,
-            "next": target,
-            "acting_as": grounds.acting_as,
-            "data": fields["data"],
-            "note": note,
-            "named": [person.username for person in named],
-        },
+        after=after,
         on_behalf_of=on_behalf,
         at=at,
     )
     # The step's output document (SOP row "document:"), numbered in this transaction.
     issue_for_step(step, spec_step, at)
-    if target == END:
+    if fan is not None and branch is not None:
+        if target in fan.steps:
+            _open_step(case, spec.step(target), at, branch)
+        else:
+            _branch_done(case, branch, target, at)
+    elif into is not None:
+        _reopen(case, into, spec.step(target), at)
+    elif entering is not None:
+        _fan_out(case, entering, at)
+    elif target == END:
         closed = Case.objects.filter(pk=case.pk, status=CaseStatus.OPEN).update(
             status=CaseStatus.CLOSED, closed_at=at
         )
@@ -352,8 +484,31 @@ def _finish(
             at=at,
         )
     else:
-        _open_step(case, case.definition.spec.step(target), at)
+        _open_step(case, spec.step(target), at)
     return step
+
+
+def _visit_label(branch: CaseBranch) -> dict[str, Any]:
+    """How an audit event names a fan-out visit: its key, position and site."""
+    site = branch.site
+    return {
+        "fan_out": branch.key,
+        "position": branch.position,
+        "site": site.code if site is not None else "",
+        "site_name": site.name if site is not None else "",
+    }
+
+
+def _reopen(case: Case, branch: CaseBranch, step: Step, at: dt.datetime) -> None:
+    """Open ``branch`` (a finished visit) again at ``step``: a check after the join sent
+    this site's work back. The join opens again when the visit finishes."""
+    changed = CaseBranch.objects.filter(pk=branch.pk, status=BranchStatus.DONE).update(
+        status=BranchStatus.OPEN, completed_at=None
+    )
+    if changed != 1:
+        raise InvalidInput({"branch": "that visit is still in progress"})
+    branch.status, branch.completed_at = BranchStatus.OPEN, None
+    _open_step(case, step, at, branch)
 
 
 def _names(
@@ -503,11 +658,23 @@ def accept(
 
 
 def return_step(
-    step: StepInstance, user: User, to: str, reason: str, *, at: dt.datetime | None = None
+    step: StepInstance,
+    user: User,
+    to: str,
+    reason: str,
+    *,
+    branch: CaseBranch | int | None = None,
+    at: dt.datetime | None = None,
 ) -> StepInstance:
     """Return the case from a check step to earlier step ``to`` (one of its ``return_to``)
-    with ``reason``; that step is visited again. Raises ``InvalidInput`` without a reason or
-    for a step the check may not return to."""
+    with ``reason``; that step is visited again.
+
+    A check on the trunk that returns into a fan-out's block (seed 004: step 8 returns to
+    7, a step of each site's visit) names the visit in ``branch`` (a finished
+    ``CaseBranch`` of the case and that fan-out, or its pk): only that site's work reopens
+    at ``to`` (its next visit), and the join opens again when it finishes. Raises
+    ``InvalidInput`` without a reason, for a step the check may not return to, or for a
+    missing, foreign or unfinished ``branch``."""
     at = _now(at)
     with transaction.atomic():
         action = _begin(step, user, {StepKind.CHECK}, at)
@@ -516,9 +683,44 @@ def return_step(
             raise InvalidInput({"to": f"return to one of: {', '.join(allowed)}"})
         if not reason.strip():
             raise InvalidInput({"reason": "a return needs a reason"})
-        return _finish(action, outcome=CHECK_RETURNED, target=to, note=reason.strip())
+        into = _return_branch(action, to, branch)
+        return _finish(action, outcome=CHECK_RETURNED, target=to, note=reason.strip(), into=into)
+
+
+def _return_branch(action: _Action, to: str, branch: CaseBranch | int | None) -> CaseBranch | None:
+    """The visit a trunk check reopens when it returns to ``to`` inside a fan-out (None
+    otherwise); raises ``InvalidInput`` (``branch``)."""
+    fan = action.spec.fan_out_of(to)
+    if fan is None or action.branch is not None:
+        if branch is not None:
+            raise InvalidInput({"branch": f"step {to} is not a step of a visit"})
+        return None
+    if branch is None:
+        raise InvalidInput({"branch": f"step {to} runs once per site: choose the visit"})
+    pk = branch.pk if isinstance(branch, CaseBranch) else branch
+    found = (
+        CaseBranch.objects.select_related("site")
+        .filter(pk=pk, case=action.case, key=fan.key)
+        .first()
+    )
+    if found is None:
+        raise InvalidInput({"branch": "not a visit of this case"})
+    return found  # _reopen refuses a visit still in progress, after the check's own CAS
 
 
 def open_step(case: Case) -> StepInstance | None:
-    """The step the case waits on (None when it is closed)."""
-    return StepInstance.objects.filter(case=case, status=StepStatus.OPEN).first()
+    """The step the case's trunk waits on (None when it is closed, or while only its
+    fan-out visits are open: see ``open_steps``)."""
+    return StepInstance.objects.filter(
+        case=case, status=StepStatus.OPEN, branch__isnull=True
+    ).first()
+
+
+def open_steps(case: Case) -> list[StepInstance]:
+    """Every step the case waits on: the trunk's, else one per open fan-out visit, in the
+    visits' order (by site name)."""
+    return list(
+        StepInstance.objects.filter(case=case, status=StepStatus.OPEN)
+        .select_related("branch", "branch__site", "branch__site__opd")
+        .order_by("branch__position", "pk")
+    )

@@ -37,6 +37,7 @@ from jaga.workflow.forms import AffectedForm, StartCaseForm, StepForm, person, s
 from jaga.workflow.models import (
     ActingAs,
     Case,
+    CaseBranch,
     CaseSource,
     CaseStatus,
     LaneAssignee,
@@ -335,13 +336,72 @@ def _lanes_of(spec: SopSpec, step_no: str) -> list[Lane]:
     return [spec.lane(key) for key in spec.step(step_no).all_lanes]
 
 
+@dataclass(frozen=True)
+class VisitRow:
+    """One fan-out visit of the case page (issue 14): its site and the step it waits on
+    (None when the visit is done)."""
+
+    branch: CaseBranch
+    waiting: StepInstance | None
+    spec_step: Step | None
+    late: bool
+
+
+def _visits(
+    case: Case, spec: SopSpec, instances: list[StepInstance], now: dt.datetime
+) -> list[VisitRow]:
+    """The case's fan-out visits, in order (one query), with their open steps."""
+    branches = CaseBranch.objects.filter(case=case).select_related("site", "site__opd")
+    waiting = {i.branch_id: i for i in instances if i.status == StepStatus.OPEN and i.branch_id}
+    rows = []
+    for branch in branches.order_by("opened_at", "key", "position", "pk"):
+        step = waiting.get(branch.pk)
+        rows.append(
+            VisitRow(
+                branch=branch,
+                waiting=step,
+                spec_step=spec.step(step.step_no) if step is not None else None,
+                late=step is not None and step.due_at is not None and step.due_at < now,
+            )
+        )
+    return rows
+
+
+def _current(request: HttpRequest, open_now: list[StepInstance], user: User) -> StepInstance | None:
+    """The open step the page shows with its form: the one asked for (``?step=<pk>``, a
+    visit's step, as the inbox and the visits table link), else for an OPD user the first
+    visit to one of its sites, else the trunk's or the first visit's. No query: the page
+    costs the same whatever the number of visits."""
+    if not open_now:
+        return None
+    asked = request.GET.get("step", "")
+    chosen = next((i for i in open_now if str(i.pk) == asked), None)
+    if chosen is not None:
+        return chosen
+    if user.opd_id is not None:
+        mine = next(
+            (
+                i
+                for i in open_now
+                if i.branch is not None
+                and i.branch.site is not None
+                and i.branch.site.opd_id == user.opd_id
+            ),
+            None,
+        )
+        if mine is not None:
+            return mine
+    trunk = next((i for i in open_now if i.branch_id is None), None)
+    return trunk or min(open_now, key=lambda i: (i.branch.position if i.branch else 0, i.pk))
+
+
 def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None) -> HttpResponse:
     user = _user(request)
     now = timezone.now()
     spec = case.definition.spec
     instances = list(
         StepInstance.objects.filter(case=case)
-        .select_related("actor", "actor__employee", "on_behalf_of")
+        .select_related("actor", "actor__employee", "on_behalf_of", "branch", "branch__site__opd")
         .prefetch_related(
             Prefetch(
                 "named",
@@ -352,7 +412,8 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         )
         .order_by("started_at", "pk")
     )
-    current = next((i for i in instances if i.status == StepStatus.OPEN), None)
+    open_now = [i for i in instances if i.status == StepStatus.OPEN]
+    current = form.step if form is not None else _current(request, open_now, user)
     current_step = spec.step(current.step_no) if current is not None else None
     waiting_for: list[str] = []
     grounds = None
@@ -361,7 +422,8 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
             person(assignee)
             for assignee in current.assignees.select_related("employee").order_by("username")
         ]
-        grounds = eligibility(user, case, _lanes_of(spec, current.step_no), now)
+        lanes = _lanes_of(spec, current.step_no)
+        grounds = eligibility(user, case, lanes, now, branch=current.branch)
         if form is None and grounds is not None:
             form = step_form(case, current, local_date(case, now))
     documents = list(case.documents.select_related("step").order_by("issued_at", "pk"))
@@ -383,6 +445,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "may_set_affected": may_set_affected(user, case),
         "may_correct": user.is_staff and user.agency_id == case.agency_id,
         "chart": _chart(case, spec, instances, now),
+        "visits": _visits(case, spec, instances, now) if spec.fan_out else [],
         "history": _history(spec, instances, now),
         "current": current,
         "current_step": current_step,
@@ -424,7 +487,8 @@ def act(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
         return back
     now = timezone.now()
     spec = case.definition.spec
-    if eligibility(user, case, _lanes_of(spec, step.step_no), now) is None:
+    lanes = _lanes_of(spec, step.step_no)
+    if eligibility(user, case, lanes, now, branch=step.branch) is None:
         raise PermissionDenied(_("You may not act on this step."))
     form = step_form(case, step, local_date(case, now), data=request.POST)
     if form.is_valid():
@@ -502,6 +566,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 by=user,
                 opd=form.cleaned_data["opd"],
                 description=form.cleaned_data["description"],
+                sites=form.cleaned_data.get("sites"),
             )
         except CannotStart as exc:
             form.add_error(None, str(exc))

@@ -138,3 +138,42 @@ def test_it_rejects_bad_choices_with_a_clear_message(
 def test_it_names_the_known_agencies_for_an_unknown_one(demo: None) -> None:
     with pytest.raises(CommandError, match="known: batam, bogor, bolmut, lingga, pontianak"):
         sop("list", "--agency", "nowhere")
+
+
+def test_it_simulates_each_site_of_a_round_and_joins_after_the_last(demo: None) -> None:
+    output = sop(
+        "simulate",
+        "pemeliharaan-jaringan-berkala",
+        "--agency",
+        "batam",
+        "--start",
+        "2026-11-23 08:00",
+        "--sites",
+        "2",
+        "--choose",
+        "8=return:7",
+    )
+    lines = output.splitlines()
+    visits = [line.split()[0] for line in lines[1:-1]]
+    assert visits == [
+        *["1", "2", "3", "4", "5"],
+        *["6/1", "7/1", "7a/1", "6/2", "7/2", "7a/2"],
+        "8",
+        *["7/1", "7a/1"],
+        *["8", "9", "10"],
+    ]
+    assert lines[-1].endswith("17 steps")
+
+
+def test_it_refuses_a_round_of_no_sites(demo: None) -> None:
+    with pytest.raises(CommandError, match="--sites must be at least 1"):
+        sop(
+            "simulate",
+            "pemeliharaan-jaringan",
+            "--agency",
+            "bogor",
+            "--start",
+            "2026-11-23 08:00",
+            "--sites",
+            "0",
+        )

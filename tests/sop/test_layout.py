@@ -380,3 +380,41 @@ def test_it_gives_lanes_room_for_symbols_and_channels() -> None:
         for lane in columns.lanes:
             assert lane.width >= 15.0
         assert re.fullmatch(r"lane:[a-z][a-z0-9_-]*", columns.lanes[0].key)
+
+
+def test_it_frames_the_rows_of_a_fan_out_and_captions_its_first_row() -> None:
+    from django.utils import translation
+
+    from jaga.sop.drawing import svg
+
+    spec = load_spec(SEEDS["004"].read_text(encoding="utf-8"), str(SEEDS["004"]))
+    with translation.override("id"):
+        plan = layout(spec)
+    page = plan.page_of("6")
+    rows = {row.step.no: (row, top) for row, top in zip(page.rows, page.tops, strict=True)}
+    assert [no for no, (row, _) in rows.items() if row.fan_out] == ["6", "7", "7a"]
+    assert rows["6"][0].caption == "Untuk setiap lokasi: Kunjungan per lokasi"
+    assert rows["7"][0].caption == ""
+    assert rows["6"][0].lines["kegiatan"][0] == "Untuk setiap lokasi: Kunjungan per lokasi"
+    drawing = route(plan, page)
+    (frame,) = drawing.frames
+    first_top = rows["6"][1]
+    last_row, last_top = rows["7a"]
+    assert frame.key == "kunjungan"
+    assert frame.box.top == pytest.approx(first_top + 0.6)
+    assert frame.box.bottom == pytest.approx(last_top + last_row.height - 0.6)
+    assert (frame.box.left, frame.box.right) == pytest.approx((0.6, drawing.width - 0.6))
+    # every symbol of the block's steps lies inside the frame, every other one outside
+    for figure in drawing.figures:
+        if not figure.step:
+            continue
+        inside = frame.box.top < figure.box.cy < frame.box.bottom
+        assert inside == (figure.step in {"6", "7", "7a"}), figure.step
+    assert 'class="sop-fan-out" data-fan-out="kunjungan"' in svg(drawing)
+
+
+def test_it_draws_no_frame_for_an_sop_without_fan_out() -> None:
+    spec = load_spec(SEEDS["003"].read_text(encoding="utf-8"), str(SEEDS["003"]))
+    plan = layout(spec)
+    assert all(not route(plan, page).frames for page in plan.pages)
+    assert all(not row.caption for page in plan.pages for row in page.rows)

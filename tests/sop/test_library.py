@@ -552,3 +552,33 @@ def test_it_validates_the_complete_example_in_the_docs() -> None:
     example = section.split("```yaml\n", 1)[1].split("\n```", 1)[0]
     spec = load_spec(example, "docs/sop-format.md")
     assert {str(step.kind) for step in spec.steps} == {str(kind) for kind in StepKind}
+
+
+# --- fan-outs (issue 14): the per-site steps of the two maintenance rounds ---------------
+
+
+@pytest.mark.parametrize(
+    ("seed", "key", "label", "steps", "join"),
+    [
+        ("000", "pengecekan", "Pengecekan per lokasi", ["3", "3a", "3b"], "4"),
+        ("004", "kunjungan", "Kunjungan per lokasi", ["6", "7", "7a"], "8"),
+    ],
+)
+def test_it_runs_the_per_site_steps_of_a_round_once_per_site(
+    seed: str, key: str, label: str, steps: list[str], join: str
+) -> None:
+    spec = spec_of(seed)
+    (fan,) = spec.fan_out
+    assert (fan.key, fan.label, fan.over, fan.steps) == (key, label, "sites", steps)
+    assert spec.join_of(fan) == join
+
+
+def test_it_lets_each_batam_site_opd_acknowledge_without_a_case_opd() -> None:
+    spec = spec_of("004")
+    assert spec.reporter_steps_outside_fan_outs() == []
+    assert spec.step("8").return_to == ["7"]  # into a visit: one site's work is redone
+
+
+@pytest.mark.parametrize("seed", ["001", "002", "003"])
+def test_it_keeps_the_disruption_sops_on_one_trunk(seed: str) -> None:
+    assert spec_of(seed).fan_out == []

@@ -215,3 +215,13 @@ def test_it_renders_an_agencys_version_and_refuses_unknown_ones(tmp_path: Path) 
         call_command("sop", "render", "mini", "--pdf", str(pdf))
     with pytest.raises(CommandError, match="--version needs --agency"):
         call_command("sop", "render", "mini", "--version", "1", "--pdf", str(pdf))
+
+
+def test_it_prints_the_caption_of_a_fan_out_above_its_first_step(
+    rendered: dict[str, Rendered],
+) -> None:
+    text = squash(rendered["004"].pages[1])
+    assert squash("Kunjungan per lokasi Staf / Tim Data Center melakukan") in text
+    assert squash("Pengecekan per lokasi Tim melakukan pengecekan") in squash(
+        rendered["000"].pages[1]
+    )

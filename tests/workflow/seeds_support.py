@@ -9,6 +9,12 @@ recorded, and checks that acting again through a stale copy of the step raises
 ``StepNotOpen``. At the end the case must be closed, its step sequence must be the table's,
 and the agency's audit chain must verify with one event per step, by its actor.
 
+A round (an SOP with a ``fan_out``) starts with the path's ``sites``; a row with ``site``
+acts on that site's visit, and a check's row with ``reopens`` returns into that site's
+visit. A step opens when the previous act of its own visit (or of the trunk, for the
+visit's first step or a reopened one) completed; a trunk step after the visits when the
+last of them completed.
+
 Times in the tables are local wall-clock times of the agency, written with their weekday
 (``"Mon 2026-11-23 08:00"``); the weekday is checked, so a mistyped date shows at once.
 """
@@ -32,7 +38,15 @@ from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
 from jaga.workflow.errors import NotEligible, StepNotOpen
-from jaga.workflow.models import ActingAs, Case, CaseSource, CaseStatus, StepInstance, StepStatus
+from jaga.workflow.models import (
+    ActingAs,
+    Case,
+    CaseBranch,
+    CaseSource,
+    CaseStatus,
+    StepInstance,
+    StepStatus,
+)
 from jaga.workflow.services import accept, complete_step, decide, open_step, return_step, start_case
 
 Action = Literal["reported", "complete", "decide", "accept", "return"]
@@ -77,7 +91,9 @@ class Act:
     ``branch`` a decision's branch, ``to`` the step a check returns to, ``data`` the
     step's fields and ``note`` the note (a return's reason). ``replaces`` names, by serial
     number, the broken device and the spare of a replacement step, and what the broken one
-    becomes (``prepare_inventory`` creates them)."""
+    becomes (``prepare_inventory`` creates them). ``site`` is the site (code) of the
+    fan-out visit the step runs in ("" on the trunk); ``reopens`` the site whose visit a
+    check's return into a fan-out reopens."""
 
     step: str
     actor: str
@@ -93,6 +109,8 @@ class Act:
     data: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
     replaces: tuple[str, str, str] | None = None  # (broken serial, spare serial, status)
+    site: str = ""  # the code of the site whose fan-out visit the step runs in
+    reopens: str = ""  # a return into a fan-out: the code of the site whose visit reopens
 
     @property
     def outcome(self) -> str:
@@ -103,7 +121,8 @@ class Act:
 class Path:
     """One way through seed ``seed``'s SOP ``code`` in demo agency ``slug`` (zone ``zone``):
     started at local time ``start`` by ``starter`` (the reporter for a report, the agency
-    administrator otherwise) from ``source``, for the OPD abbreviated ``opd``."""
+    administrator otherwise) from ``source``, for the OPD abbreviated ``opd`` ("" for
+    none), covering the sites (codes) ``sites``."""
 
     name: str
     seed: str
@@ -115,6 +134,7 @@ class Path:
     opd: str
     start: str
     acts: tuple[Act, ...]
+    sites: tuple[str, ...] = ()
 
     @property
     def outsider(self) -> str:
@@ -182,6 +202,15 @@ def _replacement(act: Act) -> ReplacementChoice | None:
     )
 
 
+def waiting(case: Case, act: Act) -> StepInstance | None:
+    """The step ``act`` acts on: the open step of its site's visit, else of the trunk."""
+    if not act.site:
+        return open_step(case)
+    return StepInstance.objects.filter(
+        case=case, branch__site__code=act.site, status=StepStatus.OPEN
+    ).first()
+
+
 def _perform(step: StepInstance, actor: User, act: Act, at: dt.datetime) -> StepInstance:
     if act.action == COMPLETE:
         is_disposition = step.kind == "disposition"
@@ -200,7 +229,12 @@ def _perform(step: StepInstance, actor: User, act: Act, at: dt.datetime) -> Step
     if act.action == ACCEPT:
         return accept(step, actor, note=act.note, at=at)
     if act.action == RETURN:
-        return return_step(step, actor, act.to, act.note, at=at)
+        branch = (
+            CaseBranch.objects.get(case_id=step.case_id, site__code=act.reopens)
+            if act.reopens
+            else None
+        )
+        return return_step(step, actor, act.to, act.note, branch=branch, at=at)
     raise AssertionError(f"cannot perform {act.action}")  # pragma: no cover
 
 
@@ -208,7 +242,8 @@ def start(path: Path) -> Case:
     agency = Agency.objects.get(slug=path.slug)
     assert agency.timezone == path.zone
     definition = SopDefinition.objects.get(agency=agency, code=path.code, is_current=True)
-    opd = Opd.objects.get(agency=agency, abbreviation=path.opd)
+    opd = Opd.objects.get(agency=agency, abbreviation=path.opd) if path.opd else None
+    sites = [Site.objects.get(agency=agency, code=code) for code in path.sites]
     starter = user(path.starter)
     at = local(path.start, path.zone)
     if path.source == CaseSource.REPORT:
@@ -224,9 +259,10 @@ def start(path: Path) -> Case:
     return start_case(
         definition,
         source=path.source,
-        title=f"Pemeliharaan jaringan di {path.opd}",
+        title=f"Pemeliharaan jaringan di {path.opd or ', '.join(path.sites)}",
         by=starter,
         opd=opd,
+        sites=sites,
         at=at,
     )
 
@@ -236,7 +272,7 @@ def run_until(path: Path, step_no: str) -> Case:
     waits on ``step_no`` for the first time (the open case)."""
     case = start(path)
     for act in path.acts[1:]:
-        step = open_step(case)
+        step = waiting(case, act)
         assert step is not None, f"{path.name}: the case ended before step {step_no}"
         if step.step_no == step_no:
             return case
@@ -264,19 +300,28 @@ def run(path: Path) -> Case:
     if replacing and not Device.objects.filter(serial_number=replacing[0][0]).exists():
         prepare_inventory(path)
     case = start(path)
-    opened_at = local(path.start, path.zone)
-    visits: Counter[str] = Counter()
+    # When each visit's (site's) latest step completed; "" is the trunk.
+    acted: dict[str, dt.datetime] = {"": local(path.start, path.zone)}
+    visits: Counter[tuple[str, str]] = Counter()
+    performed: list[StepInstance] = []
     for number, act in enumerate(path.acts):
-        where = f"{path.name}, row {number} (step {act.step})"
-        visits[act.step] += 1
+        where = (
+            f"{path.name}, row {number} (step {act.step}{' at ' + act.site if act.site else ''})"
+        )
+        visits[act.step, act.site] += 1
         at = local(act.at, path.zone)
         if act.action == REPORTED:
             assert number == 0, where
             _check_reported(case, act, path)
+            performed.append(StepInstance.objects.get(case=case, step_no=act.step))
             continue
-        step = open_step(case)
+        step = waiting(case, act)
         assert step is not None, f"{where}: the case is not waiting"
-        assert (step.step_no, step.visit) == (act.step, visits[act.step]), where
+        assert (step.step_no, step.visit) == (act.step, visits[act.step, act.site]), where
+        if act.site:
+            opened_at = max(acted.get(act.site, acted[""]), acted[""])
+        else:
+            opened_at = max(acted.values())
         assert step.started_at == opened_at, where
         due = local(act.due, path.zone) if act.due is not None else None
         assert step.due_at == due, (
@@ -308,15 +353,22 @@ def run(path: Path) -> Case:
             assert (done.next_step_no, done.note) == (act.to, act.note), where
         with pytest.raises(StepNotOpen):
             _perform(stale, actor, act, at)
-        opened_at = at
+        acted[act.site] = at
+        if act.reopens:
+            acted[act.reopens] = at
+        performed.append(done)
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
     assert case.closed_at == local(path.acts[-1].at, path.zone)
     assert open_step(case) is None
-    steps = list(StepInstance.objects.filter(case=case).order_by("pk"))
+    assert StepInstance.objects.filter(case=case).count() == len(path.acts)
+    steps = [StepInstance.objects.get(pk=step.pk) for step in performed]
     assert [(step.step_no, step.outcome) for step in steps] == [
         (act.step, act.outcome) for act in path.acts
     ]
+    assert [
+        step.branch.site.code if step.branch and step.branch.site else "" for step in steps
+    ] == [act.site for act in path.acts]
     _check_audit(case, steps, path)
     return case
 

@@ -50,8 +50,10 @@ START = "Fri 2026-11-20 15:45"
 # --- 000 Kota Bogor: Pemeliharaan Jaringan (pengecekan rutin), WIB ---------------------------
 # 1 Kadis 10 Menit, 1a Kabid kondisional, 2 Kasi 30 Menit, 3 Tim 1 Jam, 3a kondisional
 # (ada kerusakan -> 3b kondisional, tidak -> 4), 4 Tim 30 Menit, 5 Kasi 10 Menit, 6 Kabid 10 Menit.
+# Steps 3, 3a, 3b run once per site of the round (fan_out "pengecekan"); step 4 opens when
+# the last site's visit is done.
 
-BOGOR_TO_3 = (
+BOGOR_TO_2 = (
     Act(
         "1",
         "bogor.kadis",
@@ -82,16 +84,6 @@ BOGOR_TO_3 = (
         refused=("bogor.kabid", "bogor.teknisi1"),
         named=("bogor.teknisi1", "bogor.teknisi2"),
     ),
-    Act(
-        "3",
-        "bogor.teknisi2",
-        COMPLETE,
-        at="Mon 2026-11-23 11:40",
-        due="Mon 2026-11-23 09:20",
-        ground=NAMED,
-        refused=("bogor.teknisi3", "bogor.kasi"),
-        data={"lokasi": "Dinas Kesehatan", "hasil_pengecekan": "Switch lantai 2 tidak menyala"},
-    ),
 )
 
 BOGOR_REPAIR = Path(
@@ -104,8 +96,43 @@ BOGOR_REPAIR = Path(
     starter="bogor.admin",
     opd="Dinkes",
     start=START,
+    sites=("dinkes", "disdik"),
     acts=(
-        *BOGOR_TO_3,
+        *BOGOR_TO_2,
+        # Two visits from 08:20, each due in 1 Jam: Disdik (no damage) first.
+        Act(
+            "3",
+            "bogor.teknisi1",
+            COMPLETE,
+            at="Mon 2026-11-23 10:00",
+            due="Mon 2026-11-23 09:20",
+            ground=NAMED,
+            refused=("bogor.teknisi3", "bogor.kasi"),
+            site="disdik",
+            data={"lokasi": "Dinas Pendidikan", "hasil_pengecekan": "Semua perangkat normal"},
+        ),
+        Act(
+            "3a",
+            "bogor.teknisi1",
+            DECIDE,
+            at="Mon 2026-11-23 10:05",
+            due=None,
+            ground=NAMED,
+            refused=("bogor.teknisi3", "bogor.disdik"),
+            site="disdik",
+            branch="tidak",
+        ),
+        Act(
+            "3",
+            "bogor.teknisi2",
+            COMPLETE,
+            at="Mon 2026-11-23 11:40",
+            due="Mon 2026-11-23 09:20",
+            ground=NAMED,
+            refused=("bogor.teknisi3", "bogor.kasi"),
+            site="dinkes",
+            data={"lokasi": "Dinas Kesehatan", "hasil_pengecekan": "Switch lantai 2 tidak menyala"},
+        ),
         Act(
             "3a",
             "bogor.teknisi1",
@@ -114,6 +141,7 @@ BOGOR_REPAIR = Path(
             due=None,
             ground=NAMED,
             refused=("bogor.teknisi3", "bogor.dinkes"),
+            site="dinkes",
             branch="ada_kerusakan",
         ),
         Act(
@@ -124,6 +152,7 @@ BOGOR_REPAIR = Path(
             due=None,
             ground=NAMED,
             refused=("bogor.teknisi3", "bogor.kabid"),
+            site="dinkes",
             data={"tindakan": "Penggantian", "uraian": "Switch 8 port diganti"},
         ),
         Act(
@@ -166,8 +195,20 @@ BOGOR_NO_DAMAGE = Path(
     starter="bogor.admin",
     opd="Kec. Bogor Tengah",
     start=START,
+    sites=("kec-bogor-tengah",),
     acts=(
-        *BOGOR_TO_3,
+        *BOGOR_TO_2,
+        Act(
+            "3",
+            "bogor.teknisi2",
+            COMPLETE,
+            at="Mon 2026-11-23 11:40",
+            due="Mon 2026-11-23 09:20",
+            ground=NAMED,
+            refused=("bogor.teknisi3", "bogor.kasi"),
+            site="kec-bogor-tengah",
+            data={"lokasi": "Kecamatan Bogor Tengah", "hasil_pengecekan": "Normal"},
+        ),
         Act(
             "3a",
             "bogor.teknisi1",
@@ -176,6 +217,7 @@ BOGOR_NO_DAMAGE = Path(
             due=None,
             ground=NAMED,
             refused=("bogor.teknisi3", "bogor.kecbogortengah"),
+            site="kec-bogor-tengah",
             branch="tidak",
         ),
         Act(
@@ -908,8 +950,11 @@ BOLMUT_SERVER = Path(
 # --- 004 Kota Batam: Pemeliharaan Jaringan Berkala, WIB ---------------------------------------
 # 1 Kasi 3 Hari, 2 Kabid, 3 Kadis, 4 Kabid, 5 Kasi, 6 Tim, 7 Tim: 1 hari each; 7a OPD
 # kondisional; checks 8 Kasi (-> 7) and 10 Kadis (-> 9), 9 Kabid: 1 hari each.
+# Steps 6, 7, 7a run once per site of the round (fan_out "kunjungan"), each site's OPD
+# acknowledging its own Berita Acara; step 8 opens when the last visit is done, and its
+# return to 7 reopens one site's visit. The round names no case OPD.
 
-BATAM_TO_6 = (
+BATAM_TO_5 = (
     Act(
         "1",
         "batam.kasi",
@@ -958,16 +1003,6 @@ BATAM_TO_6 = (
         refused=("batam.kabid", "batam.teknisi2"),
         named=("batam.staf1", "batam.teknisi1"),  # one of each position of the lane
     ),
-    Act(
-        "6",
-        "batam.staf1",
-        COMPLETE,
-        at="Mon 2026-11-30 14:00",
-        due="Mon 2026-11-30 09:00",
-        ground=NAMED,
-        refused=("batam.staf2", "batam.teknisi2", "batam.kasi"),
-        data={"lokasi": "Dinas Kesehatan", "hasil_pemeliharaan": "Kabel dirapikan, AP diperbarui"},
-    ),
 )
 
 BATAM_ACCEPTED = Path(
@@ -978,10 +1013,57 @@ BATAM_ACCEPTED = Path(
     zone="Asia/Jakarta",
     source=CaseSource.SCHEDULE,
     starter="batam.admin",
-    opd="Dinkes",
+    opd="",
     start=START,
+    sites=("dinkes", "disdik"),
     acts=(
-        *BATAM_TO_6,
+        *BATAM_TO_5,
+        # Two visits from Friday 09:00, each 6 due 1 hari later.
+        Act(
+            "6",
+            "batam.teknisi1",
+            COMPLETE,
+            at="Mon 2026-11-30 10:00",
+            due="Mon 2026-11-30 09:00",
+            ground=NAMED,
+            refused=("batam.staf2", "batam.teknisi2", "batam.kasi"),
+            site="disdik",
+            data={"lokasi": "Dinas Pendidikan", "hasil_pemeliharaan": "Switch dibersihkan"},
+        ),
+        Act(
+            "6",
+            "batam.staf1",
+            COMPLETE,
+            at="Mon 2026-11-30 14:00",
+            due="Mon 2026-11-30 09:00",
+            ground=NAMED,
+            refused=("batam.staf2", "batam.teknisi2", "batam.kasi"),
+            site="dinkes",
+            data={
+                "lokasi": "Dinas Kesehatan",
+                "hasil_pemeliharaan": "Kabel dirapikan, AP diperbarui",
+            },
+        ),
+        Act(
+            "7",
+            "batam.staf1",
+            COMPLETE,
+            at="Mon 2026-11-30 15:00",
+            due="Tue 2026-12-01 10:00",
+            ground=NAMED,
+            refused=("batam.staf2", "batam.disdik"),
+            site="disdik",
+        ),
+        Act(
+            "7a",
+            "batam.disdik",
+            COMPLETE,
+            at="Tue 2026-12-01 08:00",
+            due=None,
+            ground=REPORTER,
+            refused=("batam.dinkes", "batam.teknisi1"),  # another site's OPD is refused
+            site="disdik",
+        ),
         Act(
             "7",
             "batam.teknisi1",
@@ -990,6 +1072,7 @@ BATAM_ACCEPTED = Path(
             due="Tue 2026-12-01 14:00",
             ground=NAMED,
             refused=("batam.staf2", "batam.dinkes"),
+            site="dinkes",
         ),
         Act(
             "7a",
@@ -999,6 +1082,7 @@ BATAM_ACCEPTED = Path(
             due=None,
             ground=REPORTER,
             refused=("batam.disdik", "batam.teknisi1"),
+            site="dinkes",
         ),
         Act(
             "8",
@@ -1038,10 +1122,22 @@ BATAM_RETURNED = Path(
     zone="Asia/Jakarta",
     source=CaseSource.MANUAL,
     starter="batam.admin",
-    opd="Disdik",
+    opd="",
     start=START,
+    sites=("disdik",),
     acts=(
-        *BATAM_TO_6,
+        *BATAM_TO_5,
+        Act(
+            "6",
+            "batam.staf1",
+            COMPLETE,
+            at="Mon 2026-11-30 14:00",
+            due="Mon 2026-11-30 09:00",
+            ground=NAMED,
+            refused=("batam.staf2", "batam.teknisi2", "batam.kasi"),
+            site="disdik",
+            data={"lokasi": "Dinas Pendidikan", "hasil_pemeliharaan": "Kabel dirapikan"},
+        ),
         Act(
             "7",
             "batam.teknisi1",
@@ -1050,6 +1146,7 @@ BATAM_RETURNED = Path(
             due="Tue 2026-12-01 14:00",
             ground=NAMED,
             refused=("batam.staf2", "batam.disdik"),
+            site="disdik",
         ),
         Act(
             "7a",
@@ -1059,6 +1156,7 @@ BATAM_RETURNED = Path(
             due=None,
             ground=REPORTER,
             refused=("batam.dinkes", "batam.staf1"),
+            site="disdik",
         ),
         Act(
             "8",
@@ -1069,6 +1167,7 @@ BATAM_RETURNED = Path(
             ground=NAMED,
             refused=("batam.kabid", "batam.teknisi1"),
             to="7",
+            reopens="disdik",
             note="Foto dokumentasi belum dilampirkan",
         ),
         Act(
@@ -1079,6 +1178,7 @@ BATAM_RETURNED = Path(
             due="Wed 2026-12-23 10:00",
             ground=NAMED,
             refused=("batam.teknisi2", "batam.kasi"),
+            site="disdik",
         ),
         Act(
             "7a",
@@ -1088,6 +1188,7 @@ BATAM_RETURNED = Path(
             due=None,
             ground=REPORTER,
             refused=("batam.rsudembungfatimah", "batam.staf1"),
+            site="disdik",
         ),
         Act(
             "8",

@@ -4,7 +4,8 @@
 - ``jaga sop list [--agency SLUG]``: the library templates, or an agency's definitions.
 - ``jaga sop show CODE [--agency SLUG]``: the flowchart table, lanes as columns.
 - ``jaga sop load PATH --agency SLUG``: load or upgrade an agency's definition.
-- ``jaga sop simulate CODE --agency SLUG --start "2026-11-20 15:45" [--choose STEP=BRANCH]``:
+- ``jaga sop simulate CODE --agency SLUG --start "2026-11-20 15:45" [--choose STEP=BRANCH]
+  [--sites N]`` (a fan-out's steps run once for each of N sites, shown as ``STEP/SITE``):
   the path taken, each step's lane, standard and due time, and the total time.
 - ``jaga sop render CODE [--agency SLUG [--version N]] --pdf FILE``: the SOP AP document
   (identity page and flowchart, docs/sop-document.md) of the agency's current definition
@@ -27,7 +28,7 @@ from jaga.sop.models import SopDefinition
 from jaga.sop.render import text_table
 from jaga.sop.schema import SopSpec
 from jaga.sop.services import LIBRARY, load_file
-from jaga.sop.simulate import parse_choices, simulate
+from jaga.sop.simulate import DEFAULT_SITES, parse_choices, simulate
 from jaga.sop.validate import SopInvalid, check_file, load_spec
 from jaga.tenancy.durations import format_duration
 from jaga.tenancy.models import Agency
@@ -76,6 +77,12 @@ class Command(BaseCommand):
         sim.add_argument("--agency", required=True)
         sim.add_argument("--start", required=True, help=f'local time, "{HELP_FORMAT}"')
         sim.add_argument("--choose", action="append", default=[], metavar="STEP=BRANCH")
+        sim.add_argument(
+            "--sites",
+            type=int,
+            default=DEFAULT_SITES,
+            help="sites a round visits: a fan-out runs once per site (default %(default)s)",
+        )
         render = sub.add_parser("render", help="the SOP AP document of an SOP as PDF")
         render.add_argument("code")
         render.add_argument("--agency", help="the agency's definition (default: library)")
@@ -139,7 +146,13 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} {definition.code} v{definition.version} for {agency}")
 
     def handle_simulate(
-        self, code: str, agency: str, start: str, choose: list[str], **options: Any
+        self,
+        code: str,
+        agency: str,
+        start: str,
+        choose: list[str],
+        sites: int = DEFAULT_SITES,
+        **options: Any,
     ) -> None:
         target = find_agency(agency)
         spec = self._spec(code, agency)
@@ -151,15 +164,16 @@ class Command(BaseCommand):
                 f'--start must look like "2026-11-20 15:45", not {start!r}'
             ) from None
         try:
-            result = simulate(spec, working_calendar(target), started, parse_choices(choose))
+            result = simulate(spec, working_calendar(target), started, parse_choices(choose), sites)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{spec.identity.nama} — {target} ({target.timezone})")
         for item in result.steps:
             lane = spec.lane(item.lane).label
             due = item.due.astimezone(zone).strftime("%a %d-%m %H:%M") if item.due else "—"
+            no = f"{item.no}/{item.site}" if item.site else item.no
             self.stdout.write(
-                f"{item.no:>4}  {lane[:22]:<22} {item.kind.value:<14} {item.waktu:<12} "
+                f"{no:>4}  {lane[:22]:<22} {item.kind.value:<14} {item.waktu:<12} "
                 f"{item.started.astimezone(zone):%a %d-%m %H:%M} → {due:<15} {item.outcome}"
             )
         self.stdout.write(
