@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 from jaga.audit.services import record
 from jaga.documents.indonesian import tanggal
 from jaga.inventory.models import Device, DeviceStatus, Site
-from jaga.maintenance.models import MaintenancePlan, MaintenanceRound
+from jaga.maintenance.models import MaintenancePlan, MaintenanceRound, WorkPlanVisit
+from jaga.maintenance.models.workplans import DEFAULT_ACTIVITIES
 from jaga.maintenance.recurrence import Occurrence, RecurrenceError, occurrence_on, occurrences
 from jaga.maintenance.recurrence import parse_rule as parse_rrule
 from jaga.sop.models import SopDefinition
@@ -148,16 +149,34 @@ def _definition(plan: MaintenancePlan) -> SopDefinition:
     return definition
 
 
-def _set_scope(case: Case, sites: list[Site], devices: list[Device]) -> None:
-    """Write the round's sites and devices as the new case's affected ones (two bulk
-    INSERTs; the case is new, so there is nothing to compare, and the round's audit event
-    names the sites)."""
-    site_rows = Case.sites.through
-    device_rows = Case.devices.through
-    site_rows.objects.bulk_create(site_rows(case_id=case.pk, site_id=site.pk) for site in sites)
-    device_rows.objects.bulk_create(
-        device_rows(case_id=case.pk, device_id=device.pk) for device in devices
+def _set_devices(case: Case, devices: list[Device]) -> None:
+    """Write the devices in scope as the new case's affected ones (one bulk INSERT; the
+    case is new, so there is nothing to compare; ``start_case`` wrote its sites)."""
+    rows = Case.devices.through
+    rows.objects.bulk_create(rows(case_id=case.pk, device_id=device.pk) for device in devices)
+
+
+def _draft_work_plan(
+    started: MaintenanceRound, sites: list[Site], team: list[int], day: dt.date
+) -> None:
+    """The round's Rencana Kerja as drafted from the plan: every site on the visit day,
+    with the plan's team and the default activities (the Kasi edits it, seed 004 step 1)."""
+    rows = WorkPlanVisit.objects.bulk_create(
+        WorkPlanVisit(
+            agency_id=started.agency_id,
+            round=started,
+            site=site,
+            position=number,
+            planned_on=day,
+            activities=DEFAULT_ACTIVITIES,
+        )
+        for number, site in enumerate(sites, start=1)
     )
+    if team:
+        through = WorkPlanVisit.team.through
+        through.objects.bulk_create(
+            through(workplanvisit_id=row.pk, user_id=member) for row in rows for member in team
+        )
 
 
 def _start_case(
@@ -170,27 +189,34 @@ def _start_case(
     if not site_list:
         raise RoundNotStarted(_("The plan's scope has no site."))
     opds = {site.opd_id for site in site_list}
+    # One OPD: the case is that OPD's (its lane outside a fan-out is that OPD); several: a
+    # fan-out gives each visit its site's OPD (docs/sop-format.md, "Fan-outs").
     opd = site_list[0].opd if len(opds) == 1 else None
     zone = working_calendar(plan.agency).timezone
-    title = _("%(plan)s, %(date)s") % {
-        "plan": plan.name,
-        "date": tanggal(occurrence.visit_at.astimezone(zone).date()),
-    }
+    visit_day = occurrence.visit_at.astimezone(zone).date()
+    title = _("%(plan)s, %(date)s") % {"plan": plan.name, "date": tanggal(visit_day)}
+    team = list(plan.team.values_list("pk", flat=True))
     data = {
         "maintenance_plan": plan.pk,
         "nominal_date": occurrence.nominal_date.isoformat(),
         "visit_at": occurrence.visit_at.isoformat(),
-        "team": list(plan.team.values_list("pk", flat=True)),
+        "team": team,
     }
     try:
         case = start_case(
-            definition, source=CaseSource.SCHEDULE, title=title, opd=opd, data=data, at=now
+            definition,
+            source=CaseSource.SCHEDULE,
+            title=title,
+            opd=opd,
+            data=data,
+            sites=site_list,
+            at=now,
         )
     except (CannotStart, InvalidInput) as exc:
         raise RoundNotStarted(str(exc)) from exc
-    _set_scope(case, site_list, list(scope_devices(plan, sites)))
+    _set_devices(case, list(scope_devices(plan, sites)))
     grace = dt.timedelta(seconds=settings.JAGA_SCHEDULER_GRACE_SECONDS)
-    return MaintenanceRound.objects.create(
+    started = MaintenanceRound.objects.create(
         agency_id=plan.agency_id,
         plan=plan,
         nominal_date=occurrence.nominal_date,
@@ -200,6 +226,8 @@ def _start_case(
         is_late=plan.next_due_at is not None and now - plan.next_due_at > grace,
         case=case,
     )
+    _draft_work_plan(started, site_list, team, visit_day)
+    return started
 
 
 def start_due_round(plan_id: int, now: dt.datetime) -> MaintenanceRound | None:
