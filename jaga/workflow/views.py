@@ -44,6 +44,7 @@ from jaga.workflow.models import (
     StepInstance,
     StepStatus,
 )
+from jaga.workflow.panels import case_panels
 from jaga.workflow.permissions import cases_for
 from jaga.workflow.permissions import inbox as inbox_for
 from jaga.workflow.revisits import return_note
@@ -448,6 +449,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "visits": _visits(case, spec, instances, now) if spec.fan_out else [],
         "history": _history(spec, instances, now),
         "current": current,
+        "panels": case_panels(user, case, current),
         "current_step": current_step,
         "current_lanes": _lane_labels(spec, current_step) if current_step else [],
         "returned": return_note(instances, current) if current is not None else None,
