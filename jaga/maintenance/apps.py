@@ -19,3 +19,7 @@ class MaintenanceConfig(AppConfig):
         inspection_recorded.connect(
             open_corrective_work, dispatch_uid="maintenance.open_corrective_work"
         )
+        from jaga.maintenance.visits import visit_panel
+        from jaga.workflow.panels import register_case_panel
+
+        register_case_panel(visit_panel)

@@ -40,6 +40,7 @@ from jaga.maintenance.permissions import (
     may_inspect,
     templates_for,
 )
+from jaga.maintenance.visits import sop_handles_failures
 from jaga.org.models import User
 from jaga.workflow.errors import NotEligible
 from jaga.workflow.models import StepInstance
@@ -194,6 +195,7 @@ def inspect_device(request: HttpRequest, pk: int) -> HttpResponse:
                     step=step,
                     photos=form.photos(),
                     note=form.cleaned_data["note"],
+                    handled_by_sop=step is not None and sop_handles_failures(step),
                 )
             except InvalidInspection as exc:
                 for item_id, message in exc.item_errors.items():
@@ -206,6 +208,12 @@ def inspect_device(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 inspection.refresh_from_db()
                 _announce(request, inspection)
+                if step is not None:
+                    # Back to the visit, where the next device waits.
+                    return redirect(
+                        reverse("workflow:case", args=[step.case_id])
+                        + f"?step={step.pk}#visit-checklist"
+                    )
                 return redirect("maintenance:inspection", pk=inspection.pk)
         status = 400
     else:

@@ -1,4 +1,11 @@
-"""Each demo agency gets the library SOP of the seed it is modelled on."""
+"""Each demo agency gets the library SOP of the seed it is modelled on, and the agencies
+whose seed is a periodic round also get a disruption SOP for the corrective work their
+rounds open (issue 14 point 4).
+
+Kota Bogor's and Kota Batam's own disruption SOPs are not among the seeds (Batam's seed 004
+names "SOP Maintenance Gangguan Jaringan" in its Keterkaitan): the demo lends each the seed
+whose lanes its organisation fills, Bolaang Mongondow Utara's seed 003 to Bogor (Kadis,
+Kabid, Kasi, teknisi) and Pontianak's seed 002 to Batam (Kadis, Kabid, Kasi, staf)."""
 
 from __future__ import annotations
 
@@ -7,12 +14,21 @@ from jaga.sop.services import LIBRARY, LoadResult, load_file
 from jaga.tenancy.models import Agency
 
 
+#: The disruption SOP lent to the demo agencies whose seed is a periodic round.
+DISRUPTION_SEEDS = {"bogor": "003", "batam": "002"}
+
+
 def load_demo_sops(agencies: tuple[DemoAgency, ...]) -> list[LoadResult]:
     """Load ``jaga/sop/library/<seed>-*.yaml`` for each demo agency (unchanged content
     loads nothing, so running the demo again changes nothing)."""
     results = []
     for data in agencies:
         agency = Agency.objects.get(slug=data.slug)
-        for path in sorted(LIBRARY.glob(f"{data.seed}-*.yaml")):
-            results.append(load_file(agency, path))
+        seeds = [
+            data.seed,
+            *([DISRUPTION_SEEDS[data.slug]] if data.slug in DISRUPTION_SEEDS else []),
+        ]
+        for seed in seeds:
+            for path in sorted(LIBRARY.glob(f"{seed}-*.yaml")):
+                results.append(load_file(agency, path))
     return results
