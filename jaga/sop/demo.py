@@ -13,7 +13,6 @@ from jaga.org.demo.schema import DemoAgency
 from jaga.sop.services import LIBRARY, LoadResult, load_file
 from jaga.tenancy.models import Agency
 
-
 #: The disruption SOP lent to the demo agencies whose seed is a periodic round.
 DISRUPTION_SEEDS = {"bogor": "003", "batam": "002"}
 
