@@ -180,7 +180,7 @@ def _draft_work_plan(
 
 
 def _start_case(
-    plan: MaintenancePlan, occurrence: Occurrence, now: dt.datetime
+    plan: MaintenancePlan, occurrence: Occurrence, now: dt.datetime, due: dt.datetime
 ) -> MaintenanceRound:
     """Start the round's case and record the round; raises ``RoundNotStarted``."""
     definition = _definition(plan)
@@ -221,9 +221,9 @@ def _start_case(
         plan=plan,
         nominal_date=occurrence.nominal_date,
         visit_at=occurrence.visit_at,
-        due_at=plan.next_due_at or now,
+        due_at=due,
         started_at=now,
-        is_late=plan.next_due_at is not None and now - plan.next_due_at > grace,
+        is_late=now - due > grace,
         case=case,
     )
     _draft_work_plan(started, site_list, team, visit_day)
@@ -265,25 +265,46 @@ def start_due_round(plan_id: int, now: dt.datetime) -> MaintenanceRound | None:
             )
             if occurrence is None:  # the calendar changed: the day is now skipped
                 return None
-            started = _start_case(plan, occurrence, now)
-            record(
-                agency=plan.agency,
-                actor=None,
-                action="maintenance.round_started",
-                obj=started,
-                after={
-                    "plan": plan.pk,
-                    "nominal_date": nominal.isoformat(),
-                    "case": started.case.number,
-                    "late": started.is_late,
-                    "sites": sorted(started.case.sites.values_list("code", flat=True)),
-                },
-                at=now,
-            )
+            if MaintenanceRound.objects.filter(plan=plan, nominal_date=nominal).exists():
+                # Started already by hand (``start_round_now``): the claim only moves on.
+                return None
+            started = _start_case(plan, occurrence, now, due)
+            _record_start(plan, started, now)
             return started
     except (RoundNotStarted, RecurrenceError) as exc:
         _pause(plan, str(exc), now)
         return None
+
+
+def _record_start(plan: MaintenancePlan, started: MaintenanceRound, now: dt.datetime) -> None:
+    """The audit event ``maintenance.round_started`` of ``started``."""
+    record(
+        agency=plan.agency,
+        actor=None,
+        action="maintenance.round_started",
+        obj=started,
+        after={
+            "plan": plan.pk,
+            "nominal_date": started.nominal_date.isoformat(),
+            "case": started.case.number,
+            "late": started.is_late,
+            "sites": sorted(started.case.sites.values_list("code", flat=True)),
+        },
+        at=now,
+    )
+
+
+def start_round_now(
+    plan: MaintenancePlan, occurrence: Occurrence, at: dt.datetime
+) -> MaintenanceRound:
+    """Start the round of ``occurrence`` at ``at`` (aware) without the scheduler's claim:
+    the demo's rounds, and any later "start now". The plan's next occurrence is left as it
+    is. One transaction; raises ``RoundNotStarted`` (nothing written) when the round cannot
+    start, and ``IntegrityError`` when the occurrence already has its round."""
+    with transaction.atomic():
+        started = _start_case(plan, occurrence, at, occurrence.due_at)
+        _record_start(plan, started, at)
+    return started
 
 
 def _pause(plan: MaintenancePlan, reason: str, now: dt.datetime) -> None:

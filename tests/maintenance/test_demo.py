@@ -1,14 +1,25 @@
-"""The demo's checklists: Bogor and Batam get templates for four device kinds, once."""
+"""The demo's checklists (Bogor and Batam get templates for four device kinds, once) and
+rounds (issue 14 point 8)."""
 
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from jaga.maintenance.demo import load_demo_checklists
-from jaga.maintenance.models import ChecklistTemplate
+from jaga.maintenance.models import (
+    ChecklistTemplate,
+    Inspection,
+    MaintenancePlan,
+    MaintenanceRound,
+)
+from jaga.workflow.models import Case, CaseStatus
+from jaga.workflow.services import open_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +36,30 @@ def test_the_demo_gives_the_periodic_agencies_checklists_once() -> None:
     assert speed is not None
     assert speed.items.filter(unit="Mbps", minimum=10).exists()
     assert load_demo_checklists() == 0
+
+
+def test_the_demo_shows_a_finished_round_a_round_under_way_and_an_upcoming_one(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    call_command("demo", "--quiet", stdout=StringIO())
+    batam = MaintenancePlan.objects.get(agency__slug="batam")
+    finished, under_way = list(batam.rounds.order_by("nominal_date"))
+    assert finished.case.status == CaseStatus.CLOSED
+    failed = Inspection.objects.filter(step__case=finished.case, result="fail")
+    assert failed.count() == 1
+    corrective = failed.get().corrective_case
+    assert corrective is not None
+    assert corrective.devices.exists()
+    assert finished.case.documents.filter(document_type="berita_acara_pekerjaan").count() == 3
+    assert under_way.case.status == CaseStatus.OPEN
+    assert {step.step_no for step in open_steps(under_way.case)} == {"6"}
+    assert Inspection.objects.filter(step__case=under_way.case).exists()
+    assert batam.next_occurrence is not None
+    assert batam.next_occurrence > timezone.now()
+    bogor = MaintenancePlan.objects.get(agency__slug="bogor")
+    assert bogor.rounds.count() == 1
+    # Run again: nothing changes.
+    rounds, cases = MaintenanceRound.objects.count(), Case.objects.count()
+    call_command("demo", "--quiet", stdout=StringIO())
+    assert (MaintenanceRound.objects.count(), Case.objects.count()) == (rounds, cases)

@@ -13,7 +13,7 @@ import time_machine
 
 from jaga.audit.models import Event
 from jaga.maintenance.models import MaintenancePlan, MaintenanceRound
-from jaga.maintenance.scheduling import run_once, start_due_round
+from jaga.maintenance.scheduling import next_after, run_once, start_due_round, start_round_now
 from jaga.workflow.models import Case, CaseSource, StepInstance
 from tests.maintenance.conftest import PlanFactory, Plant
 
@@ -162,3 +162,16 @@ def test_a_plan_whose_rule_ended_has_nothing_due(plant: Plant, make_plan: PlanFa
     plan.refresh_from_db()
     assert plan.next_due_at is None
     assert run_once(lambda: T0 + dt.timedelta(days=60)) == 0
+
+
+def test_an_occurrence_started_by_hand_is_not_started_again(
+    plant: Plant, make_plan: PlanFactory
+) -> None:
+    plan = make_plan(CREATED, rrule="FREQ=WEEKLY;BYDAY=MO", start_date=dt.date(2027, 1, 11))
+    occurrence = next_after(plan, None)
+    assert occurrence is not None
+    start_round_now(plan, occurrence, CREATED)
+    assert run_once(lambda: T0) == 0
+    assert MaintenanceRound.objects.count() == 1
+    plan.refresh_from_db()
+    assert plan.next_nominal_date == dt.date(2027, 1, 18)

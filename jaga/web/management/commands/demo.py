@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from jaga.inventory.demo import load_demo_inventory
 from jaga.maintenance.demo import load_demo_checklists
 from jaga.maintenance.demo_plans import load_demo_plans
+from jaga.maintenance.demo_rounds import load_demo_rounds
 from jaga.monitoring.demo import load_demo_monitor
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.demo.load import REPORTER_ROLE, load_demo
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         load_demo_monitor(AGENCIES, history=options["monitor_history"])
         load_demo_checklists(AGENCIES)
         load_demo_plans()
+        load_demo_rounds()
         if options["quiet"]:
             return
         for result in sops:
