@@ -81,7 +81,8 @@ def visit_panel(user: User, case: Case, shown: StepInstance | None) -> list[Case
         for device in devices
     ]
     done = [row.inspection for row in rows if row.inspection is not None]
-    failed = sum(1 for inspection in done if inspection.result == InspectionResult.FAIL)
+    failed = [inspection for inspection in done if inspection.result == InspectionResult.FAIL]
+    corrected = sum(1 for inspection in failed if inspection.corrective_case_id is not None)
     return [
         CasePanel(
             template="maintenance/_visit_panel.html",
@@ -91,9 +92,10 @@ def visit_panel(user: User, case: Case, shown: StepInstance | None) -> list[Case
                 "rows": rows,
                 "done": len(done),
                 "total": len(rows),
-                "failed": failed,
+                "failed": len(failed),
+                "corrected": corrected,
+                "in_visit": len(failed) - corrected,
                 "step": shown,
-                "handled_by_sop": sop_handles_failures(shown),
             },
             order=10,
         )

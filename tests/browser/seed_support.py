@@ -140,7 +140,7 @@ class Office:
         with page.expect_navigation():
             item.click()
         assert page.url == f"{self.base}/kasus/{case.pk}/"
-        title = page.locator("#current-step .card-title").inner_text()
+        title = page.locator("#current-step > .card-header .card-title").inner_text()
         assert title.startswith(f"Menunggu langkah {step_no}:"), title
         assert page.locator("#step-form").count() == 1, f"{username} gets no form on {step_no}"
         return page
