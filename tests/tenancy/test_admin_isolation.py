@@ -16,6 +16,8 @@ from django.urls import reverse
 from jaga.documents.models import Document, NumberPattern
 from jaga.incidents.services import report_disruption
 from jaga.inventory.models import Device, Link, Site
+from jaga.maintenance.inspections import record_inspection
+from jaga.maintenance.models import ChecklistItem, ChecklistTemplate
 from jaga.monitoring.models import Agent, Check, MaintenanceWindow, Outage
 from jaga.org.models import ActingAssignment, Employee, Opd, User
 from jaga.sop.services import load_definition
@@ -144,6 +146,19 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             starts_at=dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC),
             ends_at=dt.datetime(2026, 11, 3, 3, 0, tzinfo=dt.UTC),
             reason=f"Pemeliharaan {agency.slug}",
+        )
+        template = ChecklistTemplate.objects.create(
+            agency=agency, name=f"Router {agency.slug}", device_kind="router"
+        )
+        item = ChecklistItem.objects.create(
+            agency=agency, template=template, position=1, kind="pass_fail", label="Lampu"
+        )
+        record_inspection(
+            device,
+            template,
+            {item.pk: {"passed": "pass"}},
+            User.objects.get(username=f"{agency.slug}.kadis"),
+            at=dt.datetime(2026, 11, 4, 2, 0, tzinfo=dt.UTC),
         )
     return agency_a, agency_b
 

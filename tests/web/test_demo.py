@@ -12,6 +12,7 @@ from django.test import Client
 
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.models import Employee, Opd, Position, User
+from jaga.sop.demo import DISRUPTION_SEEDS
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
 
@@ -55,7 +56,10 @@ def test_it_changes_nothing_when_run_twice() -> None:
     call_command("demo", "--quiet")
     assert snapshot() == before
     assert sum(len(agency.opds) for agency in AGENCIES) == Opd.objects.count()
-    assert SopDefinition.objects.filter(is_current=True).count() == len(AGENCIES)
+    # Each agency's seed SOP, and the disruption SOP lent to the two that run rounds.
+    assert SopDefinition.objects.filter(is_current=True).count() == len(AGENCIES) + len(
+        DISRUPTION_SEEDS
+    )
 
 
 def test_it_gives_every_position_a_holder_with_a_login() -> None:

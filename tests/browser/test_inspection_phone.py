@@ -12,12 +12,19 @@ from PIL import Image
 from jaga.inventory.models import Device
 from jaga.maintenance.models import Inspection
 from jaga.tenancy.models import Agency
-from tests.browser.conftest import browser, screenshot
+from tests.browser.conftest import screenshot
 from tests.maintenance.conftest import PASSWORD, make_world
 
-__all__ = ["browser"]
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> Path:
+    """Uploaded photos in a temporary directory (as tests/maintenance/conftest.py does)."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
 
 
 def _login(page: Any, url: str, username: str) -> None:
