@@ -38,7 +38,7 @@ from jaga.org.models import User
 from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
 from jaga.workflow.models import Case, StepInstance, StepStatus
-from jaga.workflow.services import accept, complete_step, open_step, open_steps
+from jaga.workflow.services import accept, complete_step, decide, open_step, open_steps
 from tests.incidents.conftest import load_report_sop
 from tests.pdf_support import pdf_text, save_pngs
 
@@ -330,3 +330,38 @@ def test_a_saved_edit_is_audited(demo: None) -> None:
     event = Event.objects.get(action="maintenance.work_plan_changed")
     assert event.after is not None
     assert event.after["rows"][0]["activities"] == ACTIVITIES
+
+
+def test_seed_000s_follow_up_report_sums_up_its_round(demo: None) -> None:
+    """Seed 000 (Kota Bogor): the Kasi's Laporan Tindak Lanjut (step 5), after every site's
+    check, carries the same summary."""
+    plan = MaintenancePlan.objects.get(agency__slug="bogor")
+    now = dt.datetime.now(dt.UTC)
+    MaintenancePlan.objects.filter(pk=plan.pk).update(next_due_at=now - dt.timedelta(minutes=1))
+    started = start_due_round(plan.pk, now)
+    assert started is not None
+    case = started.case
+    kadis, kabid, kasi = user("bogor.kadis"), user("bogor.kabid"), user("bogor.kasi")
+    team = list(plan.team.order_by("pk")[:1])
+    complete_step(current(case), kadis, named=[kabid], at=now)  # 1
+    complete_step(current(case), kabid, named=[kasi], at=now)  # 1a
+    complete_step(current(case), kasi, named=team, at=now)  # 2
+    for visit in open_steps(case):
+        assert visit.branch is not None
+        site = visit.branch.site
+        assert site is not None
+        inspect_site(visit, team[0], fail_first=False)
+        complete_step(
+            visit, team[0], data={"lokasi": site.name, "hasil_pengecekan": "Baik"}, at=now
+        )
+        decision = StepInstance.objects.get(branch=visit.branch, status=StepStatus.OPEN)
+        decide(decision, team[0], "tidak", at=now)  # 3a: nothing broken
+    complete_step(current(case), team[0], at=now)  # 4
+    complete_step(current(case), kasi, at=now)  # 5: Laporan Tindak Lanjut
+    issued = document(case, DocumentType.LAPORAN_TINDAK_LANJUT)
+    text = pdf_text(pdf_bytes(issued))
+    assert "Ringkasan hasil pemeliharaan per lokasi" in text
+    for row in issued.content["round_summary"]:
+        assert row["site"] in text
+        assert row["checked"] == row["in_scope"]
+        assert row["failed"] == 0
