@@ -19,7 +19,8 @@ The shapes (all values strings unless noted):
 
 Other apps add parts of their own through ``CONTENT_HOOKS`` (architecture.md, "Step
 effects": the documents app imports none of them); ``jaga.maintenance.documents`` adds
-``work_plan`` to a round's Rencana Kerja, for instance.
+``work_plan`` to a round's Rencana Kerja, ``inspections`` and ``work_done`` to a visit's
+Berita Acara Pekerjaan and ``round_summary`` to the round's report, for instance.
 
 Sources: docs/domain.md ("People and documents") for each document's parts; the party roles
 follow seed 003 (Kabupaten Bolaang Mongondow Utara): the technicians do the work, the
@@ -249,14 +250,19 @@ def _device_row(device: Device, kondisi: str, keterangan: str) -> dict[str, str]
     }
 
 
-def _replacement_items(case: Case, upto: StepInstance) -> list[dict[str, str]]:
+def _replacement_items(
+    case: Case, upto: StepInstance, site: Site | None = None
+) -> list[dict[str, str]]:
     """Both devices of every replacement made in the case so far (``Replacement``): the
-    broken one taken out and the spare put in its place (issue 6, seed 003 step 10)."""
+    broken one taken out and the spare put in its place (issue 6, seed 003 step 10). For a
+    fan-out visit's ``site``, only the replacements made at that site (issue 14 point 5: a
+    round's Berita Acara per site lists the devices replaced there)."""
     rows = []
-    replacements = (
-        case.replacements.filter(step_id__lte=upto.pk)
-        .select_related("removed", "installed", "site", "store")
-        .order_by("at", "pk")
+    replacements = case.replacements.filter(step_id__lte=upto.pk)
+    if site is not None:
+        replacements = replacements.filter(site=site)
+    replacements = replacements.select_related("removed", "installed", "site", "store").order_by(
+        "at", "pk"
     )
     for replacement in replacements:
         removed, installed = replacement.removed, replacement.installed
@@ -359,7 +365,7 @@ def build(
         content["basis"] = _basis(case)
     elif document_type is DocumentType.BERITA_ACARA_PEKERJAAN:
         content["parties"] = [signer, opd_party(case, site)]
-        content["items"] = _replacement_items(case, step) or _items(case, spec, step)
+        content["items"] = _replacement_items(case, step, site) or _items(case, spec, step)
         content["basis"] = _basis(case)
         content["photos"] = _photos(case)
     else:

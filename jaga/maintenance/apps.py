@@ -12,9 +12,18 @@ class MaintenanceConfig(AppConfig):
 
     def ready(self) -> None:
         """Connect the subscribers of the app's signals (architecture.md, "Step
-        effects"): a failed inspection opens corrective work."""
+        effects"): a failed inspection opens corrective work; a round's documents get
+        their parts (``jaga.maintenance.documents``) and its case page the "Putaran
+        pemeliharaan" card (``jaga.maintenance.panels``)."""
+        from jaga.documents.content import add_content_hook
+        from jaga.maintenance.documents import add_round_parts
+        from jaga.maintenance.panels import round_panel
         from jaga.maintenance.receivers import open_corrective_work
         from jaga.maintenance.signals import inspection_recorded
+        from jaga.workflow.panels import register_case_panel
+
+        add_content_hook(add_round_parts)
+        register_case_panel(round_panel)
 
         inspection_recorded.connect(
             open_corrective_work, dispatch_uid="maintenance.open_corrective_work"

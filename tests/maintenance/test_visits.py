@@ -128,7 +128,7 @@ def test_a_failed_item_of_seed_004_opens_a_corrective_case_and_returns_to_the_vi
     response = client.post(url, answers(device, started.plan, fail=True))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("workflow:case", args=[started.case_id]))
-    inspection = Inspection.objects.get(device=device)
+    inspection = Inspection.objects.get(device=device, step=visit)
     assert inspection.step == visit
     assert inspection.result == "fail"
     assert inspection.corrective_case is not None
@@ -147,6 +147,6 @@ def test_seed_000_takes_a_failure_in_its_own_branch(demo: None) -> None:
     client.force_login(team[0])
     url = reverse("maintenance:inspect", args=[device.pk]) + f"?step={visit.pk}"
     assert client.post(url, answers(device, started.plan, fail=True)).status_code == 302
-    inspection = Inspection.objects.get(device=device)
+    inspection = Inspection.objects.get(device=device, step=visit)
     assert inspection.result == "fail"
     assert inspection.corrective_case is None
