@@ -12,10 +12,14 @@ class MaintenanceConfig(AppConfig):
 
     def ready(self) -> None:
         """Connect the subscribers of the app's signals (architecture.md, "Step
-        effects"): a failed inspection opens corrective work."""
+        effects"): a failed inspection opens corrective work; and the app's cards on the
+        case page (``jaga.workflow.panels``): the Berita Acara an OPD acknowledges."""
+        from jaga.maintenance.opdpanels import acknowledge_panel
         from jaga.maintenance.receivers import open_corrective_work
         from jaga.maintenance.signals import inspection_recorded
+        from jaga.workflow.panels import register_case_panel
 
         inspection_recorded.connect(
             open_corrective_work, dispatch_uid="maintenance.open_corrective_work"
         )
+        register_case_panel(acknowledge_panel)

@@ -1,11 +1,11 @@
 """URLs of preventive maintenance, under /pemeliharaan/: plans (``views``), the calendar
 and the technicians' feeds (``calendarviews``), checklist templates, the inspection form of
 a device (``?step=<id>`` ties it to a round's step), inspections and their photos
-(``checklistviews``)."""
+(``checklistviews``), and the OPD's page of the rounds at its sites (``opdviews``)."""
 
 from django.urls import URLPattern, path
 
-from jaga.maintenance import calendarviews, checklistviews, views
+from jaga.maintenance import calendarviews, checklistviews, opdviews, views
 
 app_name = "maintenance"
 urlpatterns: list[URLPattern] = [
@@ -24,4 +24,5 @@ urlpatterns: list[URLPattern] = [
     path("perangkat/<int:pk>/periksa/", checklistviews.inspect_device, name="inspect"),
     path("pemeriksaan/<int:pk>/", checklistviews.inspection_detail, name="inspection"),
     path("pemeriksaan/foto/<int:pk>/", checklistviews.photo, name="photo"),
+    path("opd/", opdviews.opd_rounds, name="opd_rounds"),
 ]
