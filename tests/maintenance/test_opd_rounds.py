@@ -104,7 +104,11 @@ def walk_to_acknowledgments(case: Case) -> dict[str, StepInstance]:
     by_user = {}
     for username in IN_PLAN:
         opd_id = user(username).opd_id
-        (mine,) = [step for step in waiting if step.branch and step.branch.site.opd_id == opd_id]
+        (mine,) = [
+            step
+            for step in waiting
+            if step.branch and step.branch.site and step.branch.site.opd_id == opd_id
+        ]
         by_user[username] = mine
     return by_user
 
@@ -309,7 +313,7 @@ def test_planned_visits_are_listed_for_an_opd_in_the_plans_scope_only(demo: None
 def test_a_named_site_brings_its_opd_into_the_scope(demo: None) -> None:
     plan = batam_plan()
     disdik = user(OUTSIDE)
-    plan.sites.add(Site.objects.get(opd_id=disdik.opd_id))
+    plan.sites.add(Site.objects.get(opd_id=disdik.opd_id or 0))
     end = dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
     events = opd_agenda(plan.agency_id, disdik.opd_id or 0, end)
     assert events
