@@ -26,9 +26,9 @@ from jaga.org.models import User
 from jaga.workflow.errors import NotEligible
 from jaga.workflow.models import Case, StepInstance
 from jaga.workflow.services import complete_step, open_step, open_steps
-from tests.browser.conftest import ARTIFACTS, browser, screenshot
-
-__all__ = ["browser"]
+from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.conftest import PASSWORD
+from tests.workflow.test_views_browser import on_a_phone
 
 PAGE = "/pemeliharaan/opd/"
 IN_PLAN = ("batam.dinkes", "batam.disdukcapil", "batam.bappelitbangda")
@@ -372,56 +372,49 @@ def test_the_page_costs_a_bounded_number_of_queries(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_an_opd_user_acknowledges_from_the_badge_on_a_phone(
-    live_server: Any, browser: Any, settings: Any
-) -> None:
+def test_an_opd_user_acknowledges_from_the_badge_on_a_phone(live_server: Any) -> None:
     call_command("demo", "--quiet")
     case = start_round().case
     mine = walk_to_acknowledgments(case)["batam.dinkes"]
     document = ba_of(mine)
     dinkes = user("batam.dinkes")
-    dinkes.set_password("opd-browser-123")
+    dinkes.set_password(PASSWORD)
     dinkes.save()
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="id-ID", accept_downloads=True
-    )
-    phone = context.new_page()
-    phone.set_default_timeout(10_000)
-    phone.goto(f"{live_server.url}/login/")
-    phone.fill("#id_username", "batam.dinkes")
-    phone.fill("#id_password", "opd-browser-123")
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{live_server.url}/")
-    # The menu button opens the navigation; its "Pemeliharaan" entry carries the badge.
-    phone.click(".navbar-toggler")
-    entry = phone.locator(f"#nav-menu a[href='{PAGE}']")
-    assert entry.locator(".badge").inner_text() == "1"
-    entry.click()
-    phone.wait_for_selector(f"#waiting-{mine.pk}")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    screenshot(phone, "opd-rounds-phone")
-    with phone.expect_download() as download:
-        phone.click(f"#waiting-{mine.pk} .ba-link")
-    assert download.value.suggested_filename.endswith(".pdf")
-    assert document.number.replace("/", "-") in download.value.suggested_filename
-    phone.click(f"#waiting-{mine.pk} .acknowledge-link")
-    phone.wait_for_selector("#acknowledge-ba")
-    assert phone.inner_text("#acknowledge-ba-number") == document.number
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    screenshot(phone, "opd-acknowledge-phone")
-    phone.locator("#current-step").screenshot(path=str(ARTIFACTS / "opd-acknowledge-card.png"))
-    phone.set_viewport_size({"width": 1280, "height": 900})
-    screenshot(phone, "opd-acknowledge-desktop")
-    phone.set_viewport_size({"width": 390, "height": 844})
-    phone.click("#current-step button[type=submit]")
-    phone.wait_for_selector(".alert-success")
+    downloaded: list[str] = []
+
+    def steps(phone: Any) -> None:
+        # The menu button opens the navigation; its "Pemeliharaan" entry carries the badge.
+        phone.click(".navbar-toggler")
+        entry = phone.locator(f"#nav-menu a[href='{PAGE}']")
+        assert entry.locator(".badge").inner_text() == "1"
+        entry.click()
+        phone.wait_for_selector(f"#waiting-{mine.pk}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone, "opd-rounds-phone")
+        with phone.expect_download() as download:
+            phone.click(f"#waiting-{mine.pk} .ba-link")
+        downloaded.append(download.value.suggested_filename)
+        phone.click(f"#waiting-{mine.pk} .acknowledge-link")
+        phone.wait_for_selector("#acknowledge-ba")
+        assert phone.inner_text("#acknowledge-ba-number") == document.number
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone, "opd-acknowledge-phone")
+        phone.locator("#current-step").screenshot(path=str(ARTIFACTS / "opd-acknowledge-card.png"))
+        phone.set_viewport_size({"width": 1280, "height": 900})
+        screenshot(phone, "opd-acknowledge-desktop")
+        phone.set_viewport_size({"width": 390, "height": 844})
+        phone.click("#current-step button[type=submit]")
+        phone.wait_for_selector(".alert-success")
+        phone.goto(f"{live_server.url}{PAGE}")
+        phone.wait_for_selector("#recent")
+        assert phone.locator(f"#waiting-{mine.pk}").count() == 0
+        assert phone.locator(f"#nav-menu a[href='{PAGE}'] .badge").count() == 0
+        phone.set_viewport_size({"width": 1280, "height": 900})
+        screenshot(phone, "opd-rounds-desktop")
+
+    on_a_phone(live_server.url, dinkes, steps)
+    assert len(downloaded) == 1
+    assert downloaded[0].endswith(".pdf")
     mine.refresh_from_db()
     assert mine.status == "done"
     assert mine.actor_id == dinkes.pk
-    phone.goto(f"{live_server.url}{PAGE}")
-    phone.wait_for_selector("#recent")
-    assert phone.locator(f"#waiting-{mine.pk}").count() == 0
-    assert phone.locator(f"#nav-menu a[href='{PAGE}'] .badge").count() == 0
-    phone.set_viewport_size({"width": 1280, "height": 900})
-    screenshot(phone, "opd-rounds-desktop")
-    context.close()
