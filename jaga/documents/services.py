@@ -120,17 +120,20 @@ def _queue_render(pk: int) -> None:
 def issue_for_step(step: StepInstance, spec_step: Step, at: dt.datetime) -> Document | None:
     """Issue the document ``spec_step`` declares (``document:``), from completed ``step``,
     dated ``at`` (aware; printed in the agency's local date), signed by the step's actor.
-    When an earlier visit of the same step issued one, the new document supersedes it.
-    Returns None when the step declares none. Runs in the caller's transaction."""
+    When an earlier visit of the same step issued one, the new document supersedes it;
+    in a fan-out only one of the same site visit (each site's Berita Acara stands on its
+    own). Returns None when the step declares none. Runs in the caller's transaction."""
     if spec_step.document is None:
         return None
     # A step done again (a check returned the case to it) reissues its document: the new
-    # version supersedes the one the earlier visit issued.
+    # version supersedes the one the earlier visit issued, in the same fan-out visit (or
+    # on the trunk): the Berita Acara of one site never supersedes another site's.
     previous = (
         Document.objects.filter(
             case=step.case,
             document_type=spec_step.document.value,
             step__step_no=step.step_no,
+            step__branch_id=step.branch_id,
             superseded_by__isnull=True,
         )
         .order_by("-pk")

@@ -12,6 +12,9 @@ user may list: the one place that decides for the maintenance app (architecture.
   including a Plt/Plh covering it that day; they list their own agency's only.
 - Devices are inspected by the Diskominfo staff of the device's agency (employees with a
   login: technicians, the Kasi…) and its administrator; never by an OPD user.
+- The OPD's side (issue 14 point 6): an OPD user sees the visits of rounds to its own
+  OPD's sites on its own page (``may_see_opd_rounds``) and the Berita Acara its OPD is to
+  acknowledge (``acknowledgments_for``); the plans themselves stay the Diskominfo's.
 - Inspections are seen by whoever may see the device's site at the time
   (``jaga.inventory.permissions``): the whole agency for its staff, an OPD user those made
   at their OPD's sites.
@@ -27,6 +30,7 @@ from django.utils import timezone
 from jaga.inventory.models import Device
 from jaga.maintenance.models import ChecklistTemplate, Inspection, MaintenancePlan
 from jaga.org.models import Position, User
+from jaga.workflow.models import CaseStatus, StepInstance, StepStatus
 
 #: The position code whose holders edit checklists (as in the demo agencies and seeds).
 EDITOR_POSITION = "kasi"
@@ -125,3 +129,33 @@ def may_edit_plans(user: User) -> bool:
     """Whether ``user`` creates, edits, pauses and resumes their agency's plans: its
     administrator or a holder of the Kasi position (the same people as the checklists)."""
     return may_edit_checklists(user)
+
+
+def may_see_opd_rounds(user: User) -> bool:
+    """Whether ``user`` has the OPD's page of rounds ("Pemeliharaan di OPD Anda"): an
+    active OPD user of an agency. The Diskominfo side has the calendar instead; a platform
+    administrator belongs to no OPD (issue 14 point 6)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.opd_id is not None
+        and user.agency_id is not None
+    )
+
+
+def acknowledgments_for(user: User) -> QuerySet[StepInstance]:
+    """The open steps of fan-out visits in the reporting OPD's lane whose visit site
+    belongs to ``user``'s OPD, in open cases of their agency: the Berita Acara their OPD is
+    to acknowledge (seed 004 step 7a, "OPD lokasi pemeliharaan mengetahui Berita Acara
+    Pekerjaan"; the lane's rule: ``jaga.workflow.actors.reporting_opd_id``). None for
+    anyone but an OPD user. Oldest first; ``.count()`` is one COUNT query (the
+    navigation badge)."""
+    if not may_see_opd_rounds(user) or user.agency_id is None or user.opd_id is None:
+        return StepInstance.objects.none()
+    return StepInstance.objects.filter(
+        agency_id=user.agency_id,
+        status=StepStatus.OPEN,
+        for_reporter=True,
+        branch__site__opd_id=user.opd_id,
+        case__status=CaseStatus.OPEN,
+    ).order_by("started_at", "pk")

@@ -1,11 +1,12 @@
 """URLs of preventive maintenance, under /pemeliharaan/: plans (``views``), the calendar
 and the technicians' feeds (``calendarviews``), checklist templates, the inspection form of
 a device (``?step=<id>`` ties it to a round's step), inspections and their photos
-(``checklistviews``), a round's Rencana Kerja (``workplanviews``)."""
+(``checklistviews``), a round's Rencana Kerja (``workplanviews``) and the OPD's page of the
+rounds at its sites (``opdviews``)."""
 
 from django.urls import URLPattern, path
 
-from jaga.maintenance import calendarviews, checklistviews, views, workplanviews
+from jaga.maintenance import calendarviews, checklistviews, opdviews, views, workplanviews
 
 app_name = "maintenance"
 urlpatterns: list[URLPattern] = [
@@ -25,4 +26,5 @@ urlpatterns: list[URLPattern] = [
     path("pemeriksaan/<int:pk>/", checklistviews.inspection_detail, name="inspection"),
     path("pemeriksaan/foto/<int:pk>/", checklistviews.photo, name="photo"),
     path("putaran/<int:pk>/rencana-kerja/", workplanviews.work_plan, name="work_plan"),
+    path("opd/", opdviews.opd_rounds, name="opd_rounds"),
 ]

@@ -49,16 +49,25 @@ def _mark_active(items: list[NavItem], path: str, namespace: str = "") -> list[N
 
 def navigation(request: HttpRequest) -> list[NavItem]:
     """The entries for the signed-in user's role: an OPD user reports and follows their
-    reports; agency staff get their inbox (with the number of waiting steps) and the cases;
-    every user of an agency reads its inventory and its SOPs."""
+    reports and finds the rounds at their sites (with the number of Berita Acara waiting
+    for their acknowledgment); agency staff get their inbox (with the number of waiting
+    steps) and the cases; every user of an agency reads its inventory and its SOPs."""
     user = request.user
     if not user.is_authenticated:
         return []
     items: list[NavItem | None] = []
     if getattr(user, "opd_id", None) is not None:
+        from jaga.maintenance.permissions import acknowledgments_for
+
+        # The OPD's rounds page has counted already (request.acknowledgment_count); others
+        # count here: one COUNT of the visits waiting for the OPD's acknowledgment.
+        to_acknowledge = getattr(request, "acknowledgment_count", None)
+        if to_acknowledge is None:
+            to_acknowledge = acknowledgments_for(user).count()
         items += [
             _item("incidents:report", _("Report a disruption")),
             _item("incidents:mine", _("My reports")),
+            _item("maintenance:opd_rounds", _("Maintenance"), to_acknowledge),
         ]
     else:
         from jaga.workflow.permissions import inbox

@@ -110,6 +110,10 @@ EXPECTED: dict[str, list[int]] = {
     "maintenance:inspect": [302, 403, 404, 200, 200, 404, 404, 403],
     "maintenance:inspection": [302, 200, 404, 200, 200, 404, 404, 403],
     "maintenance:photo": [302, 200, 404, 200, 200, 404, 404, 403],
+    # The OPD's page of the rounds at its sites: each OPD user their own (no object id:
+    # isolation is what it lists, tests/maintenance/test_opd_rounds.py); the Diskominfo
+    # side has the calendar.
+    "maintenance:opd_rounds": [302, 200, 200, 403, 403, 403, 200, 403],
 }
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"set_language"}  # Django's language switch (POST), tested in tests/web
