@@ -9,9 +9,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jaga.inventory.models import DeviceKind, Site
-from jaga.maintenance.models import MaintenancePlan, RecurrencePreset
+from jaga.maintenance.models import ChecklistTemplate, MaintenancePlan, RecurrencePreset
 from jaga.maintenance.services import schedulable_sops
 from jaga.org.models import Opd, User
+
+
+def _checklist_label(template: ChecklistTemplate) -> str:
+    """A checklist as the form lists it: "Router: Pemeriksaan router"."""
+    return f"{template.get_device_kind_display()}: {template.name}"
 
 
 def _member_label(user: User) -> str:
@@ -30,6 +35,17 @@ class PlanForm(forms.ModelForm[MaintenancePlan]):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only sites with devices of these kinds are visited; none ticked: every kind."),
+    )
+
+    checklists = forms.ModelMultipleChoiceField(
+        label=_("Checklists"),
+        queryset=ChecklistTemplate.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "At most one per device kind; a kind with none ticked uses the agency's "
+            "checklist for it."
+        ),
     )
 
     class Meta:
@@ -83,6 +99,13 @@ class PlanForm(forms.ModelForm[MaintenancePlan]):
         ).order_by("employee__name")
         team.label_from_instance = _member_label
         team.required = False
+        checklists: Any = self.fields["checklists"]
+        checklists.queryset = ChecklistTemplate.objects.filter(
+            agency_id=agency_id, is_active=True
+        ).order_by("device_kind", "name")
+        checklists.label_from_instance = _checklist_label
+        if self.instance.pk is not None:
+            self.initial["checklists"] = [row.template_id for row in self.instance.checklists.all()]
 
         for name, field in self.fields.items():
             widget = field.widget

@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 
 from jaga.audit.services import record
 from jaga.inventory.models import DeviceKind, Site
-from jaga.maintenance.models import MaintenancePlan, RecurrencePreset
+from jaga.maintenance.models import (
+    ChecklistTemplate,
+    MaintenancePlan,
+    PlanChecklist,
+    RecurrencePreset,
+)
 from jaga.maintenance.recurrence import RecurrenceError, parse_rule, preset_rule
 from jaga.maintenance.scheduling import reschedule
 from jaga.org.models import Opd, User
@@ -32,7 +37,11 @@ def schedulable_sops(agency_id: int) -> list[SopDefinition]:
 
 
 def _validate(
-    plan: MaintenancePlan, opds: list[Opd], sites: list[Site], team: list[User]
+    plan: MaintenancePlan,
+    opds: list[Opd],
+    sites: list[Site],
+    team: list[User],
+    checklists: list[ChecklistTemplate],
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not plan.name.strip():
@@ -60,6 +69,13 @@ def _validate(
         errors["sites"] = _("The spare store is not a site to maintain.")
     if any(member.opd_id is not None for member in team):
         errors["team"] = _("The team is Diskominfo staff, not OPD users.")
+    kinds = [template.device_kind for template in checklists]
+    if any(template.agency_id != plan.agency_id for template in checklists):
+        errors["checklists"] = _("A checklist belongs to another agency.")
+    elif len(set(kinds)) != len(kinds):
+        errors["checklists"] = _("Choose at most one checklist per device kind.")
+    elif any(not template.is_active for template in checklists):
+        errors["checklists"] = _("A checklist chosen is no longer in use.")
     return errors
 
 
@@ -74,6 +90,11 @@ def _snapshot(plan: MaintenancePlan) -> dict[str, Any]:
         "holiday_policy": plan.holiday_policy,
         "device_kinds": list(plan.device_kinds),
         "active": plan.is_active,
+        "checklists": sorted(
+            f"{row.device_kind}:{row.template_id}" for row in plan.checklists.all()
+        )
+        if plan.pk
+        else [],
     }
 
 
@@ -84,17 +105,21 @@ def save_plan(
     opds: Iterable[Opd],
     sites: Iterable[Site],
     team: Iterable[User],
+    checklists: Iterable[ChecklistTemplate] | None = None,
     now: dt.datetime | None = None,
 ) -> MaintenancePlan:
     """Validate and save ``plan`` (new or changed, its agency set) with its scope and team,
     set its next occurrence from ``now`` (UTC; default the clock) and clear ``last_error``.
+    ``checklists`` (at most one template per device kind) become the plan's checklists
+    (``PlanChecklist``; a kind without one uses the agency's default); None keeps them.
 
     A preset recurrence writes its RRULE from the start date; ``custom`` keeps the typed
     one. Raises ``InvalidInput`` with errors per field (``name``, ``sop_code``, ``rrule``,
     ``device_kinds``, ``opds``, ``sites``, ``team``) and writes nothing."""
     now = now or timezone.now()
     opd_list, site_list, team_list = list(opds), list(sites), list(team)
-    errors = _validate(plan, opd_list, site_list, team_list)
+    checklist_list = None if checklists is None else list(checklists)
+    errors = _validate(plan, opd_list, site_list, team_list, checklist_list or [])
     if errors:
         raise InvalidInput(errors)
     created = plan.pk is None
@@ -109,6 +134,17 @@ def save_plan(
         plan.opds.set(opd_list)
         plan.sites.set(site_list)
         plan.team.set(team_list)
+        if checklist_list is not None:
+            PlanChecklist.objects.filter(plan=plan).delete()
+            PlanChecklist.objects.bulk_create(
+                PlanChecklist(
+                    agency_id=plan.agency_id,
+                    plan=plan,
+                    device_kind=template.device_kind,
+                    template=template,
+                )
+                for template in checklist_list
+            )
         record(
             agency=plan.agency,
             actor=by,

@@ -126,6 +126,7 @@ def _detail(
         "opds": plan.opds.order_by("name"),
         "sites": plan.sites.select_related("opd").order_by("name"),
         "team": plan.team.select_related("employee").order_by("employee__name"),
+        "checklists": plan.checklists.select_related("template").order_by("device_kind"),
         "may_edit": may_edit_plans(user),
     }
     return render(request, "maintenance/plan_detail.html", context, status=status)
@@ -154,6 +155,7 @@ def _edit(request: HttpRequest, user: User, plan: MaintenancePlan) -> HttpRespon
                 opds=form.cleaned_data["opds"],
                 sites=form.cleaned_data["sites"],
                 team=form.cleaned_data["team"],
+                checklists=form.cleaned_data["checklists"],
             )
         except InvalidInput as exc:
             for field, message in exc.errors.items():

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from jaga.audit.models import Event
-from jaga.maintenance.models import MaintenancePlan
+from jaga.maintenance.checklists import template_for
+from jaga.maintenance.models import ChecklistTemplate, MaintenancePlan
 from jaga.org.models import Opd, User
 from tests.conftest import make_agency
 from tests.maintenance.conftest import PlanFactory, Plant
@@ -166,3 +167,30 @@ def test_the_plan_list_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get(reverse("maintenance:plans"))
     assert len(response.context["rows"]) == min(count, 25)
+
+
+def test_the_plan_names_its_checklist_per_device_kind(plant: Plant) -> None:
+    first, second = (
+        ChecklistTemplate.objects.create(
+            agency=plant.agency, name=name, device_kind="router", is_active=True
+        )
+        for name in ("Router ringkas", "Router lengkap")
+    )
+    client = logged_in(plant.kasi)
+    both = client.post(
+        reverse("maintenance:plan_create"),
+        form_data(plant, checklists=[str(first.pk), str(second.pk)]),
+    )
+    assert both.status_code == 200
+    assert "checklists" in both.context["form"].errors
+    assert not MaintenancePlan.objects.exists()
+    response = client.post(
+        reverse("maintenance:plan_create"), form_data(plant, checklists=[str(first.pk)])
+    )
+    assert response.status_code == 302
+    plan = MaintenancePlan.objects.get()
+    assert template_for(plan, plant.agency.pk, "router") == first
+    # Without the plan's choice the agency's first by name, "Router lengkap".
+    assert template_for(None, plant.agency.pk, "router") == second
+    page = client.get(reverse("maintenance:plan", args=[plan.pk]))
+    assert "Router ringkas" in page.content.decode()
