@@ -15,6 +15,7 @@ scheduler's own function starts the rounds (``start_due_round`` at the plan's du
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +23,12 @@ import pytest
 from django.core.management import call_command
 
 from jaga.inventory.models import Device, DeviceStatus
-from jaga.maintenance.models import Inspection, MaintenancePlan, MaintenanceRound
+from jaga.maintenance.models import (
+    Inspection,
+    MaintenancePlan,
+    MaintenanceRound,
+    WorkPlanVisit,
+)
 from jaga.maintenance.scheduling import start_due_round
 from jaga.org.models import User
 from jaga.workflow.models import Case, CaseStatus, StepInstance
@@ -154,8 +160,24 @@ def test_a_seed_004_round_runs_from_the_rencana_kerja_to_the_review(
     case = started.case
     assert case.sites.count() == 3
 
+    # The Kasi edits the drafted Rencana Kerja: the first site a day later, other work.
+    page = people.open_task("batam.kasi", case, "1")
+    with page.expect_navigation():
+        page.click("#edit-work-plan")
+    first = WorkPlanVisit.objects.filter(round=started).order_by("position").first()
+    assert first is not None
+    later = first.planned_on + dt.timedelta(days=1)
+    page.fill(f"#row-{first.pk}-planned_on", later.isoformat())
+    page.fill(f"#row-{first.pk}-activities", "Penggantian kabel patch dan pembersihan rak.")
+    screenshot(page, "round-rencana-kerja-edit")
+    with page.expect_navigation():
+        page.click("#save-work-plan")
+    first.refresh_from_db()
+    assert first.planned_on == later
+    assert first.activities == "Penggantian kabel patch dan pembersihan rak."
     page = people.open_task("batam.kasi", case, "1")
     people.complete(page, "1", "2", shot="round-rencana-kerja")
+    assert case.documents.filter(document_type="rencana_kerja").count() == 1
     page = people.open_task("batam.kabid", case, "2")
     people.complete(page, "2", "3")
     page = people.open_task("batam.kadis", case, "3")
@@ -188,14 +210,20 @@ def test_a_seed_004_round_runs_from_the_rencana_kerja_to_the_review(
     assert corrective is not None
     assert corrective.devices.filter(pk=failed.get().device_id).exists()
 
+    # Each OPD finds its own visit on its "Pemeliharaan" page, reads the Berita Acara linked
+    # there and acknowledges it on the case page.
     for visit in open_steps_of(case, "7a"):
         assert visit.branch is not None
         assert visit.branch.site is not None
         opd_user = User.objects.filter(opd=visit.branch.site.opd).order_by("pk").first()
         assert opd_user is not None
         page = people.page_of(opd_user.username)
+        people.nav(page, "Pemeliharaan")
+        waiting = page.locator("#waiting .list-group-item")
+        assert waiting.count() == 1, f"{opd_user} sees {waiting.count()} visits waiting"
+        assert waiting.locator(".ba-link").count() == 1
         with page.expect_navigation():
-            page.goto(f"{people.base}/kasus/{case.pk}/?step={visit.pk}")
+            waiting.locator(".acknowledge-link").click()
         people.complete(page, "7a", "8")
 
     page = people.open_task("batam.kasi", case, "8")

@@ -23,7 +23,12 @@ from jaga.incidents.services import report_disruption
 from jaga.inventory.models import Device, ImportJob, Link, Site
 from jaga.maintenance.agenda import feed_for
 from jaga.maintenance.inspections import record_inspection
-from jaga.maintenance.models import ChecklistItem, ChecklistTemplate, MaintenancePlan
+from jaga.maintenance.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    MaintenancePlan,
+    MaintenanceRound,
+)
 from jaga.org.models import Opd, User
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
@@ -110,6 +115,8 @@ EXPECTED: dict[str, list[int]] = {
     "maintenance:inspect": [302, 403, 404, 200, 200, 404, 404, 403],
     "maintenance:inspection": [302, 200, 404, 200, 200, 404, 404, 403],
     "maintenance:photo": [302, 200, 404, 200, 200, 404, 404, 403],
+    # A round's Rencana Kerja: read by the Diskominfo side, like the plan it came from.
+    "maintenance:work_plan": [302, 403, 403, 200, 200, 404, 403, 403],
     # The OPD's page of the rounds at its sites: each OPD user their own (no object id:
     # isolation is what it lists, tests/maintenance/test_opd_rounds.py); the Diskominfo
     # side has the calendar.
@@ -203,6 +210,15 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         start_date=dt.date(2026, 11, 1),
         visit_time=dt.time(8, 0),
     )
+    started = MaintenanceRound.objects.create(
+        agency=agency,
+        plan=plan,
+        nominal_date=dt.date(2026, 11, 2),
+        visit_at=dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC),
+        due_at=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
+        started_at=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
+        case=second.case,
+    )
     template = ChecklistTemplate.objects.create(agency=agency, name="Router", device_kind="router")
     ChecklistItem.objects.create(
         agency=agency, template=template, position=1, kind="pass_fail", label="Lampu"
@@ -229,6 +245,7 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
     )
     return {
         "plan": plan,
+        "round": started,
         "template": template,
         "inspection": inspection,
         "photo": inspection.answers.get(kind="photo"),
@@ -280,6 +297,7 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "maintenance:inspect": [world["device"].pk],
         "maintenance:inspection": [world["inspection"].pk],
         "maintenance:photo": [world["photo"].pk],
+        "maintenance:work_plan": [world["round"].pk],
     }
     return reverse(name, args=args.get(name, []))
 
