@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import translation
 
 from jaga.org.models import Employee, Opd, OrgUnit, Position, User
@@ -31,6 +35,26 @@ def _english_messages() -> Iterator[None]:
     """Direct calls see English messages (requests still negotiate their own language)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(scope="module")
+def demo_data(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """``jaga demo`` loaded once for a test module, its files under a media directory of
+    the module's own.
+
+    The module's tests each run in a savepoint of the transaction that holds the demo
+    (pytest-django's ``db`` fixture nests in it), so each sees the demo as loaded and what
+    it changes is rolled back; the demo itself is rolled back when the module ends. For
+    tests on ``db`` only: a ``transactional_db`` test flushes the tables and must load its
+    own demo. Loading it per test cost about 2 s each, a third of the suite.
+    """
+    media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        call_command("demo", "--quiet")
+        yield
+        transaction.set_rollback(True)
 
 
 def make_agency(slug: str, timezone: str = "Asia/Jakarta") -> Agency:

@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
@@ -47,10 +46,10 @@ def media(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def replaced(db: None, media: Path) -> Case:
+def replaced(demo_data: None, db: None, media: Path) -> Case:
     """Seed 003 run to the end through the replacement branch (step 11 done twice), with
-    the agency's Berita Acara Pekerjaan numbered by a pattern."""
-    call_command("demo", "--quiet")
+    the agency's Berita Acara Pekerjaan numbered by a pattern (the demo loaded once for
+    the module)."""
     agency = Agency.objects.get(slug="bolmut")
     NumberPattern.objects.create(
         agency=agency,
@@ -165,8 +164,9 @@ def test_it_prints_the_disposition_and_the_assignment_letter(replaced: Case) -> 
     assert save_pngs(pdf, "documents", "surat_tugas")
 
 
-def test_it_prints_the_follow_up_report_with_the_steps_done(db: None, media: Path) -> None:
-    call_command("demo", "--quiet")
+def test_it_prints_the_follow_up_report_with_the_steps_done(
+    demo_data: None, db: None, media: Path
+) -> None:
     case = run(BOGOR_REPAIR)
     document = _doc(case, DocumentType.LAPORAN_TINDAK_LANJUT)
     pdf = pdf_bytes(document)

@@ -3,10 +3,7 @@ the core router, a site per OPD, written with history, and nothing new when run 
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
 from jaga.audit.models import Event
@@ -30,8 +27,8 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo() -> None:
-    call_command("demo", "--quiet", stdout=StringIO())
+def demo(demo_data: None, db: None) -> None:
+    """The demo agencies (``jaga demo``, loaded once for the module)."""
 
 
 def test_it_loads_once_and_changes_nothing_when_run_again(demo: None) -> None:

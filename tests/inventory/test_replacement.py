@@ -5,7 +5,6 @@ device to the store, in the step's own transaction."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from jaga.audit.models import Event
 from jaga.audit.services import verify
@@ -52,8 +51,8 @@ def show(title: str, rows: list[Row]) -> None:
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    call_command("demo", "--quiet")
+def demo(demo_data: None, db: None) -> None:
+    """The demo agencies (``jaga demo``, loaded once for the module)."""
 
 
 def test_it_swaps_the_broken_switch_for_the_spare_along_seed_003(demo: None) -> None:

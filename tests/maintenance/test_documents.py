@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from pytest_django.fixtures import Settings
 
 from jaga.audit.models import Event
@@ -54,8 +53,8 @@ def media(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    call_command("demo", "--quiet")
+def demo(demo_data: None, db: None) -> None:
+    """The demo agencies (loaded once for the module) and a disruption SOP for Batam."""
     # Kota Batam's demo has no disruption SOP; a failed item opens its corrective case in
     # one (docs/maintenance.md, "Corrective work").
     load_report_sop(Agency.objects.get(slug="batam"))

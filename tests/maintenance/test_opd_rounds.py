@@ -36,8 +36,8 @@ OUTSIDE = "batam.disdik"
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    call_command("demo", "--quiet")
+def demo(demo_data: None, db: None) -> None:
+    """The demo agencies (``jaga demo``, loaded once for the module)."""
 
 
 def user(username: str) -> User:
@@ -393,9 +393,16 @@ def test_an_opd_user_acknowledges_from_the_badge_on_a_phone(live_server: Any) ->
     downloaded: list[str] = []
 
     def steps(phone: Any) -> None:
-        # The menu button opens the navigation; its "Pemeliharaan" entry carries the badge.
-        phone.click(".navbar-toggler")
+        # The menu button opens the navigation and closes it again (Tabler's collapse);
+        # its "Pemeliharaan" entry carries the badge.
         entry = phone.locator(f"#nav-menu a[href='{PAGE}']")
+        phone.click(".navbar-toggler")
+        phone.wait_for_selector("#nav-menu.collapse.show")  # opened, its transition over
+        phone.click(".navbar-toggler")
+        entry.wait_for(state="hidden")
+        phone.wait_for_selector("#nav-menu.collapse:not(.show)", state="attached")
+        phone.click(".navbar-toggler")
+        phone.wait_for_selector("#nav-menu.collapse.show")
         assert entry.locator(".badge").inner_text() == "1"
         entry.click()
         phone.wait_for_selector(f"#waiting-{mine.pk}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 
 from jaga.maintenance.models import MaintenancePlan, MaintenanceRound, WorkPlanVisit
 from jaga.maintenance.scheduling import start_due_round
@@ -17,8 +16,8 @@ from jaga.workflow.services import complete_step, open_step, open_steps
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    call_command("demo", "--quiet")
+def demo(demo_data: None, db: None) -> None:
+    """The demo agencies (``jaga demo``, loaded once for the module)."""
 
 
 def user(username: str) -> User:

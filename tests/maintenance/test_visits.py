@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -25,9 +24,10 @@ from tests.incidents.conftest import upload
 
 
 @pytest.fixture
-def demo(db: None, settings: Any, tmp_path: Any) -> None:
+def demo(demo_data: None, db: None, settings: Any, tmp_path: Any) -> None:
+    """The demo agencies (``jaga demo``, loaded once for the module); this test's files
+    under its own media directory."""
     settings.MEDIA_ROOT = tmp_path
-    call_command("demo", "--quiet")
 
 
 def user(username: str) -> User:

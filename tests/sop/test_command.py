@@ -23,8 +23,8 @@ def sop(*args: str) -> str:
 
 
 @pytest.fixture
-def demo() -> None:
-    call_command("demo", "--quiet")
+def demo(demo_data: None, db: None) -> None:
+    """The demo agencies (``jaga demo``, loaded once for the module)."""
 
 
 def test_it_lists_the_library_templates() -> None:

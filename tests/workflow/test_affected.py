@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -26,9 +25,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bolmut(db: None) -> None:
-    """The demo agencies, and seed 003's test devices at a site of Dinkes Bolmut."""
-    call_command("demo", "--quiet")
+def bolmut(demo_data: None, db: None) -> None:
+    """The demo agencies (loaded once for the module), and seed 003's test devices at a
+    site of Dinkes Bolmut."""
     prepare_inventory(BOLMUT_REPLACED)
 
 

@@ -1257,9 +1257,9 @@ PATHS = (
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    """The five demo agencies with their seed SOPs (``jaga demo``)."""
-    call_command("demo", "--quiet")
+def demo(demo_data: None, db: None) -> None:
+    """The five demo agencies with their seed SOPs (``jaga demo``, loaded once for the
+    module)."""
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[path.name for path in PATHS])

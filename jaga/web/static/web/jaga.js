@@ -23,19 +23,3 @@ document.addEventListener("submit", function (event) {
     }
   }
 });
-
-// - [data-bs-toggle=collapse]: the navigation's menu button on a phone shows or hides its
-//   target (data-bs-target), the menu with the entries and their badges.
-document.addEventListener("click", function (event) {
-  var origin = event.target;
-  var toggler = origin instanceof Element ? origin.closest("[data-bs-toggle=collapse]") : null;
-  if (!toggler) {
-    return;
-  }
-  var target = document.querySelector(toggler.getAttribute("data-bs-target") || "");
-  if (!target) {
-    return;
-  }
-  var shown = target.classList.toggle("show");
-  toggler.setAttribute("aria-expanded", shown ? "true" : "false");
-});
