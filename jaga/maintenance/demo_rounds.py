@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -26,10 +27,10 @@ from jaga.maintenance.checklists import template_for
 from jaga.maintenance.inspections import record_inspection
 from jaga.maintenance.models import ItemKind, MaintenancePlan, MaintenanceRound
 from jaga.maintenance.recurrence import occurrence_on
-from jaga.maintenance.scheduling import start_round_now
+from jaga.maintenance.scheduling import reschedule, start_round_now
 from jaga.org.models import User
 from jaga.tenancy.services import working_calendar
-from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.models import Case, StepInstance, StepStatus
 from jaga.workflow.services import accept, complete_step, open_step, open_steps
 
 
@@ -115,7 +116,7 @@ def _finish_visit(visit: StepInstance, by: User, at: dt.datetime) -> None:
     branch = visit.branch
 
     def waiting() -> StepInstance:
-        return StepInstance.objects.get(case=case, branch=branch, status="open")
+        return StepInstance.objects.get(case=case, branch=branch, status=StepStatus.OPEN)
 
     complete_step(waiting(), by, note="Berita acara pekerjaan dibuat.", at=at)
     opd_user = User.objects.filter(opd=site.opd, is_active=True).order_by("pk").first()
@@ -195,7 +196,12 @@ def _bogor_to_visits(started: MaintenanceRound, at: dt.datetime) -> list[User]:
 
 def load_demo_rounds(now: dt.datetime | None = None) -> int:
     """Start the demo's rounds on the demo plans that have none; returns how many plans
-    got rounds (0 when run again)."""
+    got rounds (0 when run again).
+
+    Each plan's rounds are one transaction. The plan's next occurrence then moves past its
+    newest round, so the scheduler never meets an occurrence the demo has started (the
+    round under way is dated two days ago, which can be the rule's own date when the
+    1st fell on a day off)."""
     now = now or timezone.now()
     touched = 0
     for plan in MaintenancePlan.objects.filter(agency__slug__in=("batam", "bogor")).select_related(
@@ -203,10 +209,11 @@ def load_demo_rounds(now: dt.datetime | None = None) -> int:
     ):
         if plan.rounds.exists():
             continue
-        if plan.agency.slug == "batam":
-            _finished_round(plan, now)
+        with transaction.atomic():
+            if plan.agency.slug == "batam":
+                _finished_round(plan, now)
             _round_under_way(plan, now, inspect=True)
-        else:
-            _round_under_way(plan, now, inspect=True)
+            reschedule(plan, now)
+            plan.save(update_fields=["next_nominal_date", "next_occurrence", "next_due_at"])
         touched += 1
     return touched

@@ -4,8 +4,6 @@ rounds (issue 14 point 8)."""
 from __future__ import annotations
 
 from io import StringIO
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -24,8 +22,7 @@ from jaga.workflow.services import open_steps
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_gives_the_periodic_agencies_checklists_once() -> None:
-    call_command("demo", "--quiet", stdout=StringIO())
+def test_the_demo_gives_the_periodic_agencies_checklists_once(demo_data: None) -> None:
     kinds = set(
         ChecklistTemplate.objects.filter(agency__slug="bogor").values_list("device_kind", flat=True)
     )
@@ -39,10 +36,8 @@ def test_the_demo_gives_the_periodic_agencies_checklists_once() -> None:
 
 
 def test_the_demo_shows_a_finished_round_a_round_under_way_and_an_upcoming_one(
-    settings: Any, tmp_path: Path
+    demo_data: None,
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    call_command("demo", "--quiet", stdout=StringIO())
     batam = MaintenancePlan.objects.get(agency__slug="batam")
     finished, under_way = list(batam.rounds.order_by("nominal_date"))
     assert finished.case.status == CaseStatus.CLOSED
