@@ -22,7 +22,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from dateutil.rrule import (
@@ -40,6 +40,9 @@ from jaga.tenancy.calendar import WorkingCalendar
 
 #: Nominal dates examined per call before giving up (a rule whose every date is skipped).
 MAX_NOMINAL_DATES = 2000
+#: A rule must give a date within this many days of its start (ten years): one that does
+#: not is refused, and checking it costs that window at most, not dateutil's walk to 9999.
+FIRST_DATE_WITHIN_DAYS = 3653
 _ALLOWED_FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -91,8 +94,8 @@ def parse_rule(text: str, start: dt.date) -> rrule:
     """The dateutil ``rrule`` of RRULE value ``text`` (with or without ``RRULE:``) from
     local date ``start``. Raises ``RecurrenceError`` for text dateutil cannot read, a
     frequency below a day (HOURLY, MINUTELY, SECONDLY: rounds are planned by the day), a
-    DTSTART inside the rule (the plan's start date is the start), or a rule with no
-    occurrence."""
+    DTSTART inside the rule (the plan's start date is the start), an INTERVAL below 1, or a
+    rule with no date within ``FIRST_DATE_WITHIN_DAYS`` of the start."""
     value = text.strip()
     if value.upper().startswith("RRULE:"):
         value = value[len("RRULE:") :]
@@ -116,9 +119,34 @@ def parse_rule(text: str, start: dt.date) -> rrule:
         raise RecurrenceError(
             _("Rounds recur daily at most: use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY.")
         )
-    if rule.after(dt.datetime.combine(start, dt.time()), inc=True) is None:
-        raise RecurrenceError(_("The recurrence rule gives no date on or after the start."))
+    interval: int = getattr(rule, "_interval")  # noqa: B009 - dateutil keeps it private
+    if interval < 1:
+        # INTERVAL=0 repeats the start forever; a negative one fails while iterating.
+        raise RecurrenceError(_("INTERVAL must be 1 or more."))
+    first = dt.datetime.combine(start, dt.time())
+    horizon = first + dt.timedelta(days=FIRST_DATE_WITHIN_DAYS)
+    until: dt.datetime | None = getattr(rule, "_until")  # noqa: B009
+    probe = rule.replace(count=None, until=min(until, horizon) if until else horizon)
+    try:
+        found = probe.after(first, inc=True)
+    except (ValueError, OverflowError) as exc:
+        raise RecurrenceError(
+            _("The recurrence rule is not valid RFC 5545: %(error)s") % {"error": exc}
+        ) from exc
+    if found is None:
+        raise RecurrenceError(_("The recurrence rule gives no date within ten years of the start."))
     return rule
+
+
+def _checked(dates: Iterable[dt.datetime]) -> Iterator[dt.datetime]:
+    """``dates`` as dateutil yields them; an error of dateutil's while iterating (a date
+    past year 9999) becomes ``RecurrenceError``."""
+    try:
+        yield from dates
+    except (ValueError, OverflowError) as exc:
+        raise RecurrenceError(
+            _("The recurrence rule is not valid RFC 5545: %(error)s") % {"error": exc}
+        ) from exc
 
 
 def _office_days(calendar: WorkingCalendar) -> WorkingCalendar:
@@ -189,7 +217,7 @@ def occurrences(
     """The occurrences of ``rule`` whose nominal date is after ``after`` (all when None), in
     order. Stops after ``MAX_NOMINAL_DATES`` nominal dates (a rule that ends stops sooner)."""
     dates = rule if after is None else rule.xafter(dt.datetime.combine(after, dt.time.max))
-    for count, moment in enumerate(dates):
+    for count, moment in enumerate(_checked(dates)):
         if count >= MAX_NOMINAL_DATES:
             return
         nominal = moment.date()

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,25 +65,38 @@ def next_after(plan: MaintenancePlan, after: dt.date | None) -> Occurrence | Non
     return next(found, None)
 
 
-def upcoming(plan: MaintenancePlan, count: int, now: dt.datetime) -> list[Occurrence]:
-    """The next ``count`` occurrences whose visits begin at or after ``now`` (for the plan
-    list and the calendar); [] for a rule that does not parse."""
-    try:
-        rule = parse_rrule(plan.rrule, plan.start_date)
-    except RecurrenceError:
-        return []
-    found: list[Occurrence] = []
-    for occurrence in occurrences(
-        rule,
+#: How far before ``now`` the search for a plan's next occurrence starts (days): a nominal
+#: date earlier than that cannot have its visits still ahead (the longest run of days off
+#: moves a date by about ten days), and a plan started years ago is not walked from its
+#: start date.
+LOOKBACK_DAYS = 31
+
+
+def _from_now(plan: MaintenancePlan, now: dt.datetime) -> Iterator[Occurrence]:
+    """The plan's occurrences from about ``now`` (``LOOKBACK_DAYS`` before it), in order.
+    Raises ``RecurrenceError`` for a rule that does not parse."""
+    return occurrences(
+        parse_rrule(plan.rrule, plan.start_date),
         visit_time=plan.visit_time,
         lead_days=plan.lead_days,
         policy=plan.holiday_policy,
         calendar=working_calendar(plan.agency),
-    ):
-        if occurrence.visit_at >= now:
-            found.append(occurrence)
-            if len(found) == count:
-                break
+        after=now.date() - dt.timedelta(days=LOOKBACK_DAYS),
+    )
+
+
+def upcoming(plan: MaintenancePlan, count: int, now: dt.datetime) -> list[Occurrence]:
+    """The next ``count`` occurrences whose visits begin at or after ``now`` (for the plan
+    list and the calendar); [] for a rule that does not parse."""
+    found: list[Occurrence] = []
+    try:
+        for occurrence in _from_now(plan, now):
+            if occurrence.visit_at >= now:
+                found.append(occurrence)
+                if len(found) == count:
+                    break
+    except RecurrenceError:
+        return []
     return found
 
 
@@ -93,22 +106,17 @@ def reschedule(plan: MaintenancePlan, now: dt.datetime) -> None:
     The next occurrence is the first one after the last round's nominal date whose visits
     begin at or after ``now`` (an edit does not start rounds whose visits are past); when
     its start time has already passed it is due at ``now``. A paused plan or an ended rule
-    has no next occurrence."""
+    has no next occurrence. Raises ``RecurrenceError`` for a rule that does not parse."""
     last = plan.rounds.order_by("-nominal_date").values_list("nominal_date", flat=True).first()
     plan.next_occurrence = plan.next_nominal_date = plan.next_due_at = None
     if not plan.is_active:
         return
-    after = last
-    while True:
-        found = next_after(plan, after)
-        if found is None:
+    for found in _from_now(plan, now):
+        if found.visit_at >= now and (last is None or found.nominal_date > last):
+            plan.next_nominal_date = found.nominal_date
+            plan.next_occurrence = found.visit_at
+            plan.next_due_at = max(found.due_at, now)
             return
-        if found.visit_at >= now:
-            break
-        after = found.nominal_date
-    plan.next_nominal_date = found.nominal_date
-    plan.next_occurrence = found.visit_at
-    plan.next_due_at = max(found.due_at, now)
 
 
 def scope_sites(plan: MaintenancePlan) -> QuerySet[Site]:
@@ -234,8 +242,9 @@ def start_due_round(plan_id: int, now: dt.datetime) -> MaintenanceRound | None:
     """Claim the due occurrence of plan ``plan_id`` and start its round, in one transaction.
 
     Returns the round, or None when the plan is not due at ``now`` (UTC) or another
-    scheduler claimed it first. A round that cannot start pauses the plan (``last_error``,
-    audit event ``maintenance.plan_paused``) and returns None."""
+    scheduler claimed it first. A round that cannot start, for any reason but the database
+    (which raises ``DatabaseError``), pauses the plan (``last_error``, audit event
+    ``maintenance.plan_paused``) and returns None."""
     plan = (
         MaintenancePlan.objects.select_related("agency")
         .filter(pk=plan_id, is_active=True, next_due_at__lte=now)
@@ -273,6 +282,12 @@ def start_due_round(plan_id: int, now: dt.datetime) -> MaintenanceRound | None:
             return started
     except (RoundNotStarted, RecurrenceError) as exc:
         _pause(plan, str(exc), now)
+        return None
+    except DatabaseError:
+        raise  # the database is away: the scheduler's loop waits, no plan is to blame
+    except Exception as exc:  # one broken plan must not stop the rounds of every agency
+        log.exception("maintenance plan %s: its round could not start", plan.pk)
+        _pause(plan, _("The round could not start: %(error)s") % {"error": exc}, now)
         return None
 
 

@@ -36,6 +36,13 @@ def schedulable_sops(agency_id: int) -> list[SopDefinition]:
     )
 
 
+#: The years a plan's start date may fall in: rounds are planned in this century, and a
+#: date near year 1 or 9999 has no working calendar to move it by.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+#: The longest lead time, in working days (three months of working days).
+MAX_LEAD_DAYS = 60
+
+
 def _validate(
     plan: MaintenancePlan,
     opds: list[Opd],
@@ -48,12 +55,22 @@ def _validate(
         errors["name"] = _("A plan needs a name.")
     if plan.sop_code not in {d.code for d in schedulable_sops(plan.agency_id)}:
         errors["sop_code"] = _("Choose an SOP of the agency that starts on a schedule.")
-    if plan.preset != RecurrencePreset.CUSTOM:
+    if not FIRST_YEAR <= plan.start_date.year <= LAST_YEAR:
+        errors["start_date"] = _("Give a start date between %(first)d and %(last)d.") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
+    elif plan.preset != RecurrencePreset.CUSTOM:
         plan.rrule = preset_rule(plan.preset, plan.start_date)
-    try:
-        parse_rule(plan.rrule, plan.start_date)
-    except RecurrenceError as exc:
-        errors["rrule"] = str(exc)
+    if "start_date" not in errors:
+        try:
+            parse_rule(plan.rrule, plan.start_date)
+        except RecurrenceError as exc:
+            errors["rrule"] = str(exc)
+    if plan.lead_days > MAX_LEAD_DAYS:
+        errors["lead_days"] = _("A round starts at most %(days)d working days early.") % {
+            "days": MAX_LEAD_DAYS
+        }
     unknown = set(plan.device_kinds) - set(DeviceKind.values)
     if unknown:
         errors["device_kinds"] = _("Unknown device kind: %(kinds)s.") % {
@@ -90,6 +107,9 @@ def _snapshot(plan: MaintenancePlan) -> dict[str, Any]:
         "holiday_policy": plan.holiday_policy,
         "device_kinds": list(plan.device_kinds),
         "active": plan.is_active,
+        "opds": sorted(plan.opds.values_list("abbreviation", flat=True)) if plan.pk else [],
+        "sites": sorted(plan.sites.values_list("code", flat=True)) if plan.pk else [],
+        "team": sorted(plan.team.values_list("username", flat=True)) if plan.pk else [],
         "checklists": sorted(
             f"{row.device_kind}:{row.template_id}" for row in plan.checklists.all()
         )
@@ -114,8 +134,9 @@ def save_plan(
     (``PlanChecklist``; a kind without one uses the agency's default); None keeps them.
 
     A preset recurrence writes its RRULE from the start date; ``custom`` keeps the typed
-    one. Raises ``InvalidInput`` with errors per field (``name``, ``sop_code``, ``rrule``,
-    ``device_kinds``, ``opds``, ``sites``, ``team``) and writes nothing."""
+    one. Raises ``InvalidInput`` with errors per field (``name``, ``sop_code``,
+    ``start_date``, ``rrule``, ``lead_days``, ``device_kinds``, ``opds``, ``sites``,
+    ``team``, ``checklists``) and writes nothing."""
     now = now or timezone.now()
     opd_list, site_list, team_list = list(opds), list(sites), list(team)
     checklist_list = None if checklists is None else list(checklists)
@@ -155,3 +176,28 @@ def save_plan(
             at=now,
         )
     return plan
+
+
+def pause_plan(plan: MaintenancePlan, *, by: User | None, now: dt.datetime | None = None) -> bool:
+    """Pause ``plan``: no more rounds start and its next occurrence is cleared; rounds
+    under way go on. Nothing is validated, so a plan that no longer validates (its SOP
+    withdrawn, a team member moved to an OPD) can still be stopped. One transaction;
+    returns False (nothing written) when the plan was already paused. Audit event
+    ``maintenance.plan_paused`` with the actor. Resuming is ``save_plan`` with
+    ``is_active`` set, which validates."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        paused = MaintenancePlan.objects.filter(pk=plan.pk, is_active=True).update(
+            is_active=False, next_nominal_date=None, next_occurrence=None, next_due_at=None
+        )
+        if paused:
+            plan.refresh_from_db()
+            record(
+                agency=plan.agency,
+                actor=by,
+                action="maintenance.plan_paused",
+                obj=plan,
+                after={"reason": "paused by hand"},
+                at=now,
+            )
+    return bool(paused)

@@ -37,7 +37,7 @@ from jaga.maintenance.permissions import (
 )
 from jaga.maintenance.recurrence import Occurrence
 from jaga.maintenance.scheduling import upcoming
-from jaga.maintenance.services import save_plan
+from jaga.maintenance.services import pause_plan, save_plan
 from jaga.org.models import User
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.errors import InvalidInput
@@ -186,23 +186,32 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_pause(request: HttpRequest, pk: int) -> HttpResponse:
-    """Pause an active plan or resume a paused one (``services.save_plan``)."""
+    """Pause a plan (``active=0``: ``services.pause_plan``, no validation) or resume it
+    (``active=1``: ``services.save_plan``, which validates: 400 with the reasons). The
+    wanted state is posted, so a second submit of the same form changes nothing; any other
+    value is a 400."""
     user = staff_user(request)
     plan = _plan(user, pk)
     if not may_edit_plans(user):
         raise PermissionDenied(
             _("Only the agency's administrator and the Kepala Seksi edit plans.")
         )
-    plan.is_active = not plan.is_active
-    try:
-        save_plan(
-            plan,
-            by=user,
-            opds=list(plan.opds.all()),
-            sites=list(plan.sites.all()),
-            team=list(plan.team.all()),
-        )
-    except InvalidInput as exc:
-        plan.refresh_from_db()
-        return _detail(request, user, plan, list(exc.errors.values()), 400)
+    wanted = request.POST.get("active")
+    if wanted not in {"0", "1"}:
+        return _detail(request, user, plan, [_("Choose to pause or to resume the plan.")], 400)
+    if wanted == "0":
+        pause_plan(plan, by=user)
+    elif not plan.is_active:
+        plan.is_active = True
+        try:
+            save_plan(
+                plan,
+                by=user,
+                opds=list(plan.opds.all()),
+                sites=list(plan.sites.all()),
+                team=list(plan.team.all()),
+            )
+        except InvalidInput as exc:
+            plan.refresh_from_db()
+            return _detail(request, user, plan, list(exc.errors.values()), 400)
     return HttpResponseRedirect(reverse("maintenance:plan", args=[plan.pk]))

@@ -246,6 +246,13 @@ def test_it_stops_when_the_rule_ends() -> None:
         ("BYDAY=MO", "not valid RFC 5545"),
         ("FREQ=MONTHLY;UNTIL=20200101", "no date"),
         ("DTSTART:20270101\nRRULE:FREQ=DAILY", "one RRULE line"),
+        # INTERVAL=0 repeated the start date forever (a hung request, a hung scheduler);
+        # a negative one failed inside dateutil (a 500).
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL must be 1 or more"),
+        ("FREQ=DAILY;INTERVAL=-1", "INTERVAL must be 1 or more"),
+        # No date at all: refused after ten years of dates, not after dateutil's walk to 9999.
+        ("FREQ=DAILY;BYSETPOS=5", "no date within ten years"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no date within ten years"),
     ],
 )
 def test_it_refuses_a_rule_it_cannot_use(text: str, message: str) -> None:

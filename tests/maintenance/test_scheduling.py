@@ -12,8 +12,10 @@ import pytest
 import time_machine
 
 from jaga.audit.models import Event
+from jaga.maintenance import scheduling
 from jaga.maintenance.models import MaintenancePlan, MaintenanceRound
 from jaga.maintenance.scheduling import next_after, run_once, start_due_round, start_round_now
+from jaga.workflow.errors import InvalidInput
 from jaga.workflow.models import Case, CaseSource, StepInstance
 from tests.maintenance.conftest import PlanFactory, Plant
 
@@ -145,6 +147,50 @@ def test_it_pauses_a_plan_whose_sop_no_longer_starts_on_a_schedule(
     assert plan.next_nominal_date == dt.date(2027, 1, 11)
     assert Event.objects.filter(action="maintenance.plan_paused").count() == 1
     assert Case.objects.count() == 0
+
+
+def test_a_plan_whose_round_fails_unexpectedly_is_paused_and_the_others_start(
+    plant: Plant, make_plan: PlanFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = make_plan(CREATED, rrule="FREQ=WEEKLY;BYDAY=MO", start_date=dt.date(2027, 1, 11))
+    sound = make_plan(
+        CREATED, name="Lain", rrule="FREQ=WEEKLY;BYDAY=MO", start_date=dt.date(2027, 1, 11)
+    )
+    real = scheduling._start_case
+
+    def failing(plan: MaintenancePlan, *args: object, **kwargs: object) -> MaintenanceRound:
+        if plan.pk == broken.pk:
+            raise ZeroDivisionError("a bug of the round's own")
+        return real(plan, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scheduling, "_start_case", failing)
+    assert run_once(lambda: T0) == 1
+    broken.refresh_from_db()
+    assert not broken.is_active
+    assert "a bug of the round's own" in broken.last_error
+    assert MaintenanceRound.objects.get().plan_id == sound.pk
+    assert Case.objects.count() == 1
+
+
+def test_it_finds_the_next_occurrence_of_a_daily_plan_started_years_ago(
+    plant: Plant, make_plan: PlanFactory
+) -> None:
+    plan = make_plan(T0, start_date=dt.date(2000, 1, 3))  # daily, 08:00
+    # Today's visits began a minute ago: the next are tomorrow's.
+    assert plan.next_nominal_date == dt.date(2027, 1, 12)
+    assert plan.next_occurrence == dt.datetime(2027, 1, 12, 8, 0, tzinfo=WIB)
+
+
+def test_it_refuses_a_start_date_outside_the_century_and_a_lead_time_over_60_days(
+    plant: Plant, make_plan: PlanFactory
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        make_plan(T0, start_date=dt.date(1, 1, 1), lead_days=61)
+    assert set(refused.value.errors) == {"start_date", "lead_days"}
+    with pytest.raises(InvalidInput) as refused:
+        make_plan(T0, start_date=dt.date(9999, 12, 31))
+    assert set(refused.value.errors) == {"start_date"}
+    assert not MaintenancePlan.objects.exists()
 
 
 def test_it_records_each_start_in_the_audit_log(plant: Plant, make_plan: PlanFactory) -> None:

@@ -14,6 +14,7 @@ from jaga.audit.models import Event
 from jaga.maintenance.checklists import template_for
 from jaga.maintenance.models import ChecklistTemplate, MaintenancePlan
 from jaga.org.models import Opd, User
+from jaga.sop.models import SopDefinition
 from tests.conftest import make_agency
 from tests.maintenance.conftest import PlanFactory, Plant
 
@@ -107,7 +108,8 @@ def test_a_technician_sees_plans_but_may_not_edit_them(
     assert b'id="new-plan"' not in listing.content
     assert client.get(reverse("maintenance:plan_create")).status_code == 403
     assert client.get(reverse("maintenance:plan_edit", args=[plan.pk])).status_code == 403
-    assert client.post(reverse("maintenance:plan_pause", args=[plan.pk])).status_code == 403
+    pause = reverse("maintenance:plan_pause", args=[plan.pk])
+    assert client.post(pause, {"active": "0"}).status_code == 403
     plan.refresh_from_db()
     assert plan.is_active
 
@@ -123,7 +125,8 @@ def test_another_agency_cannot_reach_a_plan(plant: Plant, make_plan: PlanFactory
     outsider = User.objects.get(username="zeta.admin")
     client = logged_in(outsider)
     assert client.get(reverse("maintenance:plan", args=[plan.pk])).status_code == 404
-    assert client.post(reverse("maintenance:plan_pause", args=[plan.pk])).status_code == 404
+    pause = reverse("maintenance:plan_pause", args=[plan.pk])
+    assert client.post(pause, {"active": "0"}).status_code == 404
     assert client.get(reverse("maintenance:plans")).context["page"].paginator.count == 0
 
 
@@ -132,14 +135,41 @@ def test_pausing_clears_the_next_occurrence_and_resuming_sets_it_again(
 ) -> None:
     plan = make_plan(dt.datetime.now(dt.UTC))
     client = logged_in(plant.admin)
-    assert client.post(reverse("maintenance:plan_pause", args=[plan.pk])).status_code == 302
+    pause = reverse("maintenance:plan_pause", args=[plan.pk])
+    assert client.post(pause, {"active": "0"}).status_code == 302
     plan.refresh_from_db()
     assert not plan.is_active
     assert plan.next_due_at is None
-    client.post(reverse("maintenance:plan_pause", args=[plan.pk]))
+    # The same form sent twice (a double tap) leaves the plan paused.
+    assert client.post(pause, {"active": "0"}).status_code == 302
+    plan.refresh_from_db()
+    assert not plan.is_active
+    paused = Event.objects.filter(action="maintenance.plan_paused", actor_id=plant.admin.pk)
+    assert paused.count() == 1
+    client.post(pause, {"active": "1"})
     plan.refresh_from_db()
     assert plan.is_active
     assert plan.next_due_at is not None
+    assert client.post(pause, {"active": "maybe"}).status_code == 400
+
+
+def test_a_plan_that_no_longer_validates_can_still_be_paused(
+    plant: Plant, make_plan: PlanFactory
+) -> None:
+    plan = make_plan(dt.datetime.now(dt.UTC))
+    SopDefinition.objects.filter(agency=plan.agency, code=plan.sop_code).update(
+        starts_by_schedule=False
+    )
+    client = logged_in(plant.admin)
+    pause = reverse("maintenance:plan_pause", args=[plan.pk])
+    assert client.post(pause, {"active": "0"}).status_code == 302
+    plan.refresh_from_db()
+    assert not plan.is_active
+    # Resuming validates: the SOP no longer starts on a schedule.
+    resumed = client.post(pause, {"active": "1"})
+    assert resumed.status_code == 400
+    plan.refresh_from_db()
+    assert not plan.is_active
 
 
 def test_the_edit_form_keeps_what_was_typed_on_an_error(
