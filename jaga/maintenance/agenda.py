@@ -23,7 +23,7 @@ from jaga.audit.services import record
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.maintenance.models import CalendarFeed, MaintenancePlan, MaintenanceRound
 from jaga.maintenance.models.feeds import new_feed_token
-from jaga.maintenance.recurrence import RecurrenceError, occurrences, parse_rule
+from jaga.maintenance.recurrence import RecurrenceError, occurrences, parse_rule, search_after
 from jaga.org.models import User
 from jaga.tenancy.calendar import WorkingCalendar
 from jaga.tenancy.services import working_calendar
@@ -145,19 +145,17 @@ def _planned(
         return []
     calendar = calendars.setdefault(plan.agency_id, working_calendar(plan.agency))
     last = plan.rounds.order_by("-nominal_date").values_list("nominal_date", flat=True).first()
-    found = []
+    found: list[AgendaEvent] = []
     sites = tuple(plan.sites.order_by("name").values_list("name", flat=True))
-    for count, occurrence in enumerate(
-        occurrences(
-            rule,
-            visit_time=plan.visit_time,
-            lead_days=plan.lead_days,
-            policy=plan.holiday_policy,
-            calendar=calendar,
-            after=last,
-        )
+    for occurrence in occurrences(
+        rule,
+        visit_time=plan.visit_time,
+        lead_days=plan.lead_days,
+        policy=plan.holiday_policy,
+        calendar=calendar,
+        after=search_after(last, start),
     ):
-        if occurrence.visit_at >= end or count >= MAX_PLANNED_PER_PLAN:
+        if occurrence.visit_at >= end or len(found) >= MAX_PLANNED_PER_PLAN:
             break
         if occurrence.visit_at < start:
             continue
@@ -414,7 +412,7 @@ def _opd_planned(
             lead_days=plan.lead_days,
             policy=plan.holiday_policy,
             calendar=calendar,
-            after=plan.last_nominal,
+            after=search_after(plan.last_nominal, now),
         ):
             if occurrence.visit_at >= end or found >= OPD_PLANNED_PER_PLAN:
                 break

@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST, require_safe
 from jaga.maintenance.agenda import agenda, feed_for, member_of_feed, reset_feed
 from jaga.maintenance.ical import feed_calendar
 from jaga.maintenance.permissions import may_edit_checklists
+from jaga.maintenance.services import FIRST_YEAR, LAST_YEAR
 from jaga.maintenance.views import staff_user
 from jaga.org.models import User
 
@@ -79,7 +80,8 @@ def month(request: HttpRequest) -> HttpResponse:
 
 def _moment(value: str) -> dt.datetime | None:
     """``value`` (ISO 8601 date or time) as an aware time; one without an offset is the
-    agency's wall-clock time (the active zone, set per request)."""
+    agency's wall-clock time (the active zone, set per request). None for anything else,
+    and for a year outside ``FIRST_YEAR``..``LAST_YEAR`` (the plans' own bounds)."""
     try:
         moment = parse_datetime(value)
         if moment is None:
@@ -87,10 +89,12 @@ def _moment(value: str) -> dt.datetime | None:
             if day is None:
                 return None
             moment = dt.datetime.combine(day, dt.time())
-    except ValueError:
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            return None  # no calendar that far; near year 1 or 9999 it would overflow
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+    except (ValueError, OverflowError):
         return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
     return moment
 
 

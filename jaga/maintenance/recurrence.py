@@ -47,6 +47,21 @@ _ALLOWED_FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
+#: How far before a moment the search for occurrences whose visits are still ahead starts
+#: (days): a nominal date earlier than that cannot have its visits after the moment (the
+#: longest run of days off moves a date by about ten days).
+LOOKBACK_DAYS = 31
+
+
+def search_after(last: dt.date | None, moment: dt.datetime) -> dt.date:
+    """The nominal date to search occurrences after (``occurrences(after=...)``) for those
+    whose visits begin at or after ``moment``: ``LOOKBACK_DAYS`` before it, or the last
+    round's nominal date ``last`` when that is later. A plan started years ago is then not
+    walked from its start date."""
+    window = moment.date() - dt.timedelta(days=LOOKBACK_DAYS)
+    return window if last is None else max(last, window)
+
+
 class RecurrenceError(ValueError):
     """An RRULE Jaga cannot use; the message says why, in the active language."""
 

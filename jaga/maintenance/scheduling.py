@@ -34,7 +34,13 @@ from jaga.documents.indonesian import tanggal
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.maintenance.models import MaintenancePlan, MaintenanceRound, WorkPlanVisit
 from jaga.maintenance.models.workplans import DEFAULT_ACTIVITIES
-from jaga.maintenance.recurrence import Occurrence, RecurrenceError, occurrence_on, occurrences
+from jaga.maintenance.recurrence import (
+    Occurrence,
+    RecurrenceError,
+    occurrence_on,
+    occurrences,
+    search_after,
+)
 from jaga.maintenance.recurrence import parse_rule as parse_rrule
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.services import working_calendar
@@ -65,15 +71,8 @@ def next_after(plan: MaintenancePlan, after: dt.date | None) -> Occurrence | Non
     return next(found, None)
 
 
-#: How far before ``now`` the search for a plan's next occurrence starts (days): a nominal
-#: date earlier than that cannot have its visits still ahead (the longest run of days off
-#: moves a date by about ten days), and a plan started years ago is not walked from its
-#: start date.
-LOOKBACK_DAYS = 31
-
-
 def _from_now(plan: MaintenancePlan, now: dt.datetime) -> Iterator[Occurrence]:
-    """The plan's occurrences from about ``now`` (``LOOKBACK_DAYS`` before it), in order.
+    """The plan's occurrences from about ``now`` (``search_after``), in order.
     Raises ``RecurrenceError`` for a rule that does not parse."""
     return occurrences(
         parse_rrule(plan.rrule, plan.start_date),
@@ -81,7 +80,7 @@ def _from_now(plan: MaintenancePlan, now: dt.datetime) -> Iterator[Occurrence]:
         lead_days=plan.lead_days,
         policy=plan.holiday_policy,
         calendar=working_calendar(plan.agency),
-        after=now.date() - dt.timedelta(days=LOOKBACK_DAYS),
+        after=search_after(None, now),
     )
 
 

@@ -21,7 +21,12 @@ document.addEventListener("DOMContentLoaded", function () {
       : { left: "prev,next today", center: "title", right: "dayGridMonth,listMonth" },
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     events: function (info, success, failure) {
-      var params = new URLSearchParams({ start: info.startStr, end: info.endStr });
+      // In the "UTC" zone the range ends in "Z"; it is wall-clock time like the events,
+      // so it is sent without the zone (the server reads it in the agency's zone).
+      var params = new URLSearchParams({
+        start: info.startStr.slice(0, 19),
+        end: info.endStr.slice(0, 19),
+      });
       if (member && member.value) {
         params.set("member", member.value);
       }
