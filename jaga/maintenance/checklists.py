@@ -30,7 +30,10 @@ def template_for(
     if plan is not None:
         chosen = (
             PlanChecklist.objects.filter(
-                plan=plan, device_kind=device_kind, template__is_active=True
+                plan=plan,
+                device_kind=device_kind,
+                template__is_active=True,
+                template__device_kind=device_kind,
             )
             .select_related("template")
             .first()

@@ -43,7 +43,7 @@ from jaga.maintenance.signals import inspection_recorded
 from jaga.org.models import User
 from jaga.web.bidi import has_bidi_controls
 from jaga.workflow.errors import InvalidInput, NotEligible
-from jaga.workflow.models import CaseStatus, StepInstance
+from jaga.workflow.models import CaseStatus, StepInstance, StepStatus
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +187,6 @@ def _check_item(
 def _check_context(
     device: Device,
     template: ChecklistTemplate,
-    by: User,
     at: dt.datetime,
     step: StepInstance | None,
     note: str,
@@ -205,6 +204,10 @@ def _check_context(
             errors["step"] = _("The step belongs to another agency.")
         elif step.case.status != CaseStatus.OPEN:
             errors["step"] = _("The case of this step is closed.")
+        elif step.status != StepStatus.OPEN:
+            errors["step"] = _("This step is no longer open.")
+        elif step.branch is not None and step.branch.site_id not in (None, device.site_id):
+            errors["step"] = _("This step visits another site than the device's.")
     if at > now + CLOCK_SKEW:
         errors["at"] = _("The inspection cannot be in the future.")
     if len(note) > MAX_TEXT:
@@ -237,13 +240,16 @@ def record_inspection(
       as does a pass/fail item answered "fail"; any failed item fails the inspection.
     - ``photos``: item id -> uploaded file, for photo items (re-encoded).
     - ``at``: aware, default now (stored UTC); ``step``: the open case step the inspection
-      belongs to (a round's visit), whose case is recorded too.
+      belongs to (a round's visit; when the step is a visit, of the device's site), whose
+      case is recorded too.
     - ``handled_by_sop``: the SOP handles failures itself (seed 000's "Ada yang rusak"
       branch), so the ``inspection_recorded`` subscriber opens no corrective case.
 
     Raises ``NotEligible`` when ``by`` may not inspect the device (``may_inspect``) and
-    ``InvalidInspection`` (errors per item as ``item-<id>``) for bad input; then nothing is
-    written, in the database or on disk.
+    ``InvalidInspection`` (errors per item as ``item-<id>``, or ``template``, ``step``,
+    ``at``, ``note``) for bad input; then nothing is written, in the database or on disk
+    (a photo is stored only once the input is valid; a process killed between storing it
+    and the commit leaves that file unreferenced).
     """
     now = timezone.now()
     at = at or now
@@ -253,7 +259,7 @@ def record_inspection(
         raise NotEligible(_("%(user)s may not inspect this device.") % {"user": by.username})
     photos = dict(photos or {})
     note = note.strip()
-    errors = _check_context(device, template, by, at, step, note, now)
+    errors = _check_context(device, template, at, step, note, now)
     items = list(template.items.order_by("position", "pk"))
     known = {item.pk for item in items}
     if set(answers) - known or set(photos) - known:

@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from jaga.inventory.models import Device
 from jaga.maintenance.checklists import template_for
-from jaga.maintenance.models import Inspection, MaintenancePlan, MaintenanceRound
+from jaga.maintenance.inspections import InvalidInspection, record_inspection
+from jaga.maintenance.models import Inspection, MaintenancePlan, MaintenanceRound, PlanChecklist
 from jaga.maintenance.scheduling import start_due_round
 from jaga.maintenance.visits import sop_handles_failures
 from jaga.org.models import User
@@ -150,3 +151,39 @@ def test_seed_000_takes_a_failure_in_its_own_branch(demo: None) -> None:
     inspection = Inspection.objects.get(device=device, step=visit)
     assert inspection.result == "fail"
     assert inspection.corrective_case is None
+
+
+def test_an_inspection_is_refused_for_another_sites_visit_and_a_step_no_longer_open(
+    demo: None,
+) -> None:
+    started, team, visits = batam_visits()
+    first, second = visits[0], visits[1]
+    assert first.branch is not None and second.branch is not None
+    device = Device.objects.filter(site_id=first.branch.site_id, status="in_service").first()
+    assert device is not None
+    template = template_for(started.plan, device.agency_id, device.kind)
+    assert template is not None
+    before = Inspection.objects.count()
+    with pytest.raises(InvalidInspection) as refused:
+        record_inspection(device, template, {}, team[0], step=second)
+    assert "another site" in refused.value.errors["step"]
+    done = StepInstance.objects.filter(case=started.case, status="done").first()
+    assert done is not None
+    with pytest.raises(InvalidInspection) as refused:
+        record_inspection(device, template, {}, team[0], step=done)
+    assert "no longer open" in refused.value.errors["step"]
+    assert Inspection.objects.count() == before
+
+
+def test_a_plans_checklist_whose_kind_was_changed_gives_way_to_the_agencys_own(
+    demo: None,
+) -> None:
+    plan = MaintenancePlan.objects.get(agency__slug="batam")
+    router = template_for(plan, plan.agency_id, "router")
+    assert router is not None
+    PlanChecklist.objects.create(
+        agency_id=plan.agency_id, plan=plan, device_kind="switch", template=router
+    )
+    chosen = template_for(plan, plan.agency_id, "switch")
+    assert chosen is not None
+    assert chosen.device_kind == "switch"
