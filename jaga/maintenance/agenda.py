@@ -23,6 +23,7 @@ from jaga.audit.services import record
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.maintenance.models import CalendarFeed, MaintenancePlan, MaintenanceRound
 from jaga.maintenance.models.feeds import new_feed_token
+from jaga.maintenance.permissions import may_see_plans
 from jaga.maintenance.recurrence import RecurrenceError, occurrences, parse_rule, search_after
 from jaga.org.models import User
 from jaga.tenancy.calendar import WorkingCalendar
@@ -200,13 +201,17 @@ def reset_feed(user: User) -> CalendarFeed:
 
 
 def member_of_feed(token: str) -> User | None:
-    """The active user of an active agency whose feed has ``token``, or None."""
+    """The active user of an active agency whose feed has ``token``, or None; None too
+    when the user is no longer on the Diskominfo side (moved to an OPD, their employee
+    record deactivated: ``may_see_plans``)."""
     feed = (
         CalendarFeed.objects.filter(token=token, user__is_active=True, user__agency__is_active=True)
         .select_related("user", "user__agency")
         .first()
     )
-    return None if feed is None else feed.user
+    if feed is None or not may_see_plans(feed.user):
+        return None
+    return feed.user
 
 
 # --- The OPD's side (issue 14 point 6) ---------------------------------------------------

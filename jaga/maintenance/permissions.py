@@ -96,7 +96,8 @@ def may_inspect(user: User, device: Device | None = None) -> bool:
 
 
 def inspections_for(user: User) -> QuerySet[Inspection]:
-    """The inspections ``user`` may see: their agency's for its staff and administrator;
+    """The inspections ``user`` may see: their agency's for its staff (an active employee)
+    and administrator;
     for an OPD user, those made at a site of their OPD; none otherwise."""
     if not user.is_authenticated or not user.is_active:
         return Inspection.objects.none()
@@ -107,7 +108,7 @@ def inspections_for(user: User) -> QuerySet[Inspection]:
     inspections = Inspection.objects.filter(agency_id=user.agency_id)
     if user.opd_id is not None:
         return inspections.filter(Q(site__opd_id=user.opd_id))
-    if user.is_staff or hasattr(user, "employee"):
+    if _agency_staff(user):
         return inspections
     return Inspection.objects.none()
 

@@ -161,6 +161,13 @@ def test_resetting_the_feed_retires_the_old_address(plant: Plant) -> None:
     assert Client().get(reverse("maintenance:feed", args=[new])).status_code == 200
 
 
+def test_the_feed_of_a_member_moved_to_an_opd_is_gone(plant: Plant) -> None:
+    token = feed_for(plant.tech).token
+    reporter = User.objects.get(username="epsilon.dinkes")
+    User.objects.filter(pk=plant.tech.pk).update(opd_id=reporter.opd_id)
+    assert Client().get(reverse("maintenance:feed", args=[token])).status_code == 404
+
+
 def test_the_feed_of_a_deactivated_user_is_gone(plant: Plant) -> None:
     token = feed_for(plant.tech).token
     User.objects.filter(pk=plant.tech.pk).update(is_active=False)

@@ -158,7 +158,8 @@ def test_an_inspection_is_refused_for_another_sites_visit_and_a_step_no_longer_o
 ) -> None:
     started, team, visits = batam_visits()
     first, second = visits[0], visits[1]
-    assert first.branch is not None and second.branch is not None
+    assert first.branch is not None
+    assert second.branch is not None
     device = Device.objects.filter(site_id=first.branch.site_id, status="in_service").first()
     assert device is not None
     template = template_for(started.plan, device.agency_id, device.kind)
