@@ -10,6 +10,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -46,6 +47,18 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def documents_for(user: User) -> QuerySet[Document]:
+    """The documents ``user`` may download: those of the cases they see, except that an OPD
+    user sees of a round visiting its sites only the documents of those visits (each
+    site's Berita Acara), not the other OPDs' nor the round's own (``visiting_branches``)."""
+    documents = Document.objects.filter(case__in=cases_for(user))
+    if user.opd_id is not None and not user.is_superuser:
+        documents = documents.filter(
+            Q(case__opd_id=user.opd_id) | Q(step__branch__site__opd_id=user.opd_id)
+        )
+    return documents
+
+
 def filename(document: Document) -> str:
     """A download name such as ``berita_acara_pekerjaan-005-12-Diskominfo-XI-2026.pdf``."""
     number = re.sub(r"[^A-Za-z0-9.-]+", "-", document.number).strip("-")
@@ -56,7 +69,7 @@ def filename(document: Document) -> str:
 def download(request: HttpRequest, pk: int) -> HttpResponse:
     """The archived PDF of a document of a case the user may see (404 otherwise; 410 when
     the archived file is missing)."""
-    document = get_object_or_404(Document, pk=pk, case__in=cases_for(_user(request)))
+    document = get_object_or_404(documents_for(_user(request)), pk=pk)
     try:
         pdf = pdf_bytes(document)
     except ArchiveMissing as exc:
@@ -72,7 +85,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 def correction(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue a corrected version (agency administrators of the document's agency only)."""
     user = _user(request)
-    document = get_object_or_404(Document, pk=pk, case__in=cases_for(user))
+    document = get_object_or_404(documents_for(user), pk=pk)
     if not (user.is_staff and user.agency_id == document.agency_id):
         raise PermissionDenied(_("Only the agency's administrator may correct a document."))
     form = CorrectionForm(request.POST)

@@ -3,7 +3,8 @@
 
 - Platform administrators see every case; everyone else only their agency's.
 - An OPD user (a reporter) sees only the cases of their OPD, and the rounds that visit
-  one of its sites (a fan-out visit it acknowledges).
+  one of its sites (a fan-out visit it acknowledges); of such a round only its own part
+  (``visiting_branches``): the visits to its sites, their steps and documents.
 - Diskominfo employees and agency administrators see all cases of their agency.
 """
 
@@ -16,7 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from jaga.org.models import ActingAssignment, User
-from jaga.workflow.models import Case, StepInstance, StepStatus
+from jaga.workflow.models import Case, CaseBranch, StepInstance, StepStatus
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -34,6 +35,20 @@ def cases_for(user: User) -> QuerySet[Case]:
     if user.is_staff or hasattr(user, "employee"):
         return cases
     return Case.objects.none()
+
+
+def visiting_branches(user: User, case: Case) -> set[int] | None:
+    """The part of ``case`` that ``user`` sees: None for all of it (the Diskominfo side,
+    a platform administrator, an OPD user of the case's own OPD); for an OPD user who sees
+    the case because it visits their OPD's sites (a round), the ids of those visits
+    (``CaseBranch``). The other OPDs' visits, their steps, Berita Acara, devices and the
+    round's documents covering every site are not theirs to see (an OPD sees its own part
+    of the agency, as in the inventory). One query for such a user, none otherwise."""
+    if user.opd_id is None or user.is_superuser or case.opd_id == user.opd_id:
+        return None
+    return set(
+        CaseBranch.objects.filter(case=case, site__opd_id=user.opd_id).values_list("pk", flat=True)
+    )
 
 
 def position_ids_of(user: User, on: dt.date) -> set[int]:

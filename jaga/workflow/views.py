@@ -45,7 +45,7 @@ from jaga.workflow.models import (
     StepStatus,
 )
 from jaga.workflow.panels import case_panels
-from jaga.workflow.permissions import cases_for
+from jaga.workflow.permissions import cases_for, visiting_branches
 from jaga.workflow.permissions import inbox as inbox_for
 from jaga.workflow.revisits import return_note
 from jaga.workflow.services import CHECK_ACCEPTED, CHECK_RETURNED, DONE, start_case
@@ -349,10 +349,17 @@ class VisitRow:
 
 
 def _visits(
-    case: Case, spec: SopSpec, instances: list[StepInstance], now: dt.datetime
+    case: Case,
+    spec: SopSpec,
+    instances: list[StepInstance],
+    now: dt.datetime,
+    own: set[int] | None,
 ) -> list[VisitRow]:
-    """The case's fan-out visits, in order (one query), with their open steps."""
+    """The case's fan-out visits, in order (one query), with their open steps; only those
+    in ``own`` unless it is None (``visiting_branches``)."""
     branches = CaseBranch.objects.filter(case=case).select_related("site", "site__opd")
+    if own is not None:
+        branches = branches.filter(pk__in=own)
     waiting = {i.branch_id: i for i in instances if i.status == StepStatus.OPEN and i.branch_id}
     rows = []
     for branch in branches.order_by("opened_at", "key", "position", "pk"):
@@ -413,6 +420,9 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         )
         .order_by("started_at", "pk")
     )
+    own = visiting_branches(user, case)
+    if own is not None:  # an OPD visited by a round: the trunk and its own visits only
+        instances = [i for i in instances if i.branch_id is None or i.branch_id in own]
     open_now = [i for i in instances if i.status == StepStatus.OPEN]
     current = form.step if form is not None else _current(request, open_now, user)
     current_step = spec.step(current.step_no) if current is not None else None
@@ -427,7 +437,18 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         grounds = eligibility(user, case, lanes, now, branch=current.branch)
         if form is None and grounds is not None:
             form = step_form(case, current, local_date(case, now))
-    documents = list(case.documents.select_related("step").order_by("issued_at", "pk"))
+    documents_shown = case.documents.select_related("step")
+    affected_sites = case.sites.select_related("opd")
+    affected_devices = case.devices.select_related("site")
+    replacements = case.replacements.select_related("removed", "installed", "site", "store", "step")
+    outages = case.outages.select_related("monitor_check__device")
+    if own is not None:
+        documents_shown = documents_shown.filter(step__branch_id__in=own)
+        affected_sites = affected_sites.filter(opd_id=user.opd_id)
+        affected_devices = affected_devices.filter(site__opd_id=user.opd_id)
+        replacements = replacements.filter(site__opd_id=user.opd_id)
+        outages = outages.filter(monitor_check__device__site__opd_id=user.opd_id)
+    documents = list(documents_shown.order_by("issued_at", "pk"))
     superseded = {d.supersedes_id for d in documents if d.supersedes_id is not None}
     for document in documents:
         document.is_superseded_here = document.pk in superseded  # type: ignore[attr-defined]
@@ -435,18 +456,14 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "case": case,
         "spec": spec,
         "documents": documents,
-        "affected_sites": list(case.sites.select_related("opd").order_by("code")),
-        "affected_devices": list(case.devices.select_related("site").order_by("name", "pk")),
-        "replacements": list(
-            case.replacements.select_related("removed", "installed", "site", "store", "step")
-        ),
-        "outages": list(
-            case.outages.select_related("monitor_check__device").order_by("started_at", "pk")
-        ),
+        "affected_sites": list(affected_sites.order_by("code")),
+        "affected_devices": list(affected_devices.order_by("name", "pk")),
+        "replacements": list(replacements),
+        "outages": list(outages.order_by("started_at", "pk")),
         "may_set_affected": may_set_affected(user, case),
         "may_correct": user.is_staff and user.agency_id == case.agency_id,
         "chart": _chart(case, spec, instances, now),
-        "visits": _visits(case, spec, instances, now) if spec.fan_out else [],
+        "visits": _visits(case, spec, instances, now, own) if spec.fan_out else [],
         "history": _history(spec, instances, now),
         "current": current,
         "panels": case_panels(user, case, current),

@@ -267,10 +267,38 @@ def test_an_opd_user_cannot_acknowledge_another_opds_visit(demo: None) -> None:
         complete_step(theirs, user("batam.dinkes"))
     theirs.refresh_from_db()
     assert theirs.status == "open"
-    # Their card shows the BA but no form for the OPD user of another site.
+    # Asking for their step shows the OPD user's own visit instead.
     url = f"{reverse('workflow:case', args=[case.pk])}?step={theirs.pk}"
-    page = client("batam.dinkes").get(url).content.decode()
-    assert reverse("workflow:act", args=[case.pk, theirs.pk]) not in page
+    response = client("batam.dinkes").get(url)
+    assert response.context["current"] == waiting["batam.dinkes"]
+    assert reverse("workflow:act", args=[case.pk, theirs.pk]) not in response.content.decode()
+
+
+def test_an_opd_user_sees_only_its_own_part_of_the_round(demo: None) -> None:
+    case = start_round().case
+    waiting = walk_to_acknowledgments(case)
+    mine, theirs = waiting["batam.dinkes"], waiting["batam.disdukcapil"]
+    browser = client("batam.dinkes")
+    response = browser.get(reverse("workflow:case", args=[case.pk]))
+    assert [row.branch.pk for row in response.context["visits"]] == [mine.branch_id]
+    documents = response.context["documents"]
+    assert [document.pk for document in documents] == [ba_of(mine).pk]
+    history = {row.instance.branch_id for row in response.context["history"]}
+    assert history == {None, mine.branch_id}  # the trunk's steps and its own visit's
+    dinkes_opd = user("batam.dinkes").opd_id
+    assert {site.opd_id for site in response.context["affected_sites"]} == {dinkes_opd}
+    assert {d.site.opd_id for d in response.context["affected_devices"]} == {dinkes_opd}
+    page = response.content.decode()
+    assert ba_of(theirs).number not in page
+    download = "documents:download"
+    assert browser.get(reverse(download, args=[ba_of(mine).pk])).status_code == 200
+    assert browser.get(reverse(download, args=[ba_of(theirs).pk])).status_code == 404
+    work_plan = case.documents.get(document_type="rencana_kerja")
+    assert browser.get(reverse(download, args=[work_plan.pk])).status_code == 404
+    # The Diskominfo side still sees every visit and document.
+    staff = client("batam.kasi").get(reverse("workflow:case", args=[case.pk]))
+    assert len(staff.context["visits"]) == 3
+    assert len(staff.context["documents"]) == case.documents.count()
 
 
 @pytest.mark.parametrize("username", ["batam.kasi", "batam.admin", "batam.teknisi1"])
