@@ -346,6 +346,41 @@ class _Checker:
                 (*where, "steps"),
                 f"{name} joins at step {join}, which comes before it; the join is a later step",
             )
+            return
+        other = spec.fan_out_of(join) if join != END else None
+        if other is not None:
+            self.add(
+                (*where, "steps"),
+                f'{name} joins at step {join}, inside fan-out "{other.key}"; put a step of '
+                "the trunk between two fan-outs (the visits join there before the next "
+                "fan-out begins)",
+            )
+        self.check_no_reentry(spec, fan, numbers)
+
+    def check_no_reentry(self, spec: SopSpec, fan: FanOut, numbers: dict[str, int]) -> None:
+        """No step after ``fan``'s block leads or returns to a step before or at its entry:
+        the case would fan out again, beside the visits it already has. A return into the
+        block (the join's check sending one visit back) is allowed."""
+        name = f'fan-out "{fan.key}"'
+        last = max(numbers[no] for no in fan.steps)
+        entry = numbers[fan.entry]
+        for index in range(last + 1, len(spec.steps)):
+            step = spec.steps[index]
+            for target in _flows(spec, step):
+                if target != END and target in numbers and numbers[target] <= entry:
+                    self.add(
+                        ("steps", index),
+                        f"step {step.no} leads back to step {target}, before {name}; the "
+                        "visits would run a second time beside the first",
+                    )
+            for r, target in enumerate(step.return_to):
+                if target in numbers and numbers[target] < entry:
+                    self.add(
+                        ("steps", index, "return_to", r),
+                        f"step {step.no} returns to step {target}, before {name}; the "
+                        "visits would run a second time beside the first (return into the "
+                        "block to send one visit back)",
+                    )
 
     def check_graph(self, spec: SopSpec) -> None:
         by_no = {step.no: step for step in spec.steps}

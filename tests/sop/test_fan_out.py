@@ -272,3 +272,55 @@ def test_it_names_the_end_as_the_join_of_a_block_that_only_ends_the_case() -> No
     assert spec is not None
     assert spec.join_of(spec.fan_out[0]) == "3a"
     assert END == "end"
+
+
+def test_it_refuses_a_join_that_is_the_entry_of_another_fan_out() -> None:
+    two = """\
+fan_out:
+  - key: kerja
+    label: Pekerjaan per lokasi
+    over: sites
+    steps: [2, 3, 3a]
+  - key: tanda
+    label: Pengakuan per lokasi
+    over: sites
+    steps: [4]
+"""
+    text = definition(two)
+    assert (
+        line_of(text, "steps: [2, 3, 3a]"),
+        'fan-out "kerja" joins at step 4, inside fan-out "tanda"; put a step of the trunk '
+        "between two fan-outs (the visits join there before the next fan-out begins)",
+    ) in problems(text)
+
+
+def test_it_refuses_a_step_after_the_block_returning_before_it() -> None:
+    steps = STEPS.replace("return_to: [2]", "return_to: [1]")
+    text = definition(VALID, steps)
+    assert (
+        line_of(text, "return_to: [1]"),
+        'step 5 returns to step 1, before fan-out "kunjungan"; the visits would run a second '
+        "time beside the first (return into the block to send one visit back)",
+    ) in problems(text)
+
+
+def test_it_refuses_a_decision_after_the_block_leading_back_to_its_entry() -> None:
+    steps = STEPS.replace(
+        "  - {no: 6, kegiatan: Laporan, lane: kasi, kind: report, waktu: 1 jam}\n",
+        """\
+  - no: 6
+    kegiatan: Ulangi?
+    lane: kasi
+    kind: decision
+    waktu: kondisional
+    branches:
+      - {key: ya, label: Ya, next: 2}
+      - {key: tidak, label: Tidak, next: end}
+""",
+    )
+    text = definition(VALID, steps)
+    assert (
+        line_of(text, "- no: 6"),
+        'step 6 leads back to step 2, before fan-out "kunjungan"; the visits would run a '
+        "second time beside the first",
+    ) in problems(text)
