@@ -70,6 +70,7 @@ def navigation(request: HttpRequest) -> list[NavItem]:
             _item("maintenance:opd_rounds", _("Maintenance"), to_acknowledge),
         ]
     else:
+        from jaga.maintenance.permissions import may_see_plans
         from jaga.workflow.permissions import inbox
 
         # The inbox page has counted already (request.inbox_count); others count here.
@@ -79,8 +80,9 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         items += [
             _item("workflow:inbox", _("My tasks"), waiting),
             _item("workflow:cases", _("Cases")),
-            _item("maintenance:plans", _("Maintenance"), namespace="maintenance"),
         ]
+        if may_see_plans(user):  # the Diskominfo side only: a platform administrator gets 403
+            items.append(_item("maintenance:plans", _("Maintenance"), namespace="maintenance"))
     if getattr(user, "agency_id", None) is not None:
         # Everyone of an agency: an OPD user sees their own OPD's part (inventory.permissions).
         items.append(_item("inventory:devices", _("Inventory"), namespace="inventory"))

@@ -224,3 +224,14 @@ def test_the_plan_names_its_checklist_per_device_kind(plant: Plant) -> None:
     assert template_for(None, plant.agency.pk, "router") == second
     page = client.get(reverse("maintenance:plan", args=[plan.pk]))
     assert "Router ringkas" in page.content.decode()
+
+
+def test_the_navigation_offers_maintenance_to_the_diskominfo_side_only(
+    plant: Plant, platform_admin: User
+) -> None:
+    plans = reverse("maintenance:plans")
+    staff_page = logged_in(plant.tech).get(reverse("workflow:cases")).content.decode()
+    assert f'href="{plans}"' in staff_page
+    root_page = logged_in(platform_admin).get(reverse("workflow:cases")).content.decode()
+    assert f'href="{plans}"' not in root_page
+    assert logged_in(platform_admin).get(plans).status_code == 403
