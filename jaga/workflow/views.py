@@ -190,7 +190,9 @@ def cases(request: HttpRequest) -> HttpResponse:
 @dataclass
 class ChartRow:
     """One row of the SOP's table drawn for a case: where the case is, and how long the
-    latest visit of the step took against its standard."""
+    latest pass of the step took against its standard. For a step of a fan-out, each
+    site's latest pass counts: current while any site waits on it, late when any site's
+    was, ``visits`` the most passes one site made (its returns), not the number of sites."""
 
     step: Step
     markers: list[bool]
@@ -289,11 +291,16 @@ def _chart(
         visits.setdefault(instance.step_no, []).append(instance)
     rows = []
     for step in spec.steps:
-        seen = visits.get(step.no, [])
-        latest = seen[-1] if seen else None
-        if latest is not None and latest.status == StepStatus.OPEN:
-            state = CURRENT_STATE
-        elif any(visit.status == StepStatus.DONE for visit in seen):
+        # A step of a fan-out has instances per visit (branch): each visit's latest counts.
+        by_branch: dict[int | None, list[StepInstance]] = {}
+        for instance in visits.get(step.no, []):
+            by_branch.setdefault(instance.branch_id, []).append(instance)
+        latest_each = [passes[-1] for passes in by_branch.values()]
+        open_now = [instance for instance in latest_each if instance.status == StepStatus.OPEN]
+        latest = open_now[0] if open_now else (latest_each[-1] if latest_each else None)
+        if open_now:
+            state = CURRENT_STATE  # current while any visit waits on it
+        elif any(instance.status == StepStatus.DONE for instance in latest_each):
             state = DONE_STATE
         else:
             state = NOT_REACHED
@@ -302,12 +309,16 @@ def _chart(
             markers=[lane.key in step.all_lanes for lane in spec.lanes],
             symbol="◇" if step.kind in (StepKind.DECISION, StepKind.CHECK) else "□",
             state=state,
-            visits=len(seen),
+            visits=max((len(passes) for passes in by_branch.values()), default=0),
             latest=latest,
         )
         if latest is not None and latest.status != StepStatus.CANCELLED:
             row.duration = _duration(case, spec, step, latest, now)
-            row.late = latest.due_at is not None and (latest.completed_at or now) > latest.due_at
+        row.late = any(
+            instance.due_at is not None and (instance.completed_at or now) > instance.due_at
+            for instance in latest_each
+            if instance.status != StepStatus.CANCELLED
+        )
         rows.append(row)
     return rows
 

@@ -170,3 +170,17 @@ def test_it_shows_the_visits_of_a_case_in_the_admin(rnd: Round) -> None:
     text = html.content.decode()
     assert "Kantor Camat Barat" in text
     assert "Puskesmas Utara" in text
+
+
+def test_the_chart_keeps_a_step_current_while_any_site_waits_on_it(rnd: Round) -> None:
+    case = started(rnd)
+    visits = list(StepInstance.objects.filter(case=case, status=StepStatus.OPEN).order_by("pk"))
+    assert len(visits) == 2
+    entry = visits[0].step_no
+    # The site listed last finishes the step; the first still waits on it.
+    complete_step(visits[1], rnd.world.tech1, at=timezone.now() - dt.timedelta(minutes=30))
+    response = client_for(rnd.world.kasi).get(reverse("workflow:case", args=[case.pk]))
+    (row,) = [row for row in response.context["chart"] if row.step.no == entry]
+    assert row.state == "current"
+    assert row.latest == visits[0]
+    assert row.visits == 1  # one pass at each of two sites, not two passes
