@@ -20,8 +20,6 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from django.utils.translation import gettext as _
-
 from jaga.sop.schema import END, SopSpec, Step, StepKind
 from jaga.sop.textfit import PT_TO_MM, wrap
 
@@ -382,8 +380,10 @@ def cell_texts(step: Step) -> dict[str, str]:
 
 
 def fan_out_caption(label: str) -> str:
-    """The caption of a fan-out block on the SOP document (the active language)."""
-    return _("For each site: %(label)s") % {"label": label}
+    """The caption of a fan-out block on the SOP document: in Indonesian whatever the
+    reader's language, like the rest of the document ("Ya", "Tidak", "Mulai"), so that its
+    rows and page breaks are the same for every reader."""
+    return f"Untuk setiap lokasi: {label}"
 
 
 def rows_of(spec: SopSpec, columns: Columns, flows: list[Flow]) -> list[Row]:

@@ -388,7 +388,7 @@ def test_it_frames_the_rows_of_a_fan_out_and_captions_its_first_row() -> None:
     from jaga.sop.drawing import svg
 
     spec = load_spec(SEEDS["004"].read_text(encoding="utf-8"), str(SEEDS["004"]))
-    with translation.override("id"):
+    with translation.override("en"):  # the document is Indonesian for every reader
         plan = layout(spec)
     page = plan.page_of("6")
     rows = {row.step.no: (row, top) for row, top in zip(page.rows, page.tops, strict=True)}
