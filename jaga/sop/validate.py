@@ -309,6 +309,12 @@ class _Checker:
         for no in fan.steps:
             index = numbers[no]
             step = spec.steps[index]
+            if step.kind in (StepKind.DISPOSITION, StepKind.ASSIGNMENT):
+                self.add(
+                    ("steps", index, "kind"),
+                    f"step {step.no} ({step.kind.value}) names people inside {name}; they "
+                    "would act at every site: name them on the trunk, before the block",
+                )
             for target in _flows(spec, step):
                 if target == END:
                     self.add(

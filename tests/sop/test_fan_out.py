@@ -324,3 +324,16 @@ def test_it_refuses_a_decision_after_the_block_leading_back_to_its_entry() -> No
         'step 6 leads back to step 2, before fan-out "kunjungan"; the visits would run a '
         "second time beside the first",
     ) in problems(text)
+
+
+def test_it_refuses_an_assignment_inside_the_block() -> None:
+    steps = STEPS.replace(
+        "{no: 3a, kegiatan: Perbaikan, lane: teknis, waktu: 1 jam}",
+        "{no: 3a, kegiatan: Tunjuk teknisi, lane: teknis, kind: assignment, waktu: 1 jam}",
+    )
+    text = definition(VALID, steps)
+    assert (
+        line_of(text, "Tunjuk teknisi"),
+        'step 3a (assignment) names people inside fan-out "kunjungan"; they would act at '
+        "every site: name them on the trunk, before the block",
+    ) in problems(text)
