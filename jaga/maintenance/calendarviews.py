@@ -44,13 +44,13 @@ MAX_PERIOD = dt.timedelta(days=100)
 FEED_PAST = dt.timedelta(days=31)
 FEED_FUTURE = dt.timedelta(days=366)
 
-_COLOURS = {"planned": "#667382", "open": "#206bc4", "closed": "#2fb344", "cancelled": "#d63939"}
+_COLOURS = {"planned": "#667382", "open": "#206bc4", "closed": "#2fb344", "cancelled": "#adb5bd"}
 
 
 def _members(agency_id: int) -> list[User]:
     return list(
         User.objects.filter(
-            agency_id=agency_id, opd__isnull=True, is_active=True, employee__isnull=False
+            agency_id=agency_id, opd__isnull=True, is_active=True, employee__is_active=True
         )
         .select_related("employee")
         .order_by("employee__name")

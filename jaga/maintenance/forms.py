@@ -95,7 +95,7 @@ class PlanForm(forms.ModelForm[MaintenancePlan]):
         sites.help_text = _("Sites visited besides every site of the OPDs ticked above.")
         team: Any = self.fields["team"]
         team.queryset = User.objects.filter(
-            agency_id=agency_id, opd__isnull=True, is_active=True, employee__isnull=False
+            agency_id=agency_id, opd__isnull=True, is_active=True, employee__is_active=True
         ).order_by("employee__name")
         team.label_from_instance = _member_label
         team.required = False
