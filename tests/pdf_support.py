@@ -28,17 +28,22 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def save_pngs(pdf: bytes, folder: str, name: str, dpi: int = 60) -> list[Path]:
-    """Render every page to ``tests/artifacts/<folder>/<name>-N.png``; returns the paths."""
+    """Render every page to ``tests/artifacts/<database>/<folder>/<name>-N.png`` (``sqlite``
+    or ``postgresql``); returns the paths."""
     tool = shutil.which("pdftoppm")
     if tool is None:
         reason = "pdftoppm is missing (Debian package poppler-utils; `make test` installs it)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: {reason}")
         pytest.skip(reason)
-    target = ARTIFACTS / folder
+    # A directory per database: ``make pytest`` runs SQLite and PostgreSQL at once, and
+    # both would rewrite the same PDF while the other's pdftoppm reads it.
+    from django.db import connection
+
+    target = ARTIFACTS / connection.vendor / folder
     target.mkdir(parents=True, exist_ok=True)
     for old in target.glob(f"{name}-*.png"):
-        old.unlink()
+        old.unlink(missing_ok=True)
     source = target / f"{name}.pdf"
     source.write_bytes(pdf)
     subprocess.run([tool, "-png", "-r", str(dpi), str(source), str(target / name)], check=True)

@@ -454,11 +454,12 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
     replacements = case.replacements.select_related("removed", "installed", "site", "store", "step")
     outages = case.outages.select_related("monitor_check__device")
     if own is not None:
+        opd_id = user.opd_id or 0  # set: ``visiting_branches`` is None for non-OPD users
         documents_shown = documents_shown.filter(step__branch_id__in=own)
-        affected_sites = affected_sites.filter(opd_id=user.opd_id)
-        affected_devices = affected_devices.filter(site__opd_id=user.opd_id)
-        replacements = replacements.filter(site__opd_id=user.opd_id)
-        outages = outages.filter(monitor_check__device__site__opd_id=user.opd_id)
+        affected_sites = affected_sites.filter(opd_id=opd_id)
+        affected_devices = affected_devices.filter(site__opd_id=opd_id)
+        replacements = replacements.filter(site__opd_id=opd_id)
+        outages = outages.filter(monitor_check__device__site__opd_id=opd_id)
     documents = list(documents_shown.order_by("issued_at", "pk"))
     superseded = {d.supersedes_id for d in documents if d.supersedes_id is not None}
     for document in documents:

@@ -90,16 +90,29 @@ def test_a_second_claim_of_the_same_occurrence_starts_nothing(
     plant: Plant, make_plan: PlanFactory
 ) -> None:
     plan = make_plan(CREATED, rrule="FREQ=WEEKLY;BYDAY=MO", start_date=dt.date(2027, 1, 11))
-    stale = MaintenancePlan.objects.get(pk=plan.pk)
     assert start_due_round(plan.pk, T0) is not None
-    # A second scheduler that read the plan before the first claimed it.
-    claimed = MaintenancePlan.objects.filter(
-        pk=stale.pk, next_due_at=stale.next_due_at, next_nominal_date=stale.next_nominal_date
-    ).update(next_due_at=stale.next_due_at)
-    assert claimed == 0
     assert start_due_round(plan.pk, T0) is None
     assert MaintenanceRound.objects.count() == 1
-    assert Case.objects.count() == 1
+
+
+def test_a_claim_that_loses_the_race_starts_nothing(
+    plant: Plant, make_plan: PlanFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = make_plan(CREATED, rrule="FREQ=WEEKLY;BYDAY=MO", start_date=dt.date(2027, 1, 11))
+    real = scheduling.next_after
+
+    def racing(claimed: MaintenancePlan, after: dt.date | None) -> object:
+        # Another scheduler claims the occurrence between this one's read and its
+        # compare-and-set: the plan has moved on to the next Monday.
+        MaintenancePlan.objects.filter(pk=claimed.pk).update(next_nominal_date=dt.date(2027, 1, 18))
+        return real(claimed, after)
+
+    monkeypatch.setattr(scheduling, "next_after", racing)
+    assert start_due_round(plan.pk, T0) is None
+    assert not MaintenanceRound.objects.exists()
+    assert not Case.objects.exists()
+    plan.refresh_from_db()
+    assert plan.is_active  # losing a race is not an error
 
 
 def test_it_gives_the_round_the_sites_and_devices_in_scope(

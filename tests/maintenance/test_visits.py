@@ -160,7 +160,7 @@ def test_an_inspection_is_refused_for_another_sites_visit_and_a_step_no_longer_o
     first, second = visits[0], visits[1]
     assert first.branch is not None
     assert second.branch is not None
-    device = Device.objects.filter(site_id=first.branch.site_id, status="in_service").first()
+    device = Device.objects.filter(site_id=first.branch.site_id or 0, status="in_service").first()
     assert device is not None
     template = template_for(started.plan, device.agency_id, device.kind)
     assert template is not None
