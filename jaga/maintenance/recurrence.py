@@ -40,9 +40,11 @@ from jaga.tenancy.calendar import WorkingCalendar
 
 #: Nominal dates examined per call before giving up (a rule whose every date is skipped).
 MAX_NOMINAL_DATES = 2000
-#: A rule must give a date within this many days of its start (ten years): one that does
-#: not is refused, and checking it costs that window at most, not dateutil's walk to 9999.
-FIRST_DATE_WITHIN_DAYS = 3653
+#: A rule must give a date within this many years of its start: one that does not is
+#: refused, and checking it costs that window at most, not dateutil's walk to 9999. Daily
+#: and weekly rules are checked over four years and a day (29 February comes back; a daily
+#: rule costs dateutil a period per day), monthly and yearly ones over ten.
+FIRST_DATE_WITHIN_YEARS = {DAILY: 4, WEEKLY: 4, MONTHLY: 10, YEARLY: 10}
 _ALLOWED_FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -110,7 +112,7 @@ def parse_rule(text: str, start: dt.date) -> rrule:
     local date ``start``. Raises ``RecurrenceError`` for text dateutil cannot read, a
     frequency below a day (HOURLY, MINUTELY, SECONDLY: rounds are planned by the day), a
     DTSTART inside the rule (the plan's start date is the start), an INTERVAL below 1, or a
-    rule with no date within ``FIRST_DATE_WITHIN_DAYS`` of the start."""
+    rule with no date within ``FIRST_DATE_WITHIN_YEARS`` of the start."""
     value = text.strip()
     if value.upper().startswith("RRULE:"):
         value = value[len("RRULE:") :]
@@ -138,19 +140,39 @@ def parse_rule(text: str, start: dt.date) -> rrule:
     if interval < 1:
         # INTERVAL=0 repeats the start forever; a negative one fails while iterating.
         raise RecurrenceError(_("INTERVAL must be 1 or more."))
-    first = dt.datetime.combine(start, dt.time())
-    horizon = first + dt.timedelta(days=FIRST_DATE_WITHIN_DAYS)
-    until: dt.datetime | None = getattr(rule, "_until")  # noqa: B009
-    probe = rule.replace(count=None, until=min(until, horizon) if until else horizon)
+    years = FIRST_DATE_WITHIN_YEARS[frequency]
     try:
-        found = probe.after(first, inc=True)
+        found = _first_date_soon(rule, dt.datetime.combine(start, dt.time()), years, interval)
     except (ValueError, OverflowError) as exc:
         raise RecurrenceError(
             _("The recurrence rule is not valid RFC 5545: %(error)s") % {"error": exc}
         ) from exc
-    if found is None:
-        raise RecurrenceError(_("The recurrence rule gives no date within ten years of the start."))
+    if not found:
+        raise RecurrenceError(
+            _("The recurrence rule gives no date within %(years)d years of the start.")
+            % {"years": years}
+        )
     return rule
+
+
+def _first_date_soon(rule: rrule, first: dt.datetime, years: int, interval: int) -> bool:
+    """Whether ``rule`` gives a date within ``years`` years of ``first``, cheaply.
+
+    dateutil checks UNTIL only against dates it finds, so a rule that finds none walks
+    every period to year 9999 (seconds for a daily rule). The probe runs the same rule
+    moved forward by whole Gregorian cycles of 400 years times the interval, which keep
+    every weekday, leap day and interval phase, to the last such cycle before 9999: the
+    walk then ends within a few hundred years."""
+    cycle = 400 * interval
+    latest = dt.MAXYEAR - years - 1
+    shift = (latest - first.year) // cycle * cycle if first.year + cycle <= latest else 0
+    moved = first.replace(year=first.year + shift)
+    horizon = moved + dt.timedelta(days=366 * years + 1)
+    until: dt.datetime | None = getattr(rule, "_until")  # noqa: B009 - dateutil keeps it
+    if until is not None:
+        horizon = min(horizon, until.replace(year=until.year + shift))
+    probe = rule.replace(dtstart=moved, count=None, until=horizon)
+    return probe.after(moved, inc=True) is not None
 
 
 def _checked(dates: Iterable[dt.datetime]) -> Iterator[dt.datetime]:

@@ -250,9 +250,10 @@ def test_it_stops_when_the_rule_ends() -> None:
         # a negative one failed inside dateutil (a 500).
         ("FREQ=DAILY;INTERVAL=0", "INTERVAL must be 1 or more"),
         ("FREQ=DAILY;INTERVAL=-1", "INTERVAL must be 1 or more"),
-        # No date at all: refused after ten years of dates, not after dateutil's walk to 9999.
-        ("FREQ=DAILY;BYSETPOS=5", "no date within ten years"),
-        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no date within ten years"),
+        # No date at all: refused after four or ten years of dates, not after dateutil's
+        # walk to 9999.
+        ("FREQ=DAILY;BYSETPOS=5", "no date within 4 years"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no date within 10 years"),
     ],
 )
 def test_it_refuses_a_rule_it_cannot_use(text: str, message: str) -> None:
@@ -263,3 +264,14 @@ def test_it_refuses_a_rule_it_cannot_use(text: str, message: str) -> None:
 def test_it_accepts_the_rrule_prefix_and_lower_case() -> None:
     rule = parse_rule("rrule:freq=weekly;byday=we", dt.date(2027, 1, 1))
     assert rule[0].date() == dt.date(2027, 1, 6)
+
+
+def test_it_keeps_an_intervals_phase_when_checking_for_a_date() -> None:
+    # Every seventh day from a Monday is always a Monday; from a Tuesday, never.
+    rule = parse_rule("FREQ=DAILY;INTERVAL=7;BYDAY=MO", dt.date(2027, 1, 4))
+    assert rule[1].date() == dt.date(2027, 1, 11)
+    with pytest.raises(RecurrenceError, match="no date within 4 years"):
+        parse_rule("FREQ=DAILY;INTERVAL=7;BYDAY=MO", dt.date(2027, 1, 5))
+    # 29 February comes back within four years.
+    leap = parse_rule("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29", dt.date(2029, 3, 1))
+    assert leap[0].date() == dt.date(2032, 2, 29)
