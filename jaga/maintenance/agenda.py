@@ -24,7 +24,7 @@ from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.maintenance.models import CalendarFeed, MaintenancePlan, MaintenanceRound
 from jaga.maintenance.models.feeds import new_feed_token
 from jaga.maintenance.permissions import may_see_plans
-from jaga.maintenance.recurrence import RecurrenceError, occurrences, parse_rule, search_after
+from jaga.maintenance.recurrence import RecurrenceError, plan_occurrences, search_after
 from jaga.org.models import User
 from jaga.tenancy.calendar import WorkingCalendar
 from jaga.tenancy.services import working_calendar
@@ -140,22 +140,15 @@ def _planned(
     end: dt.datetime,
     calendars: dict[int, WorkingCalendar],
 ) -> list[AgendaEvent]:
-    try:
-        rule = parse_rule(plan.rrule, plan.start_date)
-    except RecurrenceError:
-        return []
     calendar = calendars.setdefault(plan.agency_id, working_calendar(plan.agency))
     last = plan.rounds.order_by("-nominal_date").values_list("nominal_date", flat=True).first()
+    try:
+        coming = plan_occurrences(plan, calendar, search_after(last, start))
+    except RecurrenceError:
+        return []
     found: list[AgendaEvent] = []
     sites = tuple(plan.sites.order_by("name").values_list("name", flat=True))
-    for occurrence in occurrences(
-        rule,
-        visit_time=plan.visit_time,
-        lead_days=plan.lead_days,
-        policy=plan.holiday_policy,
-        calendar=calendar,
-        after=search_after(last, start),
-    ):
+    for occurrence in coming:
         if occurrence.visit_at >= end or len(found) >= MAX_PLANNED_PER_PLAN:
             break
         if occurrence.visit_at < start:
@@ -406,19 +399,12 @@ def _opd_planned(
         if not in_scope:
             continue
         try:
-            rule = parse_rule(plan.rrule, plan.start_date)
+            coming = plan_occurrences(plan, calendar, search_after(plan.last_nominal, now))
         except RecurrenceError:
             continue
         team = tuple(sorted(_person(user) for user in plan.team.all()))
         found = 0
-        for occurrence in occurrences(
-            rule,
-            visit_time=plan.visit_time,
-            lead_days=plan.lead_days,
-            policy=plan.holiday_policy,
-            calendar=calendar,
-            after=search_after(plan.last_nominal, now),
-        ):
+        for occurrence in coming:
             if occurrence.visit_at >= end or found >= OPD_PLANNED_PER_PLAN:
                 break
             if occurrence.visit_at < now:

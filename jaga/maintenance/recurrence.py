@@ -35,7 +35,7 @@ from dateutil.rrule import (
 )
 from django.utils.translation import gettext as _
 
-from jaga.maintenance.models import HolidayPolicy, RecurrencePreset
+from jaga.maintenance.models import HolidayPolicy, MaintenancePlan, RecurrencePreset
 from jaga.tenancy.calendar import WorkingCalendar
 
 #: Nominal dates examined per call before giving up (a rule whose every date is skipped).
@@ -267,3 +267,19 @@ def occurrences(
         )
         if found is not None:
             yield found
+
+
+def plan_occurrences(
+    plan: MaintenancePlan, calendar: WorkingCalendar, after: dt.date | None
+) -> Iterator[Occurrence]:
+    """``occurrences`` of ``plan``: its RRULE from its start date, with its visit time,
+    lead days and day-off policy on ``calendar`` (the agency's), after nominal date
+    ``after``. Raises ``RecurrenceError`` at once for a rule that does not parse."""
+    return occurrences(
+        parse_rule(plan.rrule, plan.start_date),
+        visit_time=plan.visit_time,
+        lead_days=plan.lead_days,
+        policy=plan.holiday_policy,
+        calendar=calendar,
+        after=after,
+    )

@@ -38,10 +38,9 @@ from jaga.maintenance.recurrence import (
     Occurrence,
     RecurrenceError,
     occurrence_on,
-    occurrences,
+    plan_occurrences,
     search_after,
 )
-from jaga.maintenance.recurrence import parse_rule as parse_rrule
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.errors import CannotStart, InvalidInput
@@ -59,29 +58,14 @@ def next_after(plan: MaintenancePlan, after: dt.date | None) -> Occurrence | Non
     """The plan's first occurrence with a nominal date after ``after`` (the first of all
     when None), or None when its rule has ended. Raises ``RecurrenceError`` for a rule that
     no longer parses."""
-    rule = parse_rrule(plan.rrule, plan.start_date)
-    found = occurrences(
-        rule,
-        visit_time=plan.visit_time,
-        lead_days=plan.lead_days,
-        policy=plan.holiday_policy,
-        calendar=working_calendar(plan.agency),
-        after=after,
-    )
+    found = plan_occurrences(plan, working_calendar(plan.agency), after)
     return next(found, None)
 
 
 def _from_now(plan: MaintenancePlan, now: dt.datetime) -> Iterator[Occurrence]:
     """The plan's occurrences from about ``now`` (``search_after``), in order.
     Raises ``RecurrenceError`` for a rule that does not parse."""
-    return occurrences(
-        parse_rrule(plan.rrule, plan.start_date),
-        visit_time=plan.visit_time,
-        lead_days=plan.lead_days,
-        policy=plan.holiday_policy,
-        calendar=working_calendar(plan.agency),
-        after=search_after(None, now),
-    )
+    return plan_occurrences(plan, working_calendar(plan.agency), search_after(None, now))
 
 
 def upcoming(plan: MaintenancePlan, count: int, now: dt.datetime) -> list[Occurrence]:
