@@ -262,3 +262,15 @@ LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]
 # past its due time a round may start before it is marked late (the scheduler was down).
 JAGA_SCHEDULER_POLL_SECONDS = config.env_int("JAGA_SCHEDULER_POLL_SECONDS", 30, minimum=1)
 JAGA_SCHEDULER_GRACE_SECONDS = config.env_int("JAGA_SCHEDULER_GRACE_SECONDS", 300, minimum=0)
+
+# --- Notifications (issue 15; docs/notifications.md) ------------------------------------------
+INSTALLED_APPS += ["jaga.notifications"]
+# How long a worker's claim on an outbox row lasts: a worker killed mid-send loses its claim
+# after this many seconds and the row is sent again (jaga.notifications.delivery).
+JAGA_DELIVERY_LEASE_SECONDS = config.env_int("JAGA_DELIVERY_LEASE_SECONDS", 300, minimum=1)
+# What each pass of `jaga scheduler` runs, in order: callables taking (batch=N) and returning
+# how many things they did.
+JAGA_SCHEDULER_PASSES = [
+    "jaga.maintenance.scheduling.run_once",
+    "jaga.notifications.scheduling.run_once",
+]

@@ -32,6 +32,7 @@ urlpatterns = [
     path("pemeliharaan/", include("jaga.maintenance.urls")),
     path("api/monitor/v1/", include("jaga.monitoring.api_urls")),
     path("dokumen/", include("jaga.documents.urls")),
+    path("notifikasi/", include("jaga.notifications.urls")),
     path("verifikasi/", include(verify_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -6,3 +6,10 @@ class DocumentsConfig(AppConfig):
     name = "jaga.documents"
     label = "documents"
     verbose_name = _("Official documents")
+
+    def ready(self) -> None:
+        """A completed step issues its document (architecture.md, "Step effects")."""
+        from jaga.documents.receivers import issue_step_document
+        from jaga.workflow.events import step_completed
+
+        step_completed.connect(issue_step_document, dispatch_uid="documents.issue_step_document")

@@ -70,6 +70,9 @@ StepNo = Annotated[
 ]
 #: Where a step leads: another step's number, or "end".
 Target = StepNo | Literal["end"]
+#: When reminders go out, in percent of a step's Mutu Baku (issue 15 point 3): up to five
+#: shares from 1 to 99, e.g. [50, 80]; [] sends none. The escalation at 100 % is always.
+ReminderShares = Annotated[list[Annotated[int, Field(ge=1, le=99)]], Field(max_length=5)]
 
 
 class Strict(BaseModel):
@@ -246,6 +249,8 @@ class Step(Strict):
     calendar: CalendarChoice | None = None
     document: DocumentType | None = None
     replacement: ReplacementMode | None = None
+    # None: the SOP's ``reminders``, else 50 % and 80 % (jaga.notifications.reminders).
+    reminders: ReminderShares | None = None
 
     @field_validator("waktu")
     @classmethod
@@ -312,6 +317,8 @@ class SopSpec(Strict):
     steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
     # Blocks of steps run once per site of the case (a maintenance round's visits).
     fan_out: list[FanOut] = Field(default=[], max_length=MAX_ITEMS)
+    # Reminder shares of every step's Mutu Baku unless a step sets its own (None: 50, 80).
+    reminders: ReminderShares | None = None
 
     def step(self, no: str) -> Step:
         """The step numbered ``no``; ``KeyError`` if there is none."""

@@ -94,10 +94,16 @@ def navigation(request: HttpRequest) -> list[NavItem]:
 
 
 def jaga(request: HttpRequest) -> dict[str, Any]:
-    """``jaga_version``, ``current_agency`` (the user's agency or None) and ``nav_items``."""
+    """``jaga_version``, ``current_agency`` (the user's agency or None), ``nav_items`` and
+    ``unread_notifications`` (the bell's count; one indexed COUNT for a signed-in user)."""
+    from jaga.notifications.services import unread_count
+    from jaga.org.models import User
+
     user = getattr(request, "user", None)
+    signed_in = isinstance(user, User) and user.is_authenticated
     return {
         "jaga_version": __version__,
         "current_agency": getattr(user, "agency", None),
         "nav_items": navigation(request) if user is not None else [],
+        "unread_notifications": unread_count(user) if isinstance(user, User) and signed_in else 0,
     }

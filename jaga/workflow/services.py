@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from jaga.audit.services import record
-from jaga.documents.services import issue_for_step
 from jaga.inventory.models import Site
 from jaga.inventory.replacement import ReplacementChoice, replace_device
 from jaga.org.models import Opd, User
@@ -36,6 +35,7 @@ from jaga.sop.schema import (
 )
 from jaga.sop.timing import step_due
 from jaga.tenancy.services import working_calendar
+from jaga.workflow import events
 from jaga.workflow.actors import (
     Eligibility,
     eligibility,
@@ -84,10 +84,17 @@ def due_at(case: Case, step: Step, started_at: dt.datetime) -> dt.datetime | Non
 
 
 def _open_step(
-    case: Case, step: Step, at: dt.datetime, branch: CaseBranch | None = None
+    case: Case,
+    step: Step,
+    at: dt.datetime,
+    branch: CaseBranch | None = None,
+    *,
+    cause: StepInstance | None = None,
+    announce: bool = True,
 ) -> StepInstance:
-    """Open a visit of ``step`` (in fan-out visit ``branch``, else on the trunk) and record
-    who it waits for (see ``StepInstance``)."""
+    """Open a visit of ``step`` (in fan-out visit ``branch``, else on the trunk), record
+    who it waits for (see ``StepInstance``) and, with ``announce``, send
+    ``events.step_opened`` (``cause``: the completed step that led here)."""
     spec = case.definition.spec
     visits = StepInstance.objects.filter(case=case, step_no=step.no, branch=branch).count()
     instance = StepInstance.objects.create(
@@ -113,6 +120,8 @@ def _open_step(
             positions.extend(lane_positions(case, lane).values_list("pk", flat=True))
     instance.assignees.add(*named)
     instance.positions.add(*positions)
+    if announce:
+        events.step_opened.send(StepInstance, step=instance, case=case, at=at, cause=cause)
     return instance
 
 
@@ -198,9 +207,10 @@ def start_case(
             at=at,
         )
         first = spec.steps[0]
-        instance = _open_step(case, first, at)
         lanes = [spec.lane(key) for key in first.all_lanes]
-        if source.is_report and reporter is not None and any(lane.reporter for lane in lanes):
+        reported = source.is_report and reporter is not None and any(x.reporter for x in lanes)
+        instance = _open_step(case, first, at, announce=not reported)
+        if reported and reporter is not None:
             report = _Action(
                 case, instance, first, spec, reporter, Eligibility(ActingAs.REPORTER), at
             )
@@ -236,7 +246,7 @@ def _no_sites(fan: FanOut) -> InvalidInput:
     )
 
 
-def _fan_out(case: Case, fan: FanOut, at: dt.datetime) -> None:
+def _fan_out(case: Case, fan: FanOut, at: dt.datetime, cause: StepInstance) -> None:
     """Open one visit (``CaseBranch``) of ``fan`` per site of ``case``, ordered by site
     name, each waiting on the block's first step from ``at``. Raises ``InvalidInput``
     (``sites``) when the case has no sites, or a site lacks the OPD the block needs."""
@@ -254,10 +264,12 @@ def _fan_out(case: Case, fan: FanOut, at: dt.datetime) -> None:
             position=position,
             opened_at=at,
         )
-        _open_step(case, entry, at, branch)
+        _open_step(case, entry, at, branch, cause=cause)
 
 
-def _branch_done(case: Case, branch: CaseBranch, join: str, at: dt.datetime) -> None:
+def _branch_done(
+    case: Case, branch: CaseBranch, join: str, at: dt.datetime, cause: StepInstance
+) -> None:
     """Mark ``branch`` done (compare-and-set) and, when it was the last open visit of its
     fan-out, open the ``join`` step on the trunk. The case row is locked first
     (``select_for_update``; a no-op on SQLite, which serialises writers) so that of two
@@ -272,7 +284,7 @@ def _branch_done(case: Case, branch: CaseBranch, join: str, at: dt.datetime) -> 
     branch.status, branch.completed_at = BranchStatus.DONE, at
     still_open = CaseBranch.objects.filter(case=case, key=branch.key, status=BranchStatus.OPEN)
     if not still_open.exists():
-        _open_step(case, case.definition.spec.step(join), at)
+        _open_step(case, case.definition.spec.step(join), at, cause=cause)
 
 
 @dataclass(frozen=True)
@@ -456,17 +468,19 @@ def _finish(
         on_behalf_of=on_behalf,
         at=at,
     )
-    # The step's output document (SOP row "document:"), numbered in this transaction.
-    issue_for_step(step, spec_step, at)
+    # Its effects elsewhere (the output document, ...), in this transaction.
+    events.step_completed.send(
+        StepInstance, step=step, spec_step=spec_step, case=case, by=user, at=at
+    )
     if fan is not None and branch is not None:
         if target in fan.steps:
-            _open_step(case, spec.step(target), at, branch)
+            _open_step(case, spec.step(target), at, branch, cause=step)
         else:
-            _branch_done(case, branch, target, at)
+            _branch_done(case, branch, target, at, step)
     elif into is not None:
-        _reopen(case, into, spec.step(target), at)
+        _reopen(case, into, spec.step(target), at, step)
     elif entering is not None:
-        _fan_out(case, entering, at)
+        _fan_out(case, entering, at, step)
     elif target == END:
         closed = Case.objects.filter(pk=case.pk, status=CaseStatus.OPEN).update(
             status=CaseStatus.CLOSED, closed_at=at
@@ -483,8 +497,9 @@ def _finish(
             after={"status": CaseStatus.CLOSED},
             at=at,
         )
+        events.case_closed.send(Case, case=case, by=user, at=at)
     else:
-        _open_step(case, spec.step(target), at)
+        _open_step(case, spec.step(target), at, cause=step)
     return step
 
 
@@ -499,7 +514,9 @@ def _visit_label(branch: CaseBranch) -> dict[str, Any]:
     }
 
 
-def _reopen(case: Case, branch: CaseBranch, step: Step, at: dt.datetime) -> None:
+def _reopen(
+    case: Case, branch: CaseBranch, step: Step, at: dt.datetime, cause: StepInstance
+) -> None:
     """Open ``branch`` (a finished visit) again at ``step``: a check after the join sent
     this site's work back. The join opens again when the visit finishes."""
     changed = CaseBranch.objects.filter(pk=branch.pk, status=BranchStatus.DONE).update(
@@ -508,7 +525,7 @@ def _reopen(case: Case, branch: CaseBranch, step: Step, at: dt.datetime) -> None
     if changed != 1:
         raise InvalidInput({"branch": "that visit is still in progress"})
     branch.status, branch.completed_at = BranchStatus.OPEN, None
-    _open_step(case, step, at, branch)
+    _open_step(case, step, at, branch, cause=cause)
 
 
 def _names(

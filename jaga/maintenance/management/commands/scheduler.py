@@ -1,5 +1,7 @@
 """``jaga scheduler``: starts maintenance rounds when their plans fall due (issue 14 point
-2; docs/maintenance.md).
+2; docs/maintenance.md), fires the reminders and escalations of steps and queues the
+notifications' outbox (issue 15; docs/notifications.md): the callables of
+``JAGA_SCHEDULER_PASSES``, in order, each pass.
 
 ``jaga scheduler [--once] [--poll SECONDS] [--batch N]`` looks for due plans every
 ``--poll`` seconds (default ``JAGA_SCHEDULER_POLL_SECONDS``) until SIGTERM or SIGINT, and
@@ -19,8 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
-
-from jaga.maintenance.scheduling import run_once
+from django.utils.module_loading import import_string
 
 log = logging.getLogger("jaga.maintenance.scheduler")
 
@@ -42,8 +43,12 @@ class Command(BaseCommand):
         if options["poll"] <= 0 or options["batch"] < 1:
             raise CommandError("--poll must be positive and --batch at least 1")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        passes = [import_string(path) for path in settings.JAGA_SCHEDULER_PASSES]
+        run_once, others = passes[0], passes[1:]
         if options["once"]:
             started = run_once(batch=options["batch"])
+            for other in others:
+                other(batch=options["batch"])
             self.stdout.write(f"jaga scheduler: {started} round(s) started")
             return
         stop = threading.Event()
@@ -59,6 +64,8 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 started = run_once(batch=options["batch"])
+                for other in others:
+                    other(batch=options["batch"])
             except DatabaseError:
                 # The database went away or a claim failed: log, and try again next pass.
                 log.exception("jaga scheduler: pass failed")

@@ -1,0 +1,39 @@
+"""The outside channels a notification goes out on (issue 15 point 2).
+
+Each channel has ``available(user) -> bool`` (can the user receive on it: an address, a
+linked account) and ``send(delivery, message, link)``, which raises ``Temporary`` for a
+failure worth retrying (the server is down) and ``Permanent`` for one that is not (the
+address was refused). ``CHANNELS`` maps a ``Channel`` to its implementation; a channel
+that is not configured is not in it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from jaga.notifications.messages import Message
+from jaga.notifications.models import Channel, Delivery
+from jaga.org.models import User
+
+
+class Temporary(Exception):
+    """Sending failed in a way that may pass: try again later."""
+
+
+class Permanent(Exception):
+    """Sending can never succeed (no address, refused recipient): give up."""
+
+
+class ChannelBackend(Protocol):
+    """What a channel offers (see the module docstring)."""
+
+    def available(self, user: User) -> bool: ...
+
+    def send(self, delivery: Delivery, message: Message, link: str) -> None: ...
+
+
+def channels() -> dict[Channel, ChannelBackend]:
+    """The configured outside channels, by ``Channel``."""
+    from jaga.notifications.channels.email import EmailChannel
+
+    return {Channel.EMAIL: EmailChannel()}

@@ -1,0 +1,105 @@
+"""Receivers of the engine's events (``jaga.workflow.events``; architecture.md, "Step
+effects"), connected in ``NotificationsConfig.ready``. Each runs in the step's
+transaction and writes notifications and their outbox rows (``services.notify``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+
+from jaga.notifications import reminders
+from jaga.notifications.models import NotificationKind
+from jaga.notifications.recipients import reporters_of, waiting_for
+from jaga.notifications.services import Notice, notify
+from jaga.notifications.steps import is_round_the_clock, step_params, step_url
+from jaga.org.models import User
+from jaga.sop.schema import Step, StepKind
+from jaga.workflow.models import Case, StepInstance
+
+
+def on_step_opened(
+    sender: Any,
+    *,
+    step: StepInstance,
+    case: Case,
+    at: dt.datetime,
+    cause: StepInstance | None = None,
+    **_: Any,
+) -> None:
+    """Tell the people the new step waits for (named, holders, Plt/Plh, the OPD's users),
+    except the one whose action opened it; a step a check sent back carries the reason.
+    Then schedule its reminders (``reminders.schedule``)."""
+    spec_step = case.definition.spec.step(step.step_no)
+    returned = cause is not None and cause.outcome == "returned"
+    actor_id = cause.actor_id if cause is not None else None
+    people = [r for r in waiting_for(step, at) if r.user.pk != actor_id]
+    params = step_params(step, spec_step)
+    if returned and cause is not None:
+        params["reason"] = cause.note
+    kind = NotificationKind.STEP_RETURNED if returned else NotificationKind.STEP_WAITING
+    notify(
+        case.agency,
+        people,
+        Notice(
+            kind,
+            f"step:{step.pk}:waiting",
+            params,
+            url=step_url(step),
+            case_id=case.pk,
+            step_id=step.pk,
+            urgent=is_round_the_clock(case, spec_step),
+        ),
+        at,
+    )
+    reminders.schedule(step, spec_step, case)
+
+
+def on_step_completed(
+    sender: Any,
+    *,
+    step: StepInstance,
+    spec_step: Step,
+    case: Case,
+    by: User,
+    at: dt.datetime,
+    **_: Any,
+) -> None:
+    """Drop the step's pending reminders; tell the reporter when technicians were
+    appointed to their report (issue 15 point 1: "a case you reported changed state")."""
+    reminders.cancel(step)
+    if spec_step.kind is StepKind.ASSIGNMENT and case.source in ("report", "monitor"):
+        people = [user for user in reporters_of(step) if user.pk != by.pk]
+        params = step_params(step, spec_step) | {"event": "assigned"}
+        notify(
+            case.agency,
+            people,
+            Notice(
+                NotificationKind.CASE_UPDATE,
+                f"case:{case.pk}:assigned:{step.pk}",
+                params,
+                url=reverse("workflow:case", args=[case.pk]),
+                case_id=case.pk,
+            ),
+            at,
+        )
+
+
+def on_case_closed(sender: Any, *, case: Case, by: User, at: dt.datetime, **_: Any) -> None:
+    """Tell the reporter that the case of their report is finished."""
+    reporter = case.reporter
+    if reporter is None or reporter.pk == by.pk or not reporter.is_active:
+        return
+    notify(
+        case.agency,
+        [reporter],
+        Notice(
+            NotificationKind.CASE_UPDATE,
+            f"case:{case.pk}:closed",
+            {"case": case.number, "title": case.title, "event": "closed"},
+            url=reverse("workflow:case", args=[case.pk]),
+            case_id=case.pk,
+        ),
+        at,
+    )

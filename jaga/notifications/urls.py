@@ -1,0 +1,14 @@
+"""URLs of the notifications (under /notifikasi/)."""
+
+from django.urls import URLPattern, path
+
+from jaga.notifications import views
+
+app_name = "notifications"
+urlpatterns: list[URLPattern] = [
+    path("", views.notification_list, name="list"),
+    path("lonceng/", views.bell, name="bell"),
+    path("baca-semua/", views.read_all, name="read_all"),
+    path("<int:pk>/buka/", views.open_notification, name="open"),
+    path("pengaturan/", views.preferences, name="preferences"),
+]
