@@ -41,6 +41,7 @@ from jaga.maintenance.recurrence import (
     plan_occurrences,
     search_after,
 )
+from jaga.maintenance.signals import round_started
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.services import working_calendar
 from jaga.workflow.errors import CannotStart, InvalidInput
@@ -218,6 +219,7 @@ def _start_case(
         case=case,
     )
     _draft_work_plan(started, site_list, team, visit_day)
+    round_started.send(MaintenanceRound, round=started, at=now)
     return started
 
 

@@ -11,6 +11,11 @@ world writes an outbox row instead. Keyword arguments:
   seed 000's "Ada yang rusak"), so no corrective case must be opened for them.
 
 ``jaga.maintenance.receivers.open_corrective_work`` is connected in the app's ``ready``.
+
+``round_started`` is sent by ``jaga.maintenance.scheduling`` in the transaction that
+starts a round (the scheduler's or "start now"), after its case, devices and draft work
+plan are written; keyword arguments ``round`` (the ``MaintenanceRound``: ``visit_at``,
+``case`` with its sites) and ``at``. The notifications tell each visited site's OPD.
 """
 
 from __future__ import annotations
@@ -18,3 +23,4 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 inspection_recorded = Signal()
+round_started = Signal()

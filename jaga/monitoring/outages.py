@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from jaga.audit.services import record
 from jaga.incidents.services import reporting_sop
 from jaga.inventory.models import Device
+from jaga.monitoring import signals
 from jaga.monitoring.models import Check, Outage, OutageKind
 from jaga.org.models import Opd, User
 from jaga.tenancy.models import Agency
@@ -151,7 +152,7 @@ def open_outage(
     The case is the monitor's case of the same device that people have not closed yet (a
     second check of the device, or the device failing again before its case is closed:
     one case, no storm), else a new one in the agency's disruption SOP (``_start_case``).
-    A notification is queued after commit (``jaga.monitoring.tasks.notify_outage``). Safe
+    ``signals.outage_opened`` is sent in the transaction (the notifications). Safe
     to call from several processes at once: exactly one creates the row."""
     with transaction.atomic():
         try:
@@ -193,7 +194,7 @@ def open_outage(
             after={"check": check.pk, "kind": kind, "reason": reason, "case": outage.case_id},
             at=at,
         )
-        transaction.on_commit(lambda: _notify(outage.pk, "opened"))
+        signals.outage_opened.send(Outage, outage=outage, at=at)
     return Opened(outage, created=True)
 
 
@@ -234,14 +235,5 @@ def end_outage(outage_id: int, *, at: dt.datetime) -> bool:
                 after={"outage": outage.pk, "check": outage.monitor_check.name, "recovered_at": at},
                 at=at,
             )
-        transaction.on_commit(lambda: _notify(outage_id, "ended"))
+        signals.outage_ended.send(Outage, outage=outage, at=at)
     return True
-
-
-def _notify(outage_id: int, event: str) -> None:
-    from jaga.monitoring.tasks import notify_outage
-
-    try:
-        notify_outage.enqueue(outage_id, event)
-    except Exception:  # a queue problem must not undo a recorded outage
-        logger.exception("could not queue the notification of outage %s", outage_id)

@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.urls import reverse
-
 from jaga.notifications import reminders
 from jaga.notifications.models import NotificationKind
 from jaga.notifications.recipients import reporters_of, waiting_for
 from jaga.notifications.services import Notice, notify
-from jaga.notifications.steps import is_round_the_clock, step_params, step_url
+from jaga.notifications.steps import case_url, is_round_the_clock, step_params, step_url
 from jaga.org.models import User
 from jaga.sop.schema import Step, StepKind
 from jaga.workflow.models import Case, StepInstance
@@ -79,7 +77,7 @@ def on_step_completed(
                 NotificationKind.CASE_UPDATE,
                 f"case:{case.pk}:assigned:{step.pk}",
                 params,
-                url=reverse("workflow:case", args=[case.pk]),
+                url=case_url(case.pk),
                 case_id=case.pk,
             ),
             at,
@@ -98,7 +96,7 @@ def on_case_closed(sender: Any, *, case: Case, by: User, at: dt.datetime, **_: A
             NotificationKind.CASE_UPDATE,
             f"case:{case.pk}:closed",
             {"case": case.number, "title": case.title, "event": "closed"},
-            url=reverse("workflow:case", args=[case.pk]),
+            url=case_url(case.pk),
             case_id=case.pk,
         ),
         at,

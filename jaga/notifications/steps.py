@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from jaga.sop.schema import Step
 from jaga.sop.timing import step_calendar
@@ -12,11 +12,22 @@ from jaga.tenancy.services import working_calendar
 from jaga.workflow.models import Case, StepInstance
 
 
+def case_url(case_id: int | None) -> str:
+    """The path of case ``case_id``'s page; "" without a case or without the case page
+    (a deployment whose URLs leave the Diskominfo side out)."""
+    if case_id is None:
+        return ""
+    try:
+        return reverse("workflow:case", args=[case_id])
+    except NoReverseMatch:
+        return ""
+
+
 def step_url(step: StepInstance) -> str:
     """The page where ``step`` is worked on: its case, with a fan-out visit's step
     selected (``?step=``), as the inbox links."""
-    url = reverse("workflow:case", args=[step.case_id])
-    return f"{url}?step={step.pk}" if step.branch_id is not None else url
+    url = case_url(step.case_id)
+    return f"{url}?step={step.pk}" if url and step.branch_id is not None else url
 
 
 def is_round_the_clock(case: Case, spec_step: Step) -> bool:

@@ -22,7 +22,8 @@ from jaga.monitoring.models import (
     ResultHour,
     ResultMinute,
 )
-from jaga.monitoring.tasks import notify_outage, recipients
+from jaga.notifications.delivery import deliver
+from jaga.notifications.models import Delivery, Notification
 from jaga.org.models import User
 from jaga.workflow.models import Case, CaseSource
 from tests.monitoring.support import City, monitored_city
@@ -227,11 +228,15 @@ def test_it_mails_the_people_of_the_open_step(city: City) -> None:
     keeper = started()
     rounds(keeper, city, T0, 3, {"site3"})
     outage = Outage.objects.get()
-    to = recipients(outage)
-    assert to, "the seed's first Diskominfo lane has holders with e-mail addresses"
-    sent = notify_outage.call(outage.pk, "opened")
-    assert sent == len(to) == len(mail.outbox[0].to)
-    assert city.devices["site3"].name in mail.outbox[0].body or "Ping site3" in mail.outbox[0].body
+    told = Notification.objects.filter(kind="outage", key=f"outage:{outage.pk}:opened")
+    assert told.exists(), "the seed's first Diskominfo lane has holders"
+    assert all(n.urgent for n in told)
+    mails = Delivery.objects.filter(notification__in=told, channel="email")
+    assert mails.exists(), "they have e-mail addresses"
+    for row in mails:
+        assert deliver(row.pk) == "sent"
+    assert len(mail.outbox) == mails.count()
+    assert "Ping site3" in mail.outbox[0].subject
 
 
 def test_it_adds_results_older_than_the_minutes_kept_to_their_hour_and_day(city: City) -> None:

@@ -128,7 +128,9 @@ def org(db: None) -> Org:
     colleague = User.objects.create_user(
         "nt.dinkes2", password=PASSWORD, agency=agency, opd=opd, email="dinkes2@opd.test"
     )
-    kabid = person(agency, bidang, "kabid", "Kepala Bidang TIK", "kabid", "197001012000031001", True)
+    kabid = person(
+        agency, bidang, "kabid", "Kepala Bidang TIK", "kabid", "197001012000031001", True
+    )
     kasi = person(agency, seksi, "kasi", "Kepala Seksi", "kasi", "198001012005031002", True)
     tech1 = person(agency, seksi, "teknisi", "Teknisi", "tek1", "199001012015031003", False)
     tech2 = person(agency, seksi, "teknisi", "Teknisi", "tek2", "199101012016032004", False)

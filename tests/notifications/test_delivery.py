@@ -30,6 +30,12 @@ def parsed(box: Mailbox, index: int = 0) -> EmailMessage:
     return email.message_from_bytes(box.messages[index].original_content or b"")
 
 
+def payload(part: EmailMessage) -> str:
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    return data.decode()
+
+
 def kadis_mail(org: Org) -> Delivery:
     org.report(now_in_hours())
     return Delivery.objects.get(notification__recipient=org.kadis)
@@ -47,8 +53,8 @@ def test_it_mails_the_step_in_indonesian_html_and_text_with_its_link(
     assert subject.startswith("[Jaga] Kasus #1: langkah 2 menunggu Anda")
     assert message["Message-ID"] == f"<jaga-{mail.idempotency_key.replace(':', '-')}@jaga>"
     parts = {part.get_content_type(): part for part in message.walk()}
-    text = parts["text/plain"].get_payload(decode=True).decode()
-    html = parts["text/html"].get_payload(decode=True).decode()
+    text = payload(parts["text/plain"])
+    html = payload(parts["text/html"])
     case_url = f"https://jaga.kota.test/kasus/{Notification.objects.get().case_id}/"
     assert "Langkah 2: Kadis mendisposisikan" in text
     assert case_url in text

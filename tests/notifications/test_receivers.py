@@ -118,8 +118,13 @@ def test_it_tells_the_reporter_when_technicians_are_appointed_and_when_it_ends(
 def test_it_writes_nothing_for_an_action_that_rolls_back(org: Org) -> None:
     case = org.report(MONDAY_9)
     before = Notification.objects.count(), Delivery.objects.count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        complete_step(waiting(case), org.kadis, named=[org.kabid], at=later(5))
-        raise RuntimeError("the request failed after the step")
+
+    def failing_request() -> None:
+        with transaction.atomic():
+            complete_step(waiting(case), org.kadis, named=[org.kabid], at=later(5))
+            raise RuntimeError("the request failed after the step")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
     assert (Notification.objects.count(), Delivery.objects.count()) == before
     assert told(org.kabid) == []

@@ -96,7 +96,7 @@ def test_it_counts_the_shares_in_working_time_across_a_weekend_and_cuti_bersama(
 
 def test_it_holds_a_notice_made_out_of_hours_until_the_next_working_start(org: Org) -> None:
     friday_evening = local(13, 17, 0)
-    _, step = at_kabid(org, friday_evening)  # the Kadis disposes after hours
+    at_kabid(org, friday_evening)  # the Kadis disposes after hours
     [notice] = notices(org.kabid, NotificationKind.STEP_WAITING)
     [mail] = Delivery.objects.filter(notification=notice)
     assert mail.not_before == local(18, 7, 30)  # past Saturday to Tuesday

@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,7 +55,7 @@ class HoldingHandler:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+def env(tmp_path: Path) -> dict[str, str]:
     """The processes' environment: their own data directory and SQLite database."""
     values = {
         key: value
@@ -70,7 +69,7 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
         JAGA_SCHEDULER_POLL_SECONDS="1",
         PYTHONPATH=str(ROOT),
     )
-    yield values
+    return values
 
 
 def jaga(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
