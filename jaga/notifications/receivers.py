@@ -15,6 +15,7 @@ from jaga.notifications.steps import case_url, is_round_the_clock, step_params, 
 from jaga.org.models import User
 from jaga.sop.schema import Step, StepKind
 from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.services import SENT_BACK
 
 
 def on_step_opened(
@@ -30,7 +31,7 @@ def on_step_opened(
     except the one whose action opened it; a step a check sent back carries the reason.
     Then schedule its reminders (``reminders.schedule``)."""
     spec_step = case.definition.spec.step(step.step_no)
-    returned = cause is not None and cause.outcome == "returned"
+    returned = cause is not None and cause.outcome in SENT_BACK
     actor_id = cause.actor_id if cause is not None else None
     people = [r for r in waiting_for(step, at) if r.user.pk != actor_id]
     params = step_params(step, spec_step)

@@ -48,9 +48,9 @@ def _mark_active(items: list[NavItem], path: str, namespace: str = "") -> list[N
 
 
 def navigation(request: HttpRequest) -> list[NavItem]:
-    """The entries for the signed-in user's role: an OPD user reports and follows their
-    reports and finds the rounds at their sites (with the number of Berita Acara waiting
-    for their acknowledgment); agency staff get their inbox (with the number of waiting
+    """The entries for the signed-in user's role: an OPD user finds its office's tasks
+    (with their number), reports and follows their reports and finds the rounds at their
+    sites (with the number of Berita Acara waiting for their acknowledgment); agency staff get their inbox (with the number of waiting
     steps) and the cases; every user of an agency reads its inventory and its SOPs."""
     user = request.user
     if not user.is_authenticated:
@@ -58,13 +58,19 @@ def navigation(request: HttpRequest) -> list[NavItem]:
     items: list[NavItem | None] = []
     if getattr(user, "opd_id", None) is not None:
         from jaga.maintenance.permissions import acknowledgments_for
+        from jaga.workflow.permissions import inbox
 
         # The OPD's rounds page has counted already (request.acknowledgment_count); others
         # count here: one COUNT of the visits waiting for the OPD's acknowledgment.
         to_acknowledge = getattr(request, "acknowledgment_count", None)
         if to_acknowledge is None:
             to_acknowledge = acknowledgments_for(user).count()
+        # The OPD's tasks (issue 15 point 5): its steps (acknowledgments, forms) waiting.
+        tasks = getattr(request, "inbox_count", None)
+        if tasks is None:
+            tasks = inbox(user).count()
         items += [
+            _item("workflow:inbox", _("My tasks"), tasks),
             _item("incidents:report", _("Report a disruption")),
             _item("incidents:mine", _("My reports")),
             _item("maintenance:opd_rounds", _("Maintenance"), to_acknowledge),

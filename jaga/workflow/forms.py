@@ -31,13 +31,22 @@ from jaga.workflow.replacing import (
     replacement_fields,
 )
 from jaga.workflow.revisits import earlier_values
-from jaga.workflow.services import accept, complete_step, decide, return_step
+from jaga.workflow.services import (
+    accept,
+    complete_step,
+    decide,
+    dispute,
+    issuing_step,
+    return_step,
+)
 
 FIELD_PREFIX = "f_"
 #: Declared fields pre-filled from the case's first linked device (seed 003 step 9a).
 DEVICE_FIELDS = ("nama_barang", "merk_tipe", "no_seri")
 ACCEPT = "accept"
 RETURN = "return"
+ACKNOWLEDGE = "acknowledge"
+DISPUTE = "dispute"
 #: Joins a return target and the fan-out visit it reopens in a check's choice ("7@12").
 VISIT_SEPARATOR = "@"
 
@@ -424,10 +433,58 @@ class CheckForm(StepForm):
         return accept(self.step, user, note=self.cleaned_data.get("note", ""))
 
 
+class AcknowledgmentForm(StepForm):
+    """An acknowledgment (issue 15 point 5): acknowledge (the declared fields and a note),
+    or, when an earlier step issued the document being acknowledged, dispute it with a
+    reason, which sends the case back to that step. The submit buttons carry ``action``
+    (a form posted without one acknowledges)."""
+
+    service_fields = {"reason": "reason"}
+
+    action = forms.ChoiceField(
+        choices=[(ACKNOWLEDGE, _("Acknowledge")), (DISPUTE, _("Dispute"))],
+        widget=forms.HiddenInput,
+        required=False,
+    )
+
+    def add_kind_fields(self) -> None:
+        self.issuer = issuing_step(self.step)
+        if self.issuer is not None:
+            self.fields["reason"] = forms.CharField(
+                label=_("Why the document is not right"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    @property
+    def may_dispute(self) -> bool:
+        """A document was issued for this acknowledgment, so it can be disputed."""
+        return self.issuer is not None
+
+    @property
+    def disputing(self) -> bool:
+        """The person chose to dispute (the dispute part of the form is shown open)."""
+        return self.is_bound and self.data.get("action") == DISPUTE
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == DISPUTE:
+            if not self.may_dispute:
+                self.add_error(None, _("There is no document to dispute."))
+            elif not (cleaned.get("reason") or "").strip():
+                self.add_error("reason", _("Say what is not right in the document."))
+        return cleaned
+
+    def act(self, user: User) -> StepInstance:
+        if self.cleaned_data.get("action") == DISPUTE:
+            return dispute(self.step, user, self.cleaned_data["reason"])
+        return super().act(user)
+
+
 FORMS: dict[StepKind, type[StepForm]] = {
     StepKind.ACTIVITY: WorkForm,
     StepKind.FORM: WorkForm,
-    StepKind.ACKNOWLEDGMENT: WorkForm,
+    StepKind.ACKNOWLEDGMENT: AcknowledgmentForm,
     StepKind.REPORT: ReportForm,
     StepKind.DISPOSITION: DispositionForm,
     StepKind.ASSIGNMENT: AssignmentForm,

@@ -16,14 +16,16 @@ from typing import Any
 from jaga.org.models import User
 from jaga.workflow.models import LaneAssignee, StepInstance, StepStatus
 
-#: The outcome of a check step that sends the work back (``services.CHECK_RETURNED``).
-RETURNED = "returned"
+#: The outcomes that send the work back: a check's return (``services.CHECK_RETURNED``)
+#: and an OPD's dispute of the document it was to acknowledge (``services.DISPUTED``).
+SENT_BACK = ("returned", "disputed")
 
 
 @dataclass(frozen=True)
 class ReturnNote:
-    """Why the open step is being visited again: the check step (its number), the person who
-    returned the work, when (UTC) and the reason they gave."""
+    """Why the open step is being visited again: the check (or the disputed
+    acknowledgment) step, its number, the person who sent the work back, when (UTC) and
+    the reason they gave."""
 
     from_step_no: str
     actor: User | None
@@ -45,7 +47,7 @@ def return_note(instances: Sequence[StepInstance], current: StepInstance) -> Ret
     previous = max(before, key=lambda i: (i.completed_at or i.started_at, i.pk))
     if (
         previous.status != StepStatus.DONE
-        or previous.outcome != RETURNED
+        or previous.outcome not in SENT_BACK
         or previous.next_step_no != current.step_no
     ):
         return None

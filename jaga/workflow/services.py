@@ -68,7 +68,10 @@ _COMPLETABLE = {
 }
 CHECK_ACCEPTED = "accepted"
 CHECK_RETURNED = "returned"
+DISPUTED = "disputed"
 DONE = "done"
+#: Outcomes that send the case back to an earlier step with a reason.
+SENT_BACK = (CHECK_RETURNED, DISPUTED)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -461,7 +464,9 @@ def _finish(
     record(
         agency=case.agency,
         actor=user,
-        action="step.returned" if outcome == CHECK_RETURNED else "step.completed",
+        action={CHECK_RETURNED: "step.returned", DISPUTED: "step.disputed"}.get(
+            outcome, "step.completed"
+        ),
         obj=step,
         before={"status": StepStatus.OPEN, "step": step.step_no, "visit": step.visit},
         after=after,
@@ -702,6 +707,45 @@ def return_step(
             raise InvalidInput({"reason": "a return needs a reason"})
         into = _return_branch(action, to, branch)
         return _finish(action, outcome=CHECK_RETURNED, target=to, note=reason.strip(), into=into)
+
+
+def issuing_step(step: StepInstance) -> StepInstance | None:
+    """The completed step whose document acknowledgment ``step`` acknowledges: the latest
+    step of the same case and fan-out visit (or trunk) that declares a ``document:``,
+    done before ``step`` opened; None when there is none."""
+    spec = step.case.definition.spec
+    issuing = [s.no for s in spec.steps if s.document is not None]
+    return (
+        StepInstance.objects.filter(
+            case_id=step.case_id,
+            branch_id=step.branch_id,
+            status=StepStatus.DONE,
+            step_no__in=issuing,
+            completed_at__lte=step.started_at,
+        )
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+
+
+def dispute(
+    step: StepInstance, user: User, reason: str, *, at: dt.datetime | None = None
+) -> StepInstance:
+    """Dispute an acknowledgment (issue 15 point 5): the OPD does not accept the document
+    it is asked to acknowledge (a Berita Acara), says why in ``reason``, and the case goes
+    back to the step that issued it (``issuing_step``), visited again in the same fan-out
+    visit, which issues a new version superseding the disputed one. Recorded as
+    ``step.disputed``. Raises ``InvalidInput`` (``reason``) without a reason or when no
+    step issued a document to dispute, and ``NotEligible`` or ``StepNotOpen``."""
+    at = _now(at)
+    if not reason.strip():
+        raise InvalidInput({"reason": "a dispute needs a reason"})
+    with transaction.atomic():
+        action = _begin(step, user, {StepKind.ACKNOWLEDGMENT}, at)
+        issuer = issuing_step(step)
+        if issuer is None:
+            raise InvalidInput({"reason": "no step issued a document to dispute"})
+        return _finish(action, outcome=DISPUTED, target=issuer.step_no, note=reason.strip())
 
 
 def _return_branch(action: _Action, to: str, branch: CaseBranch | int | None) -> CaseBranch | None:

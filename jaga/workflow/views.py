@@ -16,15 +16,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
+from jaga.documents.models import Document
+from jaga.documents.panels import documents_to_acknowledge
 from jaga.org.models import User
 from jaga.sop.schema import Lane, SopSpec, Step, StepKind
 from jaga.sop.timing import step_calendar
@@ -48,7 +49,7 @@ from jaga.workflow.panels import case_panels
 from jaga.workflow.permissions import cases_for, visiting_branches
 from jaga.workflow.permissions import inbox as inbox_for
 from jaga.workflow.revisits import return_note
-from jaga.workflow.services import CHECK_ACCEPTED, CHECK_RETURNED, DONE, start_case
+from jaga.workflow.services import CHECK_ACCEPTED, CHECK_RETURNED, DISPUTED, DONE, start_case
 
 PAGE_SIZE = 25
 DONE_STATE, CURRENT_STATE, NOT_REACHED = "done", "current", "not_reached"
@@ -58,14 +59,6 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # behind login_required
     return user
-
-
-def _opd_user_elsewhere() -> HttpResponse:
-    """OPD users follow their reports on the OPD side; this side is the Diskominfo's."""
-    try:
-        return HttpResponseRedirect(reverse("incidents:mine"))
-    except NoReverseMatch:
-        raise PermissionDenied from None
 
 
 def _lane_labels(spec: SopSpec, step: Step) -> list[str]:
@@ -84,17 +77,19 @@ class InboxRow:
     spec_step: Step
     lanes: list[str]
     late: bool
+    document: Document | None = None
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Steps waiting for me or my position, soonest due first, late ones marked."""
+    """Steps waiting for me or my position, soonest due first, late ones marked; for an
+    OPD user, their OPD's steps (an acknowledgment with the document to read linked on
+    its card; issue 15 point 5)."""
     user = _user(request)
-    if user.opd_id is not None:
-        return _opd_user_elsewhere()
     now = timezone.now()
     page = Paginator(inbox_for(user, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
     request.inbox_count = page.paginator.count  # type: ignore[attr-defined]  # nav badge reuses it
+    documents = documents_to_acknowledge(list(page))
     rows = []
     for step in page:
         spec = step.case.definition.spec
@@ -106,6 +101,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 spec_step=spec_step,
                 lanes=_lane_labels(spec, spec_step),
                 late=step.due_at is not None and step.due_at < now,
+                document=documents.get(step.pk),
             )
         )
     return render(request, "workflow/inbox.html", {"page": page, "rows": rows, "now": now})
@@ -250,6 +246,8 @@ def _outcome(spec_step: Step, instance: StepInstance) -> str:
         return _("Accepted")
     if instance.outcome == CHECK_RETURNED:
         return _("Returned to step %(no)s") % {"no": instance.next_step_no}
+    if instance.outcome == DISPUTED:
+        return _("Disputed: back to step %(no)s") % {"no": instance.next_step_no}
     if instance.outcome == DONE:
         return _("Done")
     for branch in spec_step.branches:
@@ -533,7 +531,7 @@ def act(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
             messages.warning(request, _already_done())
             return back
         else:
-            if done.outcome == CHECK_RETURNED:
+            if done.outcome in (CHECK_RETURNED, DISPUTED):
                 text = _("Step %(no)s: the work went back to step %(to)s.") % {
                     "no": done.step_no,
                     "to": done.next_step_no,

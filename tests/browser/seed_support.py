@@ -130,7 +130,7 @@ class Office:
         else:
             self.nav(page, "Tugas Saya")
             assert page.url == f"{self.base}/kasus/tugas/"
-            rows = page.locator("#inbox tr.inbox-row").filter(has=page.locator(link))
+            rows = page.locator("#inbox .inbox-row").filter(has=page.locator(link))
             assert rows.count() == 1, f"{username} does not see step {step_no} of #{case.pk}"
             badge = rows.locator("span.badge").first.inner_text()
             assert badge == step_no, f"{username}'s task list shows step {badge}"

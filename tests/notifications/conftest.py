@@ -46,7 +46,8 @@ steps:
      waktu: 1 hari}
   - {no: 4, kegiatan: Kasi menunjuk tim, lane: kasi, kind: assignment, to_lane: teknis,
      max_assignees: 2, waktu: 1 hari, reminders: [25]}
-  - {no: 5, kegiatan: Tim memperbaiki, lane: teknis, waktu: 4 jam, calendar: 24x7}
+  - {no: 5, kegiatan: Tim memperbaiki dan membuat Berita Acara, lane: teknis, waktu: 4 jam,
+     calendar: 24x7, document: berita_acara_pekerjaan}
   - {no: 6, kegiatan: OPD mengetahui Berita Acara, lane: opd, kind: acknowledgment,
      waktu: kondisional}
   - {no: 7, kegiatan: Kasi memeriksa, lane: kasi, kind: check, return_to: [5], waktu: 30 menit}

@@ -82,7 +82,7 @@ def test_it_shows_the_form_of_the_visit_asked_for(rnd: Round) -> None:
 def test_it_lists_each_visit_step_in_the_inbox_of_who_may_act(rnd: Round) -> None:
     case = started(rnd)
     tech = client_for(rnd.world.tech1).get(reverse("workflow:inbox")).content.decode()
-    assert tech.count('class="inbox-row') + tech.count('class="table-danger inbox-row') == 2
+    assert tech.count('class="inbox-row') == 2
     assert "at Kantor Camat Barat" in tech
     assert "at Puskesmas Utara" in tech
     for branch in CaseBranch.objects.filter(case=case):
