@@ -50,8 +50,9 @@ def _mark_active(items: list[NavItem], path: str, namespace: str = "") -> list[N
 def navigation(request: HttpRequest) -> list[NavItem]:
     """The entries for the signed-in user's role: an OPD user finds its office's tasks
     (with their number), reports and follows their reports and finds the rounds at their
-    sites (with the number of Berita Acara waiting for their acknowledgment); agency staff get their inbox (with the number of waiting
-    steps) and the cases; every user of an agency reads its inventory and its SOPs."""
+    sites (with the number of Berita Acara waiting for their acknowledgment); agency staff
+    get their inbox (with the number of waiting steps) and the cases; every user of an
+    agency reads its inventory and its SOPs."""
     user = request.user
     if not user.is_authenticated:
         return []

@@ -39,7 +39,8 @@ def at_acknowledgment(org: Org) -> tuple[Case, StepInstance]:
 def test_it_sends_the_case_back_to_the_step_that_issued_the_document(org: Org) -> None:
     case, acknowledgment = at_acknowledgment(org)
     issuer = issuing_step(acknowledgment)
-    assert issuer is not None and issuer.step_no == "5"
+    assert issuer is not None
+    assert issuer.step_no == "5"
     first_ba = Document.objects.get(case=case, step=issuer)
     dispute(acknowledgment, org.reporter, "  Nama perangkat salah  ", at=later(70))
     acknowledgment.refresh_from_db()
@@ -48,6 +49,7 @@ def test_it_sends_the_case_back_to_the_step_that_issued_the_document(org: Org) -
     redo = waiting(case)
     assert (redo.step_no, redo.visit) == ("5", 2)
     event = Event.objects.get(action="step.disputed")
+    assert event.after is not None
     assert event.after["next"] == "5"
     # The technician is told, with the reason.
     [returned] = Notification.objects.filter(
