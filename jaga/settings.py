@@ -274,3 +274,12 @@ JAGA_SCHEDULER_PASSES = [
     "jaga.maintenance.scheduling.run_once",
     "jaga.notifications.scheduling.run_once",
 ]
+# Telegram (issue 15 point 2): the bot's token from @BotFather; empty turns the channel and
+# `jaga telegram` off. The API address is configurable for a local Bot API server (and tests).
+JAGA_TELEGRAM_TOKEN = config.env_str("JAGA_TELEGRAM_TOKEN", "")
+JAGA_TELEGRAM_API_URL = config.env_str("JAGA_TELEGRAM_API_URL", "https://api.telegram.org/bot")
+JAGA_TELEGRAM_FILE_URL = config.env_str(
+    "JAGA_TELEGRAM_FILE_URL", "https://api.telegram.org/file/bot"
+)
+# The bot's @username, shown on the notifications page so people know whom to write to.
+JAGA_TELEGRAM_BOT_NAME = config.env_str("JAGA_TELEGRAM_BOT_NAME", "")

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from jaga.documents.urls import verify_urlpatterns
+from jaga.notifications.pushviews import service_worker
 from jaga.web import views
 from jaga.web.forms import LoginForm
 from jaga.web.password import AuditedPasswordChangeView
@@ -12,6 +13,7 @@ from jaga.web.password import AuditedPasswordChangeView
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("sw.js", service_worker, name="service_worker"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -241,3 +241,72 @@ class EscalationPosition(AgencyScoped):
 
     def __str__(self) -> str:
         return str(self.position_id)
+
+
+class TelegramLink(models.Model):
+    """A user's Telegram chat, linked with a one-time code from their notifications page
+    (issue 15 point 2): the chat the bot writes their notices to, and from which it takes
+    ``/lapor`` and ``/status`` as that user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="telegram",
+        verbose_name=_("user"),
+    )
+    chat_id = models.BigIntegerField(_("Telegram chat"), unique=True)
+    username = models.CharField(_("Telegram username"), max_length=64, blank=True)
+    linked_at = models.DateTimeField(_("linked"))
+
+    class Meta:
+        verbose_name = _("Telegram account")
+        verbose_name_plural = _("Telegram accounts")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.chat_id}"
+
+
+class TelegramCode(models.Model):
+    """A one-time code that links the Telegram chat it is sent from to ``user``
+    (``/start CODE``); valid until ``expires_at`` (UTC), used once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="telegram_code",
+        verbose_name=_("user"),
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    expires_at = models.DateTimeField(_("valid until"))
+
+    class Meta:
+        verbose_name = _("Telegram link code")
+        verbose_name_plural = _("Telegram link codes")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (issue 15 point 2): the push service's
+    ``endpoint`` and the browser's keys (``p256dh``, ``auth``, base64url), made by the
+    service worker on the user's phone; removed when the push service says it is gone."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+        verbose_name=_("user"),
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("browser key"), max_length=200)
+    auth = models.CharField(_("authentication secret"), max_length=100)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("Web Push subscription")
+        verbose_name_plural = _("Web Push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.endpoint[:40]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jaga.notifications.forms import PreferencesForm
 from jaga.notifications.messages import Message
 from jaga.notifications.messages import render as render_message
-from jaga.notifications.models import Notification
+from jaga.notifications.models import Notification, PushSubscription, TelegramLink
+from jaga.notifications.push import application_server_key
 from jaga.notifications.services import mark_read, save_preferences, unread_count
 from jaga.org.models import User
 
@@ -98,4 +100,13 @@ def preferences(request: HttpRequest) -> HttpResponse:
         save_preferences(user, form.choices())
         messages.success(request, _("Your notification settings were saved."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form})
+    context = {
+        "form": form,
+        "telegram_on": bool(settings.JAGA_TELEGRAM_TOKEN),
+        "telegram_bot": settings.JAGA_TELEGRAM_BOT_NAME,
+        "telegram_link": TelegramLink.objects.filter(user=user).first(),
+        "telegram_code": request.session.pop("telegram_code", ""),
+        "push_key": application_server_key(),
+        "push_count": PushSubscription.objects.filter(user=user).count(),
+    }
+    return render(request, "notifications/preferences.html", context)

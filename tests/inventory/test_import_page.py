@@ -101,7 +101,7 @@ def test_it_imports_a_good_csv_in_the_background_for_the_administrator(
     # The page speaks Indonesian, the default language.
     assert "Impor selesai: 2 dibuat, 0 diperbarui, 0 tidak berubah." in re.sub(r"\s+", " ", html)
     assert f'href="{DEVICES}"' in html
-    assert "hx-trigger" not in html  # done: no more polling
+    assert "every 1s" not in html  # done: no more polling (the bell polls on every page)
     assert set(jobs.imports_dir().iterdir()) == files_before  # the upload is deleted
     listing = client.get(IMPORT).content.decode()
     assert f'data-job="{job.pk}" data-state="done"' in listing
@@ -134,12 +134,12 @@ def test_it_queues_the_job_and_its_page_polls_until_the_job_ends(
     assert "<html" not in html
     assert "Memeriksa baris: 2000 dari 5000." in html
     assert 'aria-valuenow="40"' in html
-    assert "hx-trigger" in html
+    assert "every 1s" in html
     ImportJob.objects.filter(pk=job.pk).update(state=ImportState.QUEUED)
     assert jobs.run_job(job.pk) == ImportState.DONE
     html = htmx(client, job_url(job)).content.decode()
     assert 'data-state="done"' in html
-    assert "hx-trigger" not in html
+    assert "every 1s" not in html  # the job no longer polls (the bell still does)
 
 
 def test_it_shows_every_bad_line_under_the_right_headers_and_imports_nothing(
@@ -215,7 +215,7 @@ def test_it_shows_a_job_whose_worker_died_as_failed(alpha: Inventory) -> None:
     html = client.get(job_url(job)).content.decode()
     assert 'data-state="failed"' in html
     assert "unggah kembali berkasnya" in html
-    assert "hx-trigger" not in html
+    assert "every 1s" not in html  # the job no longer polls (the bell still does)
     assert not Device.objects.filter(serial_number="NEW-1").exists()
 
 

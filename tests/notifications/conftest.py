@@ -113,6 +113,11 @@ def person(
 def org(db: None) -> Org:
     """The agency ``nt`` with Kadis > Kabid > Kasi > technicians, a Sekretaris (who acts
     as Plt), and the OPD's reporter and a colleague, all with addresses."""
+    return build_org()
+
+
+def build_org() -> Org:
+    """The ``org`` fixture's organisation (for tests on another database fixture)."""
     agency = make_agency("nt")
     dinas = OrgUnit.objects.get(agency=agency, kind="dinas")
     bidang = OrgUnit.objects.create(agency=agency, name="Bidang TIK", kind="bidang", parent=dinas)

@@ -130,6 +130,12 @@ EXPECTED: dict[str, list[int]] = {
     "notifications:read_all": [302, 405, 405, 405, 405, 405, 405, 405],
     "notifications:open": [302, 405, 405, 405, 405, 405, 405, 405],
     "notifications:preferences": [302, 200, 200, 200, 200, 200, 200, 200],
+    "notifications:push_subscribe": [302, 405, 405, 405, 405, 405, 405, 405],
+    "notifications:push_unsubscribe": [302, 405, 405, 405, 405, 405, 405, 405],
+    "notifications:telegram_code": [302, 405, 405, 405, 405, 405, 405, 405],
+    "notifications:telegram_unlink": [302, 405, 405, 405, 405, 405, 405, 405],
+    # The service worker is public, as browsers fetch it.
+    "service_worker": [200, 200, 200, 200, 200, 200, 200, 200],
 }
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"set_language"}  # Django's language switch (POST), tested in tests/web

@@ -33,7 +33,17 @@ class ChannelBackend(Protocol):
 
 
 def channels() -> dict[Channel, ChannelBackend]:
-    """The configured outside channels, by ``Channel``."""
-    from jaga.notifications.channels.email import EmailChannel
+    """The configured outside channels, by ``Channel``: e-mail always (a file per message
+    without ``JAGA_SMTP_HOST``), Telegram with ``JAGA_TELEGRAM_TOKEN``, Web Push always (its
+    VAPID keys are made on first use)."""
+    from django.conf import settings
 
-    return {Channel.EMAIL: EmailChannel()}
+    from jaga.notifications.channels.email import EmailChannel
+    from jaga.notifications.channels.push import PushChannel
+    from jaga.notifications.channels.telegram import TelegramChannel
+
+    found: dict[Channel, ChannelBackend] = {Channel.EMAIL: EmailChannel()}
+    if settings.JAGA_TELEGRAM_TOKEN:
+        found[Channel.TELEGRAM] = TelegramChannel()
+    found[Channel.PUSH] = PushChannel()
+    return found

@@ -47,8 +47,9 @@ def processes(
     bind: str, workers: int, with_worker: bool, with_scheduler: bool = True
 ) -> list[ProcessSpec]:
     """The children of ``jaga run``: gunicorn on ``bind`` with ``workers`` processes;
-    when the task backend is the database one and ``with_worker``, the task worker; and
-    with ``with_scheduler``, ``jaga scheduler``."""
+    when the task backend is the database one and ``with_worker``, the task worker; with
+    ``with_scheduler``, ``jaga scheduler``; and with ``JAGA_TELEGRAM_TOKEN`` set, the
+    Telegram bot (``jaga telegram``)."""
     specs = [
         ProcessSpec(
             "web",
@@ -75,6 +76,8 @@ def processes(
         )
     if with_scheduler:
         specs.append(ProcessSpec("scheduler", [sys.executable, "-m", "jaga", "scheduler"]))
+    if settings.JAGA_TELEGRAM_TOKEN:
+        specs.append(ProcessSpec("telegram", [sys.executable, "-m", "jaga", "telegram"]))
     return specs
 
 
