@@ -65,6 +65,7 @@ AUDITED_MODELS = frozenset(
         "documents.numberpattern",
         "maintenance.checklisttemplate",
         "maintenance.checklistitem",
+        "notifications.escalationposition",
     }
 )
 

@@ -77,6 +77,14 @@ def test_the_kasi_s_bell_counts_up_when_the_kabid_disposes_to_them(
         kasi.locator(".list-group-item form button").first.click()
     assert kasi.url == f"{live_server.url}/kasus/{case.pk}/"
     assert unread(kasi) == 0
+    # The settings page, on a desktop and on a phone.
+    kasi.goto(f"{live_server.url}/notifikasi/pengaturan/")
+    assert kasi.locator("input[name=step_late__email]").is_checked()
+    screenshot(kasi, "notification-settings-desktop")
+    kasi.set_viewport_size(PHONE)
+    kasi.reload()
+    assert kasi.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(kasi, "notification-settings-phone")
     kasi_context.close()
     kabid_context.close()
 

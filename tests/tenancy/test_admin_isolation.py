@@ -19,7 +19,8 @@ from jaga.inventory.models import Device, Link, Site
 from jaga.maintenance.inspections import record_inspection
 from jaga.maintenance.models import ChecklistItem, ChecklistTemplate
 from jaga.monitoring.models import Agent, Check, MaintenanceWindow, Outage
-from jaga.org.models import ActingAssignment, Employee, Opd, User
+from jaga.notifications.models import EscalationPosition
+from jaga.org.models import ActingAssignment, Employee, Opd, Position, User
 from jaga.sop.services import load_definition
 from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod
 from jaga.workflow.models import CaseSource
@@ -159,6 +160,9 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             {item.pk: {"passed": "pass"}},
             User.objects.get(username=f"{agency.slug}.kadis"),
             at=dt.datetime(2026, 11, 4, 2, 0, tzinfo=dt.UTC),
+        )
+        EscalationPosition.objects.create(
+            agency=agency, position=Position.objects.get(agency=agency, code="kadis")
         )
     return agency_a, agency_b
 
