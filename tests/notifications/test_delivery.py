@@ -51,7 +51,9 @@ def test_it_mails_the_step_in_indonesian_html_and_text_with_its_link(
     assert mailbox.messages[0].rcpt_tos == ["kadis@diskominfo.test"]
     subject = str(message["Subject"])
     assert subject.startswith("[Jaga] Kasus #1: langkah 2 menunggu Anda")
-    assert message["Message-ID"] == f"<jaga-{mail.idempotency_key.replace(':', '-')}@jaga>"
+    assert (
+        message["Message-ID"] == f"<jaga-{mail.idempotency_key.replace(':', '-')}@jaga.kota.test>"
+    )
     parts = {part.get_content_type(): part for part in message.walk()}
     text = payload(parts["text/plain"])
     html = payload(parts["text/html"])

@@ -8,7 +8,9 @@ before the outbox recorded it) can tell it is one message.
 from __future__ import annotations
 
 import smtplib
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
@@ -27,8 +29,10 @@ def address_of(user: User) -> str:
 
 
 def message_id(delivery: Delivery) -> str:
-    """The RFC 5322 Message-ID of ``delivery``: ``<jaga-<idempotency key>@jaga>``."""
-    return f"<jaga-{delivery.idempotency_key.replace(':', '-')}@jaga>"
+    """The RFC 5322 Message-ID of ``delivery``: ``<jaga-<idempotency key>@<host>>``, the
+    host of ``JAGA_PUBLIC_URL`` making it unique across Jaga installations."""
+    host = urlsplit(settings.JAGA_PUBLIC_URL).hostname or "jaga"
+    return f"<jaga-{delivery.idempotency_key.replace(':', '-')}@{host}>"
 
 
 class EmailChannel:
