@@ -14,7 +14,7 @@ from jaga.notifications.services import Notice, notify
 from jaga.notifications.steps import case_url, is_round_the_clock, step_params, step_url
 from jaga.org.models import User
 from jaga.sop.schema import Step, StepKind
-from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.models import Case, CaseSource, StepInstance
 from jaga.workflow.services import SENT_BACK
 
 
@@ -68,7 +68,7 @@ def on_step_completed(
     """Drop the step's pending reminders; tell the reporter when technicians were
     appointed to their report (issue 15 point 1: "a case you reported changed state")."""
     reminders.cancel(step)
-    if spec_step.kind is StepKind.ASSIGNMENT and case.source in ("report", "monitor"):
+    if spec_step.kind is StepKind.ASSIGNMENT and case.source == CaseSource.REPORT:
         people = [user for user in reporters_of(step) if user.pk != by.pk]
         params = step_params(step, spec_step) | {"event": "assigned"}
         notify(
@@ -86,9 +86,15 @@ def on_step_completed(
 
 
 def on_case_closed(sender: Any, *, case: Case, by: User, at: dt.datetime, **_: Any) -> None:
-    """Tell the reporter that the case of their report is finished."""
+    """Tell the reporter that the case of their report is finished (not the monitor's
+    user, the reporter of the cases the monitor opens)."""
     reporter = case.reporter
-    if reporter is None or reporter.pk == by.pk or not reporter.is_active:
+    if (
+        case.source != CaseSource.REPORT
+        or reporter is None
+        or reporter.pk == by.pk
+        or not reporter.is_active
+    ):
         return
     notify(
         case.agency,
