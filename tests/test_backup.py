@@ -33,6 +33,7 @@ from pytest_django.fixtures import Settings
 from jaga.documents.models import Document
 from jaga.documents.services import pdf_bytes
 from jaga.incidents.models import Attachment, Incident
+from jaga.notifications.push import application_server_key, key_path
 from jaga.tenancy.models import Agency
 from tests.workflow.seeds_support import run
 from tests.workflow.test_seeds import BOLMUT_REPLACED
@@ -165,6 +166,9 @@ def test_a_restored_backup_verifies_and_serves_every_archived_pdf_byte_identical
     photo = add_photo(documents[0])
     photo_bytes = Path(photo.file.path).read_bytes()
     assert Agency.objects.filter(slug="bolmut").exists()
+    settings.DATA_DIR = tmp_path / "source-data"
+    application_server_key()  # makes the Web Push key in the data directory
+    vapid = key_path().read_bytes()
 
     archive = tmp_path / "jaga-backup.tar.gz.enc"
     monkeypatch.setenv("JAGA_BACKUP_PASSPHRASE", PASSPHRASE)
@@ -217,3 +221,6 @@ def test_a_restored_backup_verifies_and_serves_every_archived_pdf_byte_identical
         assert got["match"]
     secret = (tmp_path / "restored" / "secret_key").read_text().strip()
     assert secret == settings.SECRET_KEY
+    restored_key = tmp_path / "restored" / "vapid" / "private_key.pem"
+    assert restored_key.read_bytes() == vapid  # phones keep their subscriptions
+    assert restored_key.stat().st_mode & 0o777 == 0o600

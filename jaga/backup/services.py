@@ -1,7 +1,7 @@
 """``backup`` and ``restore`` of a whole Jaga (issue 13 point 10; README, "Backup and
 restore"): the database, the media files (archived PDFs, report photos, logos), the secret
-key and a manifest in one archive (``jaga.backup.archive``), optionally encrypted with a
-passphrase (``jaga.backup.crypto``).
+key, the Web Push key when there is one, and a manifest in one archive
+(``jaga.backup.archive``), optionally encrypted with a passphrase (``jaga.backup.crypto``).
 
 A restore goes into an empty data directory and an empty database only, and checks
 everything before it writes anything: the archive decrypts, every file matches its
@@ -26,10 +26,13 @@ from django.db.migrations.recorder import MigrationRecorder
 
 import jaga
 from jaga.backup import archive, crypto, database
+from jaga.notifications.push import key_path
 
 #: The secret key's file in the data directory (``jaga.config.secret_key``): a fresh data
 #: directory holds one, generated when the settings were first read.
 SECRET_KEY_FILE = "secret_key"
+#: The Web Push (VAPID) private key's place in the archive (``jaga.notifications.push``).
+VAPID_KEY_FILE = "vapid/private_key.pem"
 
 
 class BackupError(Exception):
@@ -107,6 +110,8 @@ def backup(target: Path, passphrase: str | None = None) -> Summary:
             with os.fdopen(fd, "w") as handle:
                 handle.write(settings.SECRET_KEY)
             files = {database.DUMP_NAMES[summary.vendor]: dump, SECRET_KEY_FILE: key}
+            if key_path().is_file():  # the Web Push key: without it every phone re-subscribes
+                files[VAPID_KEY_FILE] = key_path()
             root = _media_root()
             for path in _media_files():
                 files["media/" + path.relative_to(root).as_posix()] = path
@@ -146,7 +151,7 @@ def _not_empty(source: Path) -> list[str]:
     empty (``source``, the archive itself, may lie there)."""
     found: list[str] = []
     data = Path(settings.DATA_DIR).resolve()
-    allowed = {source, data / SECRET_KEY_FILE}
+    allowed = {source, data / SECRET_KEY_FILE, key_path().resolve()}
     if database.vendor() == "sqlite":  # its emptiness is checked below
         name = Path(str(connection.settings_dict["NAME"])).resolve()
         allowed |= {name.with_name(name.name + suffix) for suffix in ("", "-wal", "-shm")}
@@ -233,6 +238,13 @@ def restore(source: Path, passphrase: str | None = None) -> Summary:
                 shutil.copyfile(path, destination)
                 summary.files += 1
                 summary.bytes += path.stat().st_size
+        if VAPID_KEY_FILE in files:
+            vapid = key_path()
+            vapid.parent.mkdir(parents=True, exist_ok=True)
+            vapid.unlink(missing_ok=True)
+            fd = os.open(vapid, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(files[VAPID_KEY_FILE].read_bytes())
         key = files[SECRET_KEY_FILE].read_text().strip()
         key_file = Path(settings.DATA_DIR) / SECRET_KEY_FILE
         key_file.unlink(missing_ok=True)
