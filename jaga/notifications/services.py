@@ -152,7 +152,9 @@ def notify(
             )
             queued.append(delivery.pk)
     if queued and not_before <= at:
-        transaction.on_commit(lambda: _enqueue(queued))
+        # Robust: a queue that is down must not fail the committed action; the scheduler's
+        # sweep queues what was not queued (``delivery.sweep``).
+        transaction.on_commit(lambda: _enqueue(queued), robust=True)
     return made
 
 
