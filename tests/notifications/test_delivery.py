@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import email
 from email.message import Message as EmailMessage
+from typing import Any
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from jaga.notifications import delivery as delivery_module
 from jaga.notifications.delivery import MAX_ATTEMPTS, claim, deliver, sweep
 from jaga.notifications.models import Delivery, DeliveryStatus, Notification
 from jaga.notifications.services import save_preferences
@@ -130,3 +132,19 @@ def test_it_writes_no_mail_for_a_user_without_an_address(org: Org) -> None:
     org.report(now_in_hours())
     assert Notification.objects.filter(recipient=org.kadis).count() == 1
     assert not Delivery.objects.exists()
+
+
+def test_it_keeps_the_action_and_leaves_the_row_to_the_sweep_when_the_queue_is_down(
+    org: Org, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    def queue_down(ids: list[int], now: dt.datetime | None = None) -> int:
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(delivery_module, "enqueue", queue_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = org.report(now_in_hours())
+    assert case.pk is not None  # the report stands
+    row = Delivery.objects.get(notification__recipient=org.kadis)
+    assert row.enqueued_at is None
+    monkeypatch.undo()
+    assert sweep() == 1  # the scheduler's next pass queues it
