@@ -5,17 +5,52 @@ Run: ``.venv/bin/python -m bench.web [--cases 100000] [--devices 50000] [--reque
 ``BENCH_POSTGRES_URL``; ``--sqlite``: a fresh SQLite file).
 
 It loads the demo, then generates ``--cases`` cases of Bolaang Mongondow Utara's SOP with
-their step instances in bulk (about ten per case; a fifth of the cases open, waiting on a
-step of one of the SOP's lanes), and ``--devices`` devices of its inventory (``generate_
-inventory``: 500 sites over its OPDs, a core router, 250 distribution switches under it and
-every other device under one of those, each with a management address). It measures the
-server time of, as a Kadis: the inbox ("Tugas Saya"), the first page of the case list, a
-case page, and of the inventory the first page of the device list, a page filtered by OPD
-and kind, a search by serial number, the site list, and the CSV export of the filtered list
-(a few thousand rows); against a trivial view (``/healthz``) measured in the same run. It
-prints the median and p95 of each in milliseconds and as a ratio to the trivial view.
-Requests go through Django's test client in this process (server time: middleware, views,
-queries, templates; no network).
+their step instances in bulk (``generate``: the SOP's 13-step main path, about 12 steps a
+case, 1.19 million at 100,000 cases; a fifth of the cases open, each waiting on one step as
+the engine records it: the Kadis's steps for the Kadis position, the Kabid's and the Kasi's
+for a named person in half of the cases and for the position in the other half, the
+technicians' for one or two named technicians, the acknowledgment for the reporting OPD),
+and ``--devices`` devices of its inventory (``generate_inventory``: 500 sites over its
+OPDs, a core router, 250 distribution switches under it and every other device under one
+of those, each with a management address). On PostgreSQL it then runs ``VACUUM ANALYZE``,
+as autovacuum would after such a load. It measures the server time of, as a Kadis: the
+inbox ("Tugas Saya") and its 10th page, the badge path (the bell's fragment, polled every
+20 s, which renders with the shared context: the navigation's inbox COUNT and the unread
+COUNT), the first page of the case list, a case page, and of the inventory the first page
+of the device list, a page filtered by OPD and kind, a search by serial number, the site
+list, and the CSV export of the filtered list (a few thousand rows); then the inbox of a
+technician (steps naming them) and of an OPD user (their office's acknowledgments);
+against a trivial view (``/healthz``) measured in the same run. It prints how many steps
+wait for each of those users, and the median and p95 of each page in milliseconds and as a
+ratio to the trivial view. Requests go through Django's test client in this process
+(server time: middleware, views, queries, templates; no network).
+
+The inbox at 100,000 cases (1,188,414 steps; 3,351 waiting for the Kadis, 4,243 for the
+technician, 164 for the OPD user), PostgreSQL 15, the development container (2 CPUs, shared
+with another engineer's test runs), ``.venv/bin/python -m bench.web --cases 100000``, 60
+requests each, median / p95 ms (x the median of /healthz):
+
+========================  ==========================  ============================
+page                      before (2026-12-03 07:31)   after (2026-12-03 07:54)
+========================  ==========================  ============================
+/healthz                  3.9 / 5.8 (1.0)             2.8 / 3.3 (1.0)
+inbox (Tugas Saya)        134.2 / 179.8 (34.7)        36.6 / 49.5 (12.9)
+inbox, page 10            150.9 / 186.7 (39.1)        47.1 / 58.2 (16.6)
+badge (bell fragment)     43.8 / 52.2 (11.3)          21.2 / 26.0 (7.5)
+inbox, technician         117.1 / 154.3 (30.3)        36.4 / 48.2 (12.8)
+inbox, OPD user           124.2 / 145.9 (32.1)        64.0 / 70.1 (22.5)
+========================  ==========================  ============================
+
+Before, the inbox's page query and its COUNT (the paginator's, which the navigation's badge
+reuses; every other page, the bell's fragment included, runs it for the badge) each read all
+of the agency's open steps, 20,198 rows scattered over 12,966 heap pages (a bitmap scan of
+the index on agency and status), to test each against the "waits for" subqueries: 26-53 ms
+each. After (migration workflow 0010_inbox_indexes): the partial index ``step_open_by_due``
+(agency, due_at, started_at, id where open) gives the page in due order, stopping after 25
+matching rows (3.7 ms), and the COUNT from the index alone (4 ms); an OPD user's part reads
+the partial index ``step_open_for_reporter`` through IN subqueries instead of joining the
+agency's steps to their cases. The "before" run had ``ANALYZE`` only; the old query on
+the vacuumed database of the "after" run measured the same (inbox 111.2 / 127.2 ms, 34.6x).
 """
 
 from __future__ import annotations
@@ -33,9 +68,23 @@ from bench.engine import setup_django
 BATCH = 5000
 
 
+#: Lanes whose steps name people (a disposition or an assignment named them) in this
+#: share of the cases; the rest wait for the lane's positions. The technicians are named
+#: by the Kasi's assignment (step 4) in every case; a disposition names someone in half.
+NAMED_SHARE = {"kabid": 0.5, "kasi": 0.5, "teknis": 1.0}
+
+
 def generate(cases: int) -> int:
-    """Bulk-create ``cases`` cases with their steps; returns the number of step rows."""
-    from jaga.org.models import Opd, Position, User
+    """Bulk-create ``cases`` cases with their steps; returns the number of step rows.
+
+    Every case follows the SOP's main path (13 steps: 1-8, 11, 11a, 12-14); a closed case
+    has all of them, an open one (a fifth) the done ones and one open step somewhere after
+    the report: about 12 steps a case, 1.2 million at 100,000 cases. The open step waits
+    as the engine records it (``workflow.services._open_step``): the Kadis's steps (2, 14)
+    for the Kadis position; the Kabid's and the Kasi's for a person a disposition named in
+    ``NAMED_SHARE`` of the cases, else for their position; the technicians' for one or two
+    named technicians; the acknowledgment 11a for the reporting OPD (``for_reporter``)."""
+    from jaga.org.models import Employee, Opd, Position, User
     from jaga.sop.models import SopDefinition
     from jaga.workflow.models import (
         Case,
@@ -52,11 +101,17 @@ def generate(cases: int) -> int:
     opds = list(Opd.objects.filter(agency=agency))
     reporters = {u.opd_id: u for u in User.objects.filter(agency=agency, opd__isnull=False)}
     positions = {p.code: p.pk for p in Position.objects.filter(agency=agency)}
+    holders: dict[str, list[int]] = {}
+    for code, user_id in Employee.objects.filter(
+        agency=agency, user__isnull=False, positions__isnull=False
+    ).values_list("positions__code", "user_id"):
+        holders.setdefault(code, []).append(user_id)
     path = [step for step in spec.steps if step.no not in ("6a", "9", "9a", "10")]
     rng = random.Random(42)
     start = dt.datetime(2025, 1, 6, 8, 0, tzinfo=ZoneInfo("Asia/Makassar"))
     steps_written = 0
-    through = StepInstance.positions.through
+    by_position = StepInstance.positions.through
+    by_name = StepInstance.assignees.through
     for first in range(0, cases, BATCH):
         batch = []
         numbers = reserve_case_numbers(agency.pk, min(first + BATCH, cases) - first)
@@ -81,38 +136,54 @@ def generate(cases: int) -> int:
             )
         created = Case.objects.bulk_create(batch)
         rows: list[StepInstance] = []
-        open_rows: list[tuple[int, list[str]]] = []
+        # (index in rows, position codes, user ids) of each open step.
+        open_rows: list[tuple[int, list[str], list[int]]] = []
         for case in created:
             stop = rng.randrange(1, len(path)) if case.status == CaseStatus.OPEN else len(path)
             at = case.started_at
             for index, step in enumerate(path[: stop + (case.status == CaseStatus.OPEN)]):
                 done = index < stop
+                lane = spec.lane(step.all_lanes[0])
                 rows.append(
                     StepInstance(
                         agency=agency,
                         case=case,
                         step_no=step.no,
-                        lane=step.all_lanes[0],
+                        lane=lane.key,
                         kind=step.kind.value,
                         started_at=at,
                         due_at=at + dt.timedelta(hours=1),
                         status=StepStatus.DONE if done else StepStatus.OPEN,
                         completed_at=at + dt.timedelta(minutes=40) if done else None,
                         outcome="done" if done else "",
-                        for_reporter=spec.lane(step.all_lanes[0]).reporter,
+                        for_reporter=lane.reporter,
                     )
                 )
-                if not done:
-                    codes = [c for key in step.all_lanes for c in spec.lane(key).positions]
-                    open_rows.append((len(rows) - 1, codes))
+                if not done and not lane.reporter:
+                    people = [
+                        user_id for code in lane.positions for user_id in holders.get(code, [])
+                    ]
+                    if people and rng.random() < NAMED_SHARE.get(lane.key, 0.0):
+                        named = rng.sample(people, min(len(people), rng.choice((1, 2))))
+                        open_rows.append((len(rows) - 1, [], named))
+                    else:
+                        open_rows.append((len(rows) - 1, list(lane.positions), []))
                 at += dt.timedelta(minutes=40)
         saved = StepInstance.objects.bulk_create(rows, batch_size=BATCH)
-        through.objects.bulk_create(
+        by_position.objects.bulk_create(
             [
-                through(stepinstance_id=saved[index].pk, position_id=positions[code])
-                for index, codes in open_rows
+                by_position(stepinstance_id=saved[index].pk, position_id=positions[code])
+                for index, codes, _ in open_rows
                 for code in codes
                 if code in positions
+            ],
+            batch_size=BATCH,
+        )
+        by_name.objects.bulk_create(
+            [
+                by_name(stepinstance_id=saved[index].pk, user_id=user_id)
+                for index, _, users in open_rows
+                for user_id in users
             ],
             batch_size=BATCH,
         )
@@ -250,7 +321,9 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
+    from jaga.org.models import User
     from jaga.workflow.models import Case
+    from jaga.workflow.permissions import inbox
 
     call_command("migrate", verbosity=0)
     call_command("demo", "--quiet")
@@ -263,18 +336,33 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"generated {sites} sites, {devices} devices in {elapsed:.0f} s")
     if connection.vendor == "postgresql":
+        # What autovacuum does after a bulk load on a production server (this development
+        # server runs without it): statistics, and the visibility map that lets the inbox's
+        # COUNT read its partial index without visiting the table.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     client = Client()
     assert client.login(username="bolmut.kadis", password="jaga-demo")
     case = Case.objects.filter(status="open").order_by("-pk").first()
     assert case is not None
+    inbox_url = reverse("workflow:inbox")
     pages = {
         "trivial view (/healthz)": "/healthz",
-        "inbox (Tugas Saya)": reverse("workflow:inbox"),
+        "inbox (Tugas Saya)": inbox_url,
+        "inbox, page 10": inbox_url + "?page=10",
+        # The badge path: the bell's fragment, polled every 20 s by each open tab, renders
+        # with the shared context (the navigation's inbox COUNT and the unread COUNT).
+        "badge (bell fragment)": reverse("notifications:bell"),
         "case list": reverse("workflow:cases"),
         "case page": reverse("workflow:case", args=[case.pk]),
     }
+    # Inboxes of the other kinds of user, each with its own session: a technician (steps
+    # naming them) and an OPD user (their office's acknowledgments).
+    others = {"inbox, technician": "bolmut.teknisi1", "inbox, OPD user": "bolmut.dinkes"}
+    clients: dict[str, Client] = {}
+    for name, username in others.items():
+        clients[name] = Client()
+        assert clients[name].login(username=username, password="jaga-demo")
     downloads: dict[str, str] = {}
     if args.devices:
         from jaga.inventory.models import Device
@@ -295,12 +383,18 @@ def main() -> None:
         rows = Device.objects.filter(site__opd_id=opd, kind="access_point").count()
         downloads[f"CSV export ({rows} rows)"] = export_url
     results = {name: measure(client, url, args.requests) for name, url in pages.items()}
+    results |= {name: measure(clients[name], inbox_url, args.requests) for name in others}
+    waiting = {
+        username: inbox(User.objects.get(username=username)).count()
+        for username in ("bolmut.kadis", *others.values())
+    }
     exports = max(5, args.requests // 6)
     results |= {name: measure(client, url, exports) for name, url in downloads.items()}
     base = statistics.median(results["trivial view (/healthz)"])
     now = dt.datetime.now(dt.UTC)
     counts = f"{args.requests} requests each" + (f", {exports} per export" if downloads else "")
     print(f"{now:%Y-%m-%d %H:%M} UTC, {connection.vendor}, {counts}")
+    print("steps waiting: " + ", ".join(f"{user} {count}" for user, count in waiting.items()))
     print(f"{'page':<30} {'median ms':>10} {'p95 ms':>8} {'x trivial':>10}")
     for name, samples in results.items():
         p95 = statistics.quantiles(samples, n=20)[-1]

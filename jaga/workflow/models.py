@@ -299,6 +299,22 @@ class StepInstance(AgencyScoped):
         indexes: ClassVar = [
             models.Index(fields=["agency", "status", "lane", "due_at"]),
             models.Index(fields=["case", "status"]),
+            # The inbox ("Tugas Saya", jaga.workflow.permissions.inbox) and its badge: the
+            # agency's open steps in due order, with the id its "waits for" semi-joins
+            # check, so a page stops after its rows and the COUNT reads this small index
+            # only (a few percent of the steps are open), not the steps scattered over
+            # the table.
+            models.Index(
+                fields=["agency", "due_at", "started_at", "id"],
+                condition=models.Q(status="open"),
+                name="step_open_by_due",
+            ),
+            # An OPD user's inbox: the open steps its OPD acts on.
+            models.Index(
+                fields=["case", "branch", "id"],
+                condition=models.Q(status="open", for_reporter=True),
+                name="step_open_for_reporter",
+            ),
         ]
         # One open step on the trunk and one in each fan-out visit. Two conditional
         # constraints: PostgreSQL treats NULLs as distinct, so (case, branch) alone would

@@ -75,7 +75,11 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
         return StepInstance.objects.none()
     now = now or timezone.now()
     today = now.astimezone(ZoneInfo(agency.timezone)).date()
-    # Semi-joins on the small "waits for" tables (only open steps keep rows there).
+    # Each part is an IN (subquery), computed once and checked along the partial index
+    # step_open_by_due (the agency's open steps in due order): a page stops after its
+    # rows and the COUNT reads that index, not the table. The parts read the small "waits
+    # for" tables (only open steps keep rows there) and, for an OPD user, their OPD's open
+    # steps (partial index step_open_for_reporter); no part is joined to the agency's steps.
     named = StepInstance.assignees.through.objects.filter(user_id=user.pk)
     waiting = Q(pk__in=named.values("stepinstance_id"))
     positions = position_ids_of(user, today)
@@ -83,8 +87,10 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
         held = StepInstance.positions.through.objects.filter(position_id__in=positions)
         waiting |= Q(pk__in=held.values("stepinstance_id"))
     if user.opd_id is not None:
-        waiting |= Q(for_reporter=True, branch__isnull=True, case__opd_id=user.opd_id)
-        waiting |= Q(for_reporter=True, branch__site__opd_id=user.opd_id)
+        reporting = StepInstance.objects.filter(status=StepStatus.OPEN, for_reporter=True)
+        trunk = reporting.filter(branch__isnull=True, case__opd_id=user.opd_id)
+        visits = reporting.filter(branch__site__opd_id=user.opd_id)
+        waiting |= Q(pk__in=trunk.values("pk")) | Q(pk__in=visits.values("pk"))
     return (
         StepInstance.objects.filter(agency=agency, status=StepStatus.OPEN)
         .filter(waiting)

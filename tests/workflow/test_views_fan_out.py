@@ -13,10 +13,10 @@ from jaga.inventory.models import Site
 from jaga.workflow.models import Case, CaseBranch, StepInstance, StepStatus
 from jaga.workflow.permissions import cases_for
 from jaga.workflow.permissions import inbox as inbox_for
-from jaga.workflow.services import complete_step, open_step
+from jaga.workflow.services import complete_step, decide, open_step
 from tests.workflow.conftest import World
 from tests.workflow.fanout_support import Round, make_round
-from tests.workflow.test_views import client_for
+from tests.workflow.test_views import client_for, report, to_step_5, waiting
 
 
 @pytest.fixture
@@ -92,6 +92,30 @@ def test_it_lists_each_visit_step_in_the_inbox_of_who_may_act(rnd: Round) -> Non
     waiting_camat = list(inbox_for(rnd.camat))
     assert [(s.step_no, s.branch and s.branch.site) for s in waiting_camat] == [("5", rnd.kantor)]
     assert case in cases_for(rnd.camat)
+
+
+def test_it_gives_an_opd_user_their_office_s_steps_and_counts_them_alike(rnd: Round) -> None:
+    world = rnd.world
+    case = started(rnd)
+    for branch in CaseBranch.objects.filter(case=case):  # each visit to its OPD's acknowledgment
+        for _ in range(2):
+            complete_step(StepInstance.objects.get(branch=branch, status="open"), world.tech1)
+    visits = {
+        branch.site: StepInstance.objects.get(branch=branch, status=StepStatus.OPEN)
+        for branch in CaseBranch.objects.filter(case=case)
+    }
+    reported = report(world, "Dinkes mati")  # the Dinkes's own case, at its acknowledgment
+    repair = {"lokasi": "A", "tingkat": "ringan"}
+    decide(to_step_5(world, reported), world.tech1, "perbaiki", data=repair)
+    complete_step(waiting(reported), world.tech1)
+    acknowledgment = waiting(reported)
+    report(world, "Dinkes lagi")  # waiting for the Kadis, not for the OPD
+    dinkes = inbox_for(rnd.dinkes)
+    assert [step.pk for step in dinkes] == [visits[rnd.puskesmas].pk, acknowledgment.pk]
+    assert dinkes.count() == 2
+    camat = inbox_for(rnd.camat)
+    assert [step.pk for step in camat] == [visits[rnd.kantor].pk]
+    assert camat.count() == 1
 
 
 def test_it_returns_into_the_visit_chosen_on_the_check_form(rnd: Round) -> None:
