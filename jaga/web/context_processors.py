@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from jaga import __version__
@@ -101,7 +102,8 @@ def navigation(request: HttpRequest) -> list[NavItem]:
 
 
 def jaga(request: HttpRequest) -> dict[str, Any]:
-    """``jaga_version``, ``current_agency`` (the user's agency or None), ``nav_items`` and
+    """``jaga_version``, ``current_agency`` (the user's agency or None), ``nav_items`` (a
+    lazy list, computed when a template reads it) and
     ``unread_notifications`` (the bell's count; one indexed COUNT for a signed-in user)."""
     from jaga.notifications.services import unread_count
     from jaga.org.models import User
@@ -111,6 +113,8 @@ def jaga(request: HttpRequest) -> dict[str, Any]:
     return {
         "jaga_version": __version__,
         "current_agency": getattr(user, "agency", None),
-        "nav_items": navigation(request) if user is not None else [],
+        # Lazy: only pages that draw the navigation count its badges (the bell's fragment,
+        # polled every 20 s, does not).
+        "nav_items": SimpleLazyObject(lambda: navigation(request)) if user is not None else [],
         "unread_notifications": unread_count(user) if isinstance(user, User) and signed_in else 0,
     }
