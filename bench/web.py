@@ -51,6 +51,12 @@ matching rows (3.7 ms), and the COUNT from the index alone (4 ms); an OPD user's
 the partial index ``step_open_for_reporter`` through IN subqueries instead of joining the
 agency's steps to their cases. The "before" run had ``ANALYZE`` only; the old query on
 the vacuumed database of the "after" run measured the same (inbox 111.2 / 127.2 ms, 34.6x).
+
+Then the navigation became lazy (only pages that draw it count its badges) and an OPD user's
+inbox stopped looking up positions. Same command, 2026-12-03 08:29 UTC, with /healthz at 5.5
+/ 10.5 ms on a busier machine: inbox 52.9 / 68.3 ms (9.6x), page 10 55.3 / 75.8 (10.1x),
+the bell's fragment 10.7 / 13.9 (2.0x, from 7.5x: it no longer counts the inbox), the
+technician's inbox 44.3 / 56.5 (8.1x), the OPD user's 64.5 / 77.2 (11.8x).
 """
 
 from __future__ import annotations
