@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from django.conf import settings
 from telegram import Bot
@@ -36,6 +39,19 @@ async def _send(chat_id: int, text: str) -> None:
         await bot.send_message(chat_id=chat_id, text=text, disable_web_page_preview=True)
 
 
+def run_coroutine(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` to its end from synchronous code: with ``asyncio.run`` in a task
+    worker, or in a thread of its own when this thread already runs an event loop (a
+    process that embeds one, such as a test driving a browser)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 class TelegramChannel:
     """Sends through the bot to the linked chat."""
 
@@ -51,7 +67,7 @@ class TelegramChannel:
         if chat is None:
             raise Permanent("the user's Telegram chat is no longer linked")
         try:
-            asyncio.run(_send(chat.chat_id, text_of(message, link)))
+            run_coroutine(_send(chat.chat_id, text_of(message, link)))
         except (Forbidden, BadRequest) as exc:
             raise Permanent(f"Telegram refused the message: {exc}") from exc
         except TelegramError as exc:  # NetworkError, TimedOut, RetryAfter

@@ -46,7 +46,7 @@ def link_chat(code: str, chat_id: int, username: str = "", now: dt.datetime | No
     wanted = "".join(code.split()).upper()
     with transaction.atomic():
         row = (
-            TelegramCode.objects.select_for_update()
+            TelegramCode.objects.select_for_update(of=("self",))
             .select_related("user", "user__agency")
             .filter(code=wanted, expires_at__gt=now)
             .first()
