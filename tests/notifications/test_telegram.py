@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
@@ -65,6 +67,10 @@ def bot(api: FakeBotApi) -> Iterator[None]:
             loop.run_until_complete(serve(stop, poll_seconds=1))
         except BaseException as exc:  # reported by the fixture
             failures.append(exc)
+        finally:
+            # The handlers' database connections live in asgiref's thread: close them, or
+            # the test database cannot be dropped at the end of the run.
+            loop.run_until_complete(sync_to_async(connections.close_all)())
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
