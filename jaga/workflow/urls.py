@@ -1,12 +1,15 @@
-"""URLs of the Diskominfo side: my tasks, cases, the case page and its step forms."""
+"""URLs of the Diskominfo side: my tasks, cases and their exports, the case page and its
+step forms."""
 
 from django.urls import URLPattern, path
 
-from jaga.workflow import views
+from jaga.workflow import exports, views
 
 app_name = "workflow"
 urlpatterns: list[URLPattern] = [
     path("", views.cases, name="cases"),
+    path("ekspor.csv", exports.cases_csv, name="export_csv"),
+    path("ekspor.xlsx", exports.cases_xlsx, name="export_xlsx"),
     path("tugas/", views.inbox, name="inbox"),
     path("mulai/", views.start, name="start"),
     path("<int:pk>/", views.case_detail, name="case"),

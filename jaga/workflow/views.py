@@ -33,7 +33,7 @@ from jaga.tenancy.services import working_calendar
 from jaga.workflow.actors import eligibility, local_date
 from jaga.workflow.affected import may_set_affected, set_affected
 from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
-from jaga.workflow.filters import CaseFilter
+from jaga.workflow.filters import CaseFilter, Deadline, deadline_of, late_step_count
 from jaga.workflow.forms import AffectedForm, StartCaseForm, StepForm, person, step_form
 from jaga.workflow.models import (
     ActingAs,
@@ -112,13 +112,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class CaseRow:
-    """One case of the list with the step it waits on (None when closed)."""
+    """One case of the list with the step it waits on (None when closed), its deadline
+    outcome (``deadline_of``) and its number of late steps."""
 
     case: Case
     step: StepInstance | None
     spec_step: Step | None
     lanes: list[str]
     late: bool
+    deadline: Deadline | None = None
+    late_steps: int = 0
 
 
 def _case_rows(cases: Any, now: dt.datetime) -> list[CaseRow]:
@@ -132,23 +135,31 @@ def _case_rows(cases: Any, now: dt.datetime) -> list[CaseRow]:
             spec_step = spec.step(step.step_no)
             lanes = _lane_labels(spec, spec_step)
         late = step is not None and step.due_at is not None and step.due_at < now
-        rows.append(CaseRow(case, step, spec_step, lanes, late))
+        late_steps = int(getattr(case, "late_steps", 0))
+        deadline = deadline_of(case.status, late_steps)
+        rows.append(CaseRow(case, step, spec_step, lanes, late, deadline, late_steps))
     return rows
 
 
-def case_list_queryset(user: User) -> QuerySet[Case]:
-    """The cases ``user`` may see, with what the list shows loaded in a fixed number of
-    queries (the OPD, the SOP, the open step)."""
+def open_steps_prefetch() -> Prefetch[str, QuerySet[StepInstance], str]:
+    """The prefetch of a case's open steps into ``case.open_steps`` (a list, oldest first;
+    the trunk's one step or a fan-out's steps, one per visit)."""
+    return Prefetch(
+        "steps",
+        queryset=StepInstance.objects.filter(status=StepStatus.OPEN).order_by("started_at", "pk"),
+        to_attr="open_steps",
+    )
+
+
+def case_list_queryset(user: User, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """The cases ``user`` may see, newest first, with what the list shows loaded in a fixed
+    number of queries (the OPD, the SOP, the open steps) and annotated with ``late_steps``,
+    the number of their step instances late at ``now`` (default: the current time)."""
     return (
         cases_for(user)
         .select_related("opd", "definition")
-        .prefetch_related(
-            Prefetch(
-                "steps",
-                queryset=StepInstance.objects.filter(status=StepStatus.OPEN),
-                to_attr="open_steps",
-            )
-        )
+        .prefetch_related(open_steps_prefetch())
+        .annotate(late_steps=late_step_count(now or timezone.now()))
         .order_by("-started_at", "-pk")
     )
 
@@ -158,7 +169,9 @@ def cases(request: HttpRequest) -> HttpResponse:
     """The cases I may see, filtered and paginated. An htmx request gets the results only."""
     user = _user(request)
     now = timezone.now()
-    filterset = CaseFilter(request.GET or None, queryset=case_list_queryset(user), request=request)
+    filterset = CaseFilter(
+        request.GET or None, queryset=case_list_queryset(user, now), request=request
+    )
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
