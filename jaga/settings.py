@@ -264,7 +264,7 @@ JAGA_SCHEDULER_POLL_SECONDS = config.env_int("JAGA_SCHEDULER_POLL_SECONDS", 30, 
 JAGA_SCHEDULER_GRACE_SECONDS = config.env_int("JAGA_SCHEDULER_GRACE_SECONDS", 300, minimum=0)
 
 # --- Notifications (issue 15; docs/notifications.md) ------------------------------------------
-INSTALLED_APPS += ["jaga.notifications"]
+INSTALLED_APPS += ["jaga.notifications", "jaga.reports"]
 # How long a worker's claim on an outbox row lasts: a worker killed mid-send loses its claim
 # after this many seconds and the row is sent again (jaga.notifications.delivery).
 JAGA_DELIVERY_LEASE_SECONDS = config.env_int("JAGA_DELIVERY_LEASE_SECONDS", 300, minimum=1)

@@ -6,12 +6,13 @@ from django.urls import include, path
 
 from jaga.documents.urls import verify_urlpatterns
 from jaga.notifications.pushviews import service_worker
+from jaga.reports.views import home
 from jaga.web import views
 from jaga.web.forms import LoginForm
 from jaga.web.password import AuditedPasswordChangeView
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", views.health, name="health"),
     path("sw.js", service_worker, name="service_worker"),
     path(
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/monitor/v1/", include("jaga.monitoring.api_urls")),
     path("dokumen/", include("jaga.documents.urls")),
     path("notifikasi/", include("jaga.notifications.urls")),
+    path("laporan/", include("jaga.reports.urls")),
     path("verifikasi/", include(verify_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

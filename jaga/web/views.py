@@ -1,14 +1,8 @@
-"""The home page."""
+"""The liveness probe. (The home page is ``jaga.reports.views.home``: it differs by role.)"""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """What Jaga is, the signed-in user's agency, and where to go next."""
-    return render(request, "web/home.html")
 
 
 def health(request: HttpRequest) -> HttpResponse:

@@ -64,6 +64,9 @@ EXPECTED: dict[str, list[int]] = {
     # Tugas Saya: OPD users' own tasks too (an acknowledgment waiting for them; issue 15).
     "workflow:inbox": [302, 200, 200, 200, 200, 200, 200, 200],
     "workflow:cases": [302, 200, 200, 200, 200, 200, 200, 200],
+    # The list's exports: the same cases as the list, its filters applied (issue 16).
+    "workflow:export_csv": [302, 200, 200, 200, 200, 200, 200, 200],
+    "workflow:export_xlsx": [302, 200, 200, 200, 200, 200, 200, 200],
     "workflow:case": [302, 200, 404, 200, 200, 404, 404, 200],
     "workflow:act": [302, 405, 405, 405, 405, 405, 405, 405],
     "workflow:affected": [302, 403, 404, 200, 200, 404, 404, 403],
@@ -134,6 +137,10 @@ EXPECTED: dict[str, list[int]] = {
     "notifications:push_unsubscribe": [302, 405, 405, 405, 405, 405, 405, 405],
     "notifications:telegram_code": [302, 405, 405, 405, 405, 405, 405, 405],
     "notifications:telegram_unlink": [302, 405, 405, 405, 405, 405, 405, 405],
+    # Mutu Baku compliance: the Diskominfo side of an agency (a technician sees their own
+    # steps, a unit head their units'; tests/reports); not OPD users, not the platform.
+    "reports:compliance": [302, 403, 403, 200, 200, 200, 403, 403],
+    "reports:compliance_steps": [302, 403, 403, 200, 200, 200, 403, 403],
     # The service worker is public, as browsers fetch it.
     "service_worker": [200, 200, 200, 200, 200, 200, 200, 200],
 }

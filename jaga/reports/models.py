@@ -1,0 +1,108 @@
+"""The aggregates the reports read (issue 16 point 7; architecture.md, "Step effects").
+
+A ``StepRecord`` is written for every completed step instance, in the step's transaction,
+by ``jaga.reports.receivers`` (a subscriber to ``jaga.workflow.events.step_completed``):
+everything the compliance report groups and filters on, denormalised once (the SOP, the
+step, who did it, for which OPD, in which month) with the durations already worked out on
+the step's own calendar. Reports read these rows through their indexes and never walk the
+steps or recompute a working-time span per request.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jaga.org.models import Opd, OrgUnit, Position
+from jaga.tenancy.models import AgencyScoped
+from jaga.workflow.models import Case, StepInstance
+
+
+class StepRecord(AgencyScoped):
+    """One completed step instance as the compliance report counts it (docs/reports.md).
+
+    Durations are **seconds of working time** on the calendar the step ran on (the
+    agency's working hours and days off, or clock time for a 24x7 step; ``jaga.sop.timing``):
+    ``standard_seconds`` from the step's start to its due time (None for a "kondisional"
+    step, which has no Mutu Baku), ``actual_seconds`` from its start to its completion,
+    ``late_seconds`` past the due time (0 when on time). ``on_time`` is None for a
+    kondisional step, else whether it was completed by its due time.
+
+    ``period`` is the first day of the agency-local month in which the step was completed:
+    a step counts in the month it was done. Every visit of a step is its own record
+    (``visit`` 2, 3… after a return), measured against the standard it was given when it
+    opened (the engine restarts the clock on each visit)."""
+
+    step = models.OneToOneField(
+        StepInstance, on_delete=models.CASCADE, related_name="record", verbose_name=_("step")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    sop_code = models.CharField(_("SOP"), max_length=60)
+    step_no = models.CharField(_("step"), max_length=6)
+    lane = models.CharField(_("lane"), max_length=60)
+    visit = models.PositiveSmallIntegerField(_("visit"), default=1)
+    source = models.CharField(_("started by"), max_length=10)
+    opd = models.ForeignKey(
+        Opd,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("OPD"),
+    )
+    position = models.ForeignKey(
+        Position,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("position"),
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    started_at = models.DateTimeField(_("started"))
+    completed_at = models.DateTimeField(_("completed"))
+    period = models.DateField(_("month"))
+    standard_seconds = models.PositiveIntegerField(_("standard (s)"), null=True, blank=True)
+    actual_seconds = models.PositiveIntegerField(_("actual (s)"))
+    late_seconds = models.PositiveIntegerField(_("late by (s)"), default=0)
+    on_time = models.BooleanField(_("on time"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("step record")
+        verbose_name_plural = _("step records")
+        indexes: ClassVar = [
+            models.Index(fields=["agency", "period", "on_time"], name="record_period"),
+            models.Index(fields=["agency", "period", "sop_code", "step_no"], name="record_step"),
+            models.Index(fields=["agency", "actor", "period"], name="record_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sop_code}/{self.step_no}#{self.visit} ({self.period:%Y-%m})"
+
+    @property
+    def ratio(self) -> float | None:
+        """Actual against standard working time (1.0 = the whole Mutu Baku used), None
+        for a kondisional step or a standard of zero seconds."""
+        if not self.standard_seconds:
+            return None
+        return self.actual_seconds / self.standard_seconds
