@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from jaga.documents.indonesian import pembuka_berita_acara
+from jaga.documents.models import AnyDocumentType, ReportType
 from jaga.inventory.models import Device, Site
 from jaga.org.models import Employee, Position, User
 from jaga.sop.schema import DocumentType, SopSpec, Step, StepKind
@@ -49,15 +50,19 @@ from jaga.workflow.models import (
     StepStatus,
 )
 
-TITLES = {
+TITLES: dict[AnyDocumentType, str] = {
     DocumentType.LEMBAR_DISPOSISI: "Lembar Disposisi",
     DocumentType.SURAT_TUGAS: "Surat Tugas",
     DocumentType.BERITA_ACARA_PENGGANTIAN: "Berita Acara Pengajuan Penggantian Perangkat",
     DocumentType.BERITA_ACARA_PEKERJAAN: "Berita Acara Pekerjaan",
     DocumentType.LAPORAN_TINDAK_LANJUT: "Laporan Tindak Lanjut",
     DocumentType.RENCANA_KERJA: "Rencana Kerja",
+    ReportType.LAPORAN_KETERSEDIAAN: "Laporan Ketersediaan Jaringan",
+    ReportType.REKAPITULASI: "Rekapitulasi",
+    ReportType.LAPORAN_BERKALA: "Laporan Berkala",
 }
-"""The printed title of each document type (official Indonesian, never translated)."""
+"""The printed title of each document type, a step's or a report's (official Indonesian,
+never translated)."""
 
 ITEM_COLUMNS = ("nama_barang", "merk_tipe", "no_seri", "jumlah", "kondisi", "keterangan")
 """The item table of a Berita Acara: No, Nama Barang, Merk/Tipe, No. Seri, Jumlah, Kondisi,
@@ -139,6 +144,22 @@ def person(user: User | None, position: Position | None = None) -> dict[str, str
         "nip": "",
         "position": f"Pelapor {opd.name}" if opd is not None else "",
         "unit": opd.name if opd is not None else "",
+    }
+
+
+def report_content(
+    document_type: ReportType, agency: Agency, user: User | None, issued_on: dt.date
+) -> dict[str, Any]:
+    """The parts every report document prints (``jaga.documents.services.issue_report``):
+    ``kop``, ``title`` (in capitals), ``place`` and ``date`` (the agency's town and the
+    local date ``issued_on`` in words), ``signer`` (``person(user)``); the report adds its
+    own parts."""
+    return {
+        "kop": kop(agency),
+        "title": TITLES[document_type].upper(),
+        "place": agency.region_name,
+        "date": _long_date(issued_on),
+        "signer": person(user),
     }
 
 

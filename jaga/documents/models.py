@@ -4,7 +4,8 @@ counter per agency, document type and year (the sequence restarts every year).""
 from __future__ import annotations
 
 import string
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeAlias
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,38 @@ from django.utils.translation import gettext_lazy as _
 
 from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import AgencyScoped
+
+
+class ReportType(StrEnum):
+    """The official documents issued by a report over a period rather than by an SOP step
+    (issue 16): a Diskominfo's reports to the Kepala Dinas and the OPDs (glossary: Laporan,
+    Rekapitulasi).
+
+    Kept apart from ``jaga.sop.schema.DocumentType`` on purpose: that enum is what an SOP
+    row may declare as its ``document:``, and a step could not issue these (their content
+    is a period's figures gathered by ``jaga.reports``, not a case's, and they have no case
+    nor step). Both share ``Document``, ``NumberPattern``, the yearly counters and the
+    issuing rules (``jaga.documents.services.issue_report``)."""
+
+    LAPORAN_KETERSEDIAAN = "laporan_ketersediaan"  # availability of an OPD's network, a month
+    REKAPITULASI = "rekapitulasi"  # recap of cases over a period
+    LAPORAN_BERKALA = "laporan_berkala"  # monthly, quarterly or yearly report
+
+
+#: Any document type Jaga numbers: issued by an SOP step, or by a report.
+AnyDocumentType: TypeAlias = DocumentType | ReportType
+#: The choices of the ``document_type`` columns: the step documents, then the reports.
+DOCUMENT_TYPE_CHOICES = [(t.value, t.value) for t in (*DocumentType, *ReportType)]
+
+
+def document_type_of(value: str) -> AnyDocumentType:
+    """The document type stored as ``value`` (a step's ``DocumentType`` or a
+    ``ReportType``); ``ValueError`` for an unknown value."""
+    try:
+        return DocumentType(value)
+    except ValueError:
+        return ReportType(value)
+
 
 PLACEHOLDERS = {"klasifikasi", "urut", "unit", "bulan", "bulan_romawi", "tahun"}
 REQUIRED_PLACEHOLDERS = {"urut", "tahun"}
@@ -121,7 +154,7 @@ class NumberPattern(AgencyScoped):
     ``005/123/Diskominfo/XI/2026``."""
 
     document_type = models.CharField(
-        _("document type"), max_length=40, choices=[(t.value, t.value) for t in DocumentType]
+        _("document type"), max_length=40, choices=DOCUMENT_TYPE_CHOICES
     )
     pattern = models.CharField(
         _("pattern"),
@@ -202,7 +235,7 @@ class Document(AgencyScoped):
     ``issued_at`` is UTC, ``issued_on`` the agency's local date printed on the document."""
 
     document_type = models.CharField(
-        _("document type"), max_length=40, choices=[(t.value, t.value) for t in DocumentType]
+        _("document type"), max_length=40, choices=DOCUMENT_TYPE_CHOICES
     )
     number = models.CharField(_("number"), max_length=NUMBER_MAX_LENGTH)
     year = models.PositiveSmallIntegerField(_("year"))

@@ -14,11 +14,11 @@ from django.db import IntegrityError, transaction
 from jaga.documents.indonesian import bulan_romawi
 from jaga.documents.models import (
     NUMBER_MAX_LENGTH,
+    AnyDocumentType,
     DocumentCounter,
     NumberPattern,
     check_number_pattern,
 )
-from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
 
 MAX_TRIES = 100
@@ -107,11 +107,11 @@ def _next_sequence(agency: Agency, document_type: str, year: int) -> int:
     raise NumberingBusy(f"could not take a number for {document_type} {year}")
 
 
-def issue_number(agency: Agency, document_type: DocumentType, on: dt.date) -> IssuedNumber:
-    """Take the next number of ``document_type`` for ``agency`` in the year of local date
-    ``on``. Call it inside the transaction that stores the document, so a rolled-back
-    document gives its number back. Raises ``NumberingBusy`` after ``MAX_TRIES`` lost
-    races."""
+def issue_number(agency: Agency, document_type: AnyDocumentType, on: dt.date) -> IssuedNumber:
+    """Take the next number of ``document_type`` (a step's or a report's) for ``agency`` in
+    the year of local date ``on``. Call it inside the transaction that stores the document,
+    so a rolled-back document gives its number back. Raises ``NumberingBusy`` after
+    ``MAX_TRIES`` lost races."""
     with transaction.atomic():
         sequence = _next_sequence(agency, document_type.value, on.year)
         pattern = NumberPattern.objects.filter(

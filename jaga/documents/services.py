@@ -3,6 +3,8 @@
 - ``issue_for_step``: the engine calls it inside the transaction that completes a step whose
   SOP row declares ``document:``; the number, the frozen content and the audit event commit
   with the step or not at all.
+- ``issue_report``: a report document (``ReportType``: issued by a report over a period, not
+  by a step), with no case and no step, numbered and audited the same way.
 - ``pdf_bytes``: the archived PDF, rendered once from the frozen content the first time it
   is needed (by the background task queued at issue, or by the first download); the SHA-256
   of those bytes is what the verification page compares.
@@ -27,13 +29,14 @@ from django.utils import timezone
 
 from jaga.audit.services import record
 from jaga.documents import content as contents
-from jaga.documents.models import Document, document_path
+from jaga.documents.models import Document, ReportType, document_path, document_type_of
 from jaga.documents.numbering import issue_number
 from jaga.documents.pdf import render_pdf
 from jaga.documents.photos import print_uri
 from jaga.documents.qr import qr_svg
 from jaga.org.models import User
 from jaga.sop.schema import DocumentType, Step
+from jaga.tenancy.models import Agency
 from jaga.workflow.models import StepInstance
 
 LAPORAN_TYPES = {DocumentType.LAPORAN_TINDAK_LANJUT, DocumentType.RENCANA_KERJA}
@@ -111,6 +114,67 @@ def issue(
     return document
 
 
+def issue_report(
+    agency: Agency,
+    document_type: ReportType,
+    user: User | None,
+    at: dt.datetime,
+    content: dict[str, Any],
+    title: str = "",
+) -> Document:
+    """Issue a report document of ``agency`` (no case, no step), signed by ``user`` at
+    ``at`` (aware; printed as the agency's local date), with the next number of
+    ``document_type`` in that local date's year: the agency's ``NumberPattern`` for the
+    type, else ``{urut}/{tahun}`` (``jaga.documents.numbering``).
+
+    ``content`` (JSON values only: strings, numbers, lists, dicts) holds the report's own
+    parts; it is frozen over the common parts (``content.report_content``: kop, title,
+    place, date, signer), its keys winning. ``title`` is the document's title in lists and
+    on the verification page (at most 200 characters are kept; default the type's title,
+    ``content.TITLES``). One transaction: the number, the row and the audit event
+    ``document.issued`` commit together; the PDF is rendered after commit (as ``issue``).
+    Raises ``ValueError`` when ``user`` belongs to another agency, ``NumberingBusy`` when
+    the counter cannot be taken."""
+    if user is not None and not user.is_superuser and user.agency_id != agency.pk:
+        raise ValueError("a report is issued by a user of its own agency")
+    on = contents.local(agency, at).date()
+    frozen = {**contents.report_content(document_type, agency, user, on), **content}
+    with transaction.atomic():
+        number = issue_number(agency, document_type, on)
+        document = Document.objects.create(
+            agency=agency,
+            document_type=document_type.value,
+            number=number.text,
+            year=on.year,
+            sequence=number.sequence,
+            title=(title or contents.TITLES[document_type])[:200],
+            case=None,
+            step=None,
+            issued_at=at,
+            issued_on=on,
+            issued_by=user,
+            content=frozen,
+            token=secrets.token_urlsafe(24),
+        )
+        record(
+            agency=agency,
+            actor=user,
+            action="document.issued",
+            obj=document,
+            after={
+                "type": document.document_type,
+                "number": document.number,
+                "version": document.version,
+                "title": document.title,
+                "case": None,
+                "step": None,
+            },
+            at=at,
+        )
+        transaction.on_commit(lambda: _queue_render(document.pk))
+    return document
+
+
 def _queue_render(pk: int) -> None:
     from jaga.documents.tasks import render_document
 
@@ -174,10 +238,12 @@ def correct(document: Document, user: User, reason: str, at: dt.datetime | None 
 
 
 def template_for(document_type: str) -> str:
-    """The template of a document type (the reports share ``documents/laporan.html``)."""
-    if DocumentType(document_type) in LAPORAN_TYPES:
+    """The template of a document type: ``documents/<type>.html``, except that the steps'
+    reports share ``documents/laporan.html``. ``ValueError`` for an unknown type."""
+    kind = document_type_of(document_type)
+    if kind in LAPORAN_TYPES:
         return "documents/laporan.html"
-    return f"documents/{document_type}.html"
+    return f"documents/{kind.value}.html"
 
 
 def _media_uri(name: str) -> str:

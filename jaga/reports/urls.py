@@ -2,10 +2,18 @@
 
 from django.urls import URLPattern, path
 
-from jaga.reports import views
+from jaga.reports import availabilityviews, views
 
 app_name = "reports"
 urlpatterns: list[URLPattern] = [
     path("mutu-baku/", views.compliance_report, name="compliance"),
     path("mutu-baku/langkah/", views.compliance_steps, name="compliance_steps"),
+    path("ketersediaan/", availabilityviews.report_page, name="availability"),
+    path("ketersediaan/xlsx/", availabilityviews.report_xlsx, name="availability_xlsx"),
+    path("ketersediaan/terbitkan/", availabilityviews.report_issue, name="availability_issue"),
+    path(
+        "ketersediaan/dokumen/<int:pk>/",
+        availabilityviews.report_document,
+        name="availability_document",
+    ),
 ]
