@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from jaga.inventory import services
-from jaga.inventory.models import Device, DeviceAddress, Link, Site
-from jaga.tenancy.admin import AgencyScopedAdmin, AgencyScopedInline
+from jaga.inventory.models import Device, DeviceAddress, Link, Site, SpareMinimum
+from jaga.tenancy.admin import AgencyScopedAdmin, AgencyScopedInline, AuditedAgencyScopedAdmin
 
 
 def _user(request: HttpRequest) -> Any:
@@ -92,3 +92,11 @@ class LinkAdmin(AgencyScopedAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             services.delete_link(obj, _user(request))
+
+
+@admin.register(SpareMinimum)
+class SpareMinimumAdmin(AuditedAgencyScopedAdmin):
+    """The spares the agency wants per device kind (issue 16 point 3: the reports warn
+    below it)."""
+
+    list_display = ("device_kind", "minimum")

@@ -325,6 +325,29 @@ class Replacement(AgencyScoped):
         return f"{self.removed} → {self.installed}"
 
 
+class SpareMinimum(AgencyScoped):
+    """How many spare devices of a kind the agency wants in its stores (issue 16 point 3):
+    the reports warn when the spares of ``device_kind`` fall below ``minimum``."""
+
+    device_kind = models.CharField(_("device kind"), max_length=20, choices=DeviceKind.choices)
+    minimum = models.PositiveIntegerField(_("minimum spares"))
+
+    class Meta:
+        verbose_name = _("spare minimum")
+        verbose_name_plural = _("spare minimums")
+        ordering: ClassVar = ["device_kind"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["agency", "device_kind"],
+                name="one_spare_minimum_per_kind",
+                violation_error_message=_("This device kind has a minimum already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_device_kind_display()} ≥ {self.minimum}"
+
+
 class ImportState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

@@ -4,8 +4,10 @@ A ``StepRecord`` is written for every completed step instance, in the step's tra
 by ``jaga.reports.receivers`` (a subscriber to ``jaga.workflow.events.step_completed``):
 everything the compliance report groups and filters on, denormalised once (the SOP, the
 step, who did it, for which OPD, in which month) with the durations already worked out on
-the step's own calendar. Reports read these rows through their indexes and never walk the
-steps or recompute a working-time span per request.
+the step's own calendar. A ``CaseRecord`` keeps a case's times to first technician action
+and to restoration (MTTA, MTTR), updated by the same events and by the monitor's
+``outage_ended``. Reports read these rows through their indexes and never walk the steps or
+recompute a working-time span per request.
 """
 
 from __future__ import annotations
@@ -106,3 +108,56 @@ class StepRecord(AgencyScoped):
         if not self.standard_seconds:
             return None
         return self.actual_seconds / self.standard_seconds
+
+
+class Restoration(models.TextChoices):
+    """What ended a case's disruption (``CaseRecord.restored_by``)."""
+
+    MONITOR = "monitor", _("The monitor saw the device recover")
+    STEP = "step", _("The technicians' last step")
+
+
+class CaseRecord(AgencyScoped):
+    """A case's service times (issue 16 point 3; docs/reports.md, "Operational figures").
+
+    ``broke_at`` is when the service broke: the start of the monitor's outage for a case
+    the monitor opened, else the case's start (the report). ``first_action_at`` is the
+    first completion of a step in a technicians' lane (a lane an assignment step names,
+    ``to_lane``); ``restored_at`` the monitor's recovery of the outage when there is one,
+    else the latest completion of a technicians' step (a return to them moves it). Seconds
+    are clock time: ``action_seconds`` from the case's start to the first action (MTTA),
+    ``restore_seconds`` from ``broke_at`` to ``restored_at`` (MTTR). ``period`` is the
+    first day of the agency-local month the case started in."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="record", verbose_name=_("case")
+    )
+    sop_code = models.CharField(_("SOP"), max_length=60)
+    source = models.CharField(_("started by"), max_length=10)
+    opd = models.ForeignKey(
+        Opd,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("OPD"),
+    )
+    started_at = models.DateTimeField(_("started"))
+    period = models.DateField(_("month"))
+    broke_at = models.DateTimeField(_("service broke"))
+    first_action_at = models.DateTimeField(_("first technician action"), null=True, blank=True)
+    restored_at = models.DateTimeField(_("service restored"), null=True, blank=True)
+    restored_by = models.CharField(
+        _("restoration seen by"), max_length=10, choices=Restoration.choices, blank=True
+    )
+    action_seconds = models.PositiveIntegerField(_("to first action (s)"), null=True, blank=True)
+    restore_seconds = models.PositiveIntegerField(_("to restoration (s)"), null=True, blank=True)
+    late_steps = models.PositiveIntegerField(_("late steps"), default=0)
+
+    class Meta:
+        verbose_name = _("case record")
+        verbose_name_plural = _("case records")
+        indexes: ClassVar = [models.Index(fields=["agency", "period"], name="case_record_period")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ({self.period:%Y-%m})"

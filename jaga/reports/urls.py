@@ -6,7 +6,9 @@ from jaga.reports import availabilityviews, views
 
 app_name = "reports"
 urlpatterns: list[URLPattern] = [
+    path("", views.index, name="index"),
     path("mutu-baku/", views.compliance_report, name="compliance"),
+    path("operasional/", views.operations_report, name="operations"),
     path("mutu-baku/langkah/", views.compliance_steps, name="compliance_steps"),
     path("ketersediaan/", availabilityviews.report_page, name="availability"),
     path("ketersediaan/xlsx/", availabilityviews.report_xlsx, name="availability_xlsx"),

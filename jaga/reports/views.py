@@ -263,3 +263,44 @@ def _opd_home(request: HttpRequest, user: User) -> HttpResponse:
         "reports": dashboard.reports_of(user),
     }
     return render(request, "reports/home_opd.html", context)
+
+
+@login_required
+def operations_report(request: HttpRequest) -> HttpResponse:
+    """Operational figures of a period (``jaga.reports.operations``): cases by SOP, OPD,
+    source and outcome, MTTA and MTTR per OPD, the backlog's age, failures by device kind,
+    vendor and model, replaced devices, spare stock against its minimum. The Kepala Dinas,
+    the administrators and unit heads (the whole agency: these are the Dinas's cases)."""
+    from jaga.reports import operations
+
+    scope = _scope(request)
+    if scope.person is not None:
+        raise PermissionDenied(_("Operational figures are for the heads of units."))
+    period = _period(request)
+    agency = scope.agency
+    overall, per_opd = operations.service_times(agency, period)
+    context = {
+        "scope": scope,
+        "period": period,
+        "periods": _period_choices(timezone.localdate()),
+        "by_sop": operations.cases_by(agency, period, "sop"),
+        "by_opd": operations.cases_by(agency, period, "opd"),
+        "by_source": operations.cases_by(agency, period, "source"),
+        "by_status": operations.cases_by(agency, period, "status"),
+        "overall": overall,
+        "per_opd": per_opd,
+        "ageing": operations.backlog_ageing(agency),
+        "by_kind": operations.failures_by(agency, period, "kind"),
+        "by_vendor": operations.failures_by(agency, period, "vendor"),
+        "by_model": operations.failures_by(agency, period, "model"),
+        "replaced": list(operations.replacements(agency, period)[:100]),
+        "spares": operations.spare_stock(agency),
+    }
+    return render(request, "reports/operations.html", context)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The reports a reader may open, with one line on each."""
+    scope = _scope(request)
+    return render(request, "reports/index.html", {"scope": scope})

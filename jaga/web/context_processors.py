@@ -52,7 +52,7 @@ def navigation(request: HttpRequest) -> list[NavItem]:
     """The entries for the signed-in user's role: an OPD user finds its office's tasks
     (with their number), reports and follows their reports and finds the rounds at their
     sites (with the number of Berita Acara waiting for their acknowledgment); agency staff
-    get their inbox (with the number of waiting steps) and the cases; every user of an
+    get their inbox (with the number of waiting steps), the cases and the reports; every user of an
     agency reads its inventory and its SOPs."""
     user = request.user
     if not user.is_authenticated:
@@ -91,6 +91,9 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         ]
         if may_see_plans(user):  # the Diskominfo side only: a platform administrator gets 403
             items.append(_item("maintenance:plans", _("Maintenance"), namespace="maintenance"))
+        if getattr(user, "agency_id", None) is not None:
+            # Mutu Baku and the reports (issue 16): each reads what their scope allows.
+            items.append(_item("reports:index", _("Reports"), namespace="reports"))
     if getattr(user, "agency_id", None) is not None:
         # Everyone of an agency: an OPD user sees their own OPD's part (inventory.permissions).
         items.append(_item("inventory:devices", _("Inventory"), namespace="inventory"))

@@ -1,14 +1,15 @@
 """Twenty cases of a small 24x7 SOP, walked at hand-chosen times in the month before the
 current one, so that every figure of the compliance report can be counted by hand.
 
-The SOP (``REKAP_SOP``): step 1 "Disposisi" by the Kadis, 30 menit; step 2 "Perbaikan" by
-a technician, kondisional; step 3 "Pemeriksaan", a check by the Kasi, 1 jam, which may
+The SOP (``REKAP_SOP``): step 1 "Disposisi" by the Kadis, 30 menit, naming the technician;
+step 2 "Perbaikan" by the technician, kondisional (the technicians' lane: MTTA ends at its
+first completion, MTTR at its last); step 3 "Pemeriksaan", a check by the Kasi, 1 jam, which may
 return the case to step 2. Clock time (``calendar: 24x7``), so a minute is a minute on
 any date. The agency: Kadis (unit Dinas) > Kabid (Bidang) > Kasi and a technician (Seksi).
 
 Minutes taken, case by case (``STEP1``, ``STEP2``, ``STEP3``); cases 1 and 2 are returned
 once by the check after 30 minutes, then redo step 2 in 60 minutes and pass the check in
-30 minutes.
+30 minutes. Cases 1-10 are Dinas Kesehatan's, 11-20 Dinas Pendidikan's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from jaga.org.models import Employee, OrgUnit, Position, User
+from jaga.org.models import Employee, Opd, OrgUnit, Position, User
 from jaga.sop.models import SopDefinition
 from jaga.sop.services import load_definition
 from jaga.tenancy.models import Agency
@@ -41,7 +42,8 @@ lanes:
   - {key: teknis, label: Tim Teknis, positions: [teknisi]}
   - {key: kasi, label: Kasi, positions: [kasi]}
 steps:
-  - {no: 1, kegiatan: Disposisi, lane: kadis, waktu: 30 menit}
+  - {no: 1, kegiatan: Disposisi, lane: kadis, kind: assignment, to_lane: teknis,
+     max_assignees: 1, waktu: 30 menit}
   - {no: 2, kegiatan: Perbaikan, lane: teknis, waktu: kondisional}
   - {no: 3, kegiatan: Pemeriksaan, lane: kasi, kind: check, return_to: [2], waktu: 1 jam}
 """
@@ -109,16 +111,23 @@ def build_rekap() -> Rekap:
         agency, "teknisi", "Teknisi Jaringan", seksi, "rekap.teknisi", "199001012015031003", False
     )
     kadis = User.objects.get(username="rekap.kadis")
+    dinkes = Opd.objects.get(agency=agency, abbreviation="Dinkes")
+    disdik = Opd.objects.create(agency=agency, name="Dinas Pendidikan", abbreviation="Disdik")
     definition = load_definition(agency, REKAP_SOP, path="rekap.yaml").definition
     start = previous_month_start() + dt.timedelta(hours=2)
     cases = []
     for index in range(20):
         at = start + dt.timedelta(hours=8 * index)
         case = start_case(
-            definition, source=CaseSource.MANUAL, title=f"Kasus {index + 1}", by=kadis, at=at
+            definition,
+            source=CaseSource.MANUAL,
+            title=f"Kasus {index + 1}",
+            by=kadis,
+            opd=dinkes if index < 10 else disdik,
+            at=at,
         )
         at += dt.timedelta(minutes=STEP1[index])
-        complete_step(_open(case, "1"), kadis, at=at)
+        complete_step(_open(case, "1"), kadis, named=[technician], at=at)
         at += dt.timedelta(minutes=STEP2[index])
         complete_step(_open(case, "2"), technician, at=at)
         if index in RETURNED:

@@ -120,7 +120,9 @@ def test_it_filters_by_a_dimension_and_refuses_a_malformed_key(rekap: Rekap) -> 
     assert sorted(r.late_seconds // 60 for r in late_first) == [5, 10, 20, 30, 60]
     assert not compliance.records(rekap.agency, month, {Dimension.STEP: "rekap"}).exists()
     assert not compliance.records(rekap.agency, month, {Dimension.PERSON: "abc"}).exists()
-    assert compliance.records(rekap.agency, month, {Dimension.OPD: "-"}).count() == 64
+    assert not compliance.records(rekap.agency, month, {Dimension.OPD: "-"}).exists()
+    opds = by_label(compliance.breakdown(compliance.records(rekap.agency, month), Dimension.OPD))
+    assert (opds["Dinas Kesehatan"].done, opds["Dinas Pendidikan"].done) == (34, 30)
 
 
 def test_it_counts_nothing_in_another_period(rekap: Rekap) -> None:

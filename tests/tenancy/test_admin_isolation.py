@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from jaga.documents.models import Document, NumberPattern
 from jaga.incidents.services import report_disruption
-from jaga.inventory.models import Device, Link, Site
+from jaga.inventory.models import Device, Link, Site, SpareMinimum
 from jaga.maintenance.inspections import record_inspection
 from jaga.maintenance.models import ChecklistItem, ChecklistTemplate
 from jaga.monitoring.models import Agent, Check, MaintenanceWindow, Outage
@@ -174,6 +174,7 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
         EscalationPosition.objects.create(
             agency=agency, position=Position.objects.get(agency=agency, code="kadis")
         )
+        SpareMinimum.objects.create(agency=agency, device_kind="router", minimum=2)
     return agency_a, agency_b
 
 

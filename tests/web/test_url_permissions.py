@@ -17,7 +17,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
-from jaga.documents.models import Document
+from jaga.documents.models import Document, ReportType
+from jaga.documents.services import issue_report
 from jaga.incidents.models import Attachment, Incident
 from jaga.incidents.services import report_disruption
 from jaga.inventory.models import Device, ImportJob, Link, Site
@@ -31,6 +32,7 @@ from jaga.maintenance.models import (
 )
 from jaga.notifications.models import Notification
 from jaga.org.models import Opd, User
+from jaga.reports import availability
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
 from jaga.workflow.services import complete_step
@@ -139,8 +141,18 @@ EXPECTED: dict[str, list[int]] = {
     "notifications:telegram_unlink": [302, 405, 405, 405, 405, 405, 405, 405],
     # Mutu Baku compliance: the Diskominfo side of an agency (a technician sees their own
     # steps, a unit head their units'; tests/reports); not OPD users, not the platform.
+    "reports:index": [302, 403, 403, 200, 200, 200, 403, 403],
     "reports:compliance": [302, 403, 403, 200, 200, 200, 403, 403],
+    # Operational figures: the heads of units and the administrators (the Kadis here).
+    "reports:operations": [302, 403, 403, 200, 200, 200, 403, 403],
     "reports:compliance_steps": [302, 403, 403, 200, 200, 200, 403, 403],
+    # An OPD's availability report: its own users and the Diskominfo side of its agency
+    # (another agency's administrator and users see their own, empty, form); issued PDFs
+    # by whoever may see that OPD; issuing is a POST.
+    "reports:availability": [302, 200, 200, 200, 200, 200, 200, 403],
+    "reports:availability_xlsx": [302, 400, 400, 400, 400, 400, 400, 403],
+    "reports:availability_issue": [302, 405, 405, 405, 405, 405, 405, 405],
+    "reports:availability_document": [302, 200, 404, 200, 200, 404, 404, 403],
     # The service worker is public, as browsers fetch it.
     "service_worker": [200, 200, 200, 200, 200, 200, 200, 200],
 }
@@ -265,7 +277,18 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         errors=[[2, "nama", "A value is required."]],
         queued_at=dt.datetime(2026, 11, 3, 4, 0, tzinfo=dt.UTC),
     )
+    assert case.opd is not None
+    report = availability.build(case.opd, availability.Month(2026, 11))
+    availability_document = issue_report(
+        agency,
+        ReportType.LAPORAN_KETERSEDIAAN,
+        User.objects.get(username="sigma.kadis"),
+        dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC),
+        availability.document_content(report),
+        title=availability.document_title(report),
+    )
     return {
+        "availability_document": availability_document,
         "plan": plan,
         "round": started,
         "template": template,
@@ -322,6 +345,7 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "maintenance:photo": [world["photo"].pk],
         "maintenance:work_plan": [world["round"].pk],
         "notifications:open": [world["notification"].pk],
+        "reports:availability_document": [world["availability_document"].pk],
     }
     return reverse(name, args=args.get(name, []))
 

@@ -1,0 +1,80 @@
+"""Keeping ``CaseRecord`` up to date from the engine's and the monitor's events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jaga.reports.models import CaseRecord, Restoration, StepRecord
+from jaga.reports.records import month_of
+from jaga.sop.schema import SopSpec, StepKind
+from jaga.workflow.models import Case, StepInstance
+
+
+def technician_lanes(spec: SopSpec) -> set[str]:
+    """The lanes an assignment step names (``to_lane``): where the technicians work (seed
+    000 step 4, seed 003 step 4: the Kasi appoints the team)."""
+    return {
+        step.to_lane
+        for step in spec.steps
+        if step.kind is StepKind.ASSIGNMENT and step.to_lane is not None
+    }
+
+
+def _seconds(start: dt.datetime, end: dt.datetime | None) -> int | None:
+    if end is None:
+        return None
+    return max(0, round((end - start).total_seconds()))
+
+
+def record_of(case: Case) -> CaseRecord:
+    """The case's record, created (unsaved fields filled from the case) when missing;
+    locked for update in the caller's transaction."""
+    record = CaseRecord.objects.select_for_update().filter(case=case).first()
+    if record is not None:
+        return record
+    return CaseRecord(
+        agency_id=case.agency_id,
+        case=case,
+        sop_code=case.definition.code,
+        source=case.source,
+        opd_id=case.opd_id,
+        started_at=case.started_at,
+        period=month_of(case.started_at, case.agency.timezone),
+        broke_at=case.started_at,
+    )
+
+
+def step_done(step: StepInstance, record: StepRecord) -> CaseRecord:
+    """Count completed ``step`` (its ``StepRecord`` written) in its case's record: a late
+    step, a technician's first action, the restoration. In the caller's transaction."""
+    case = step.case
+    found = record_of(case)
+    if record.on_time is False:
+        found.late_steps += 1
+    at = step.completed_at
+    if at is not None and step.lane in technician_lanes(case.definition.spec):
+        if found.first_action_at is None or at < found.first_action_at:
+            found.first_action_at = at
+        if found.restored_by != Restoration.MONITOR:
+            found.restored_at = at
+            found.restored_by = Restoration.STEP
+    _times(found)
+    found.save()
+    return found
+
+
+def outage_recovered(case: Case, started_at: dt.datetime, ended_at: dt.datetime) -> CaseRecord:
+    """The monitor saw the outage of ``case`` (started ``started_at``) end at ``ended_at``:
+    the service broke and came back then, whatever the steps say."""
+    found = record_of(case)
+    found.broke_at = min(started_at, found.started_at)
+    found.restored_at = ended_at
+    found.restored_by = Restoration.MONITOR
+    _times(found)
+    found.save()
+    return found
+
+
+def _times(found: CaseRecord) -> None:
+    found.action_seconds = _seconds(found.started_at, found.first_action_at)
+    found.restore_seconds = _seconds(found.broke_at, found.restored_at)
