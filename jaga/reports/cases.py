@@ -78,3 +78,50 @@ def outage_recovered(case: Case, started_at: dt.datetime, ended_at: dt.datetime)
 def _times(found: CaseRecord) -> None:
     found.action_seconds = _seconds(found.started_at, found.first_action_at)
     found.restore_seconds = _seconds(found.broke_at, found.restored_at)
+
+
+def rebuild_cases(batch: int = 200) -> int:
+    """Write the ``CaseRecord`` of every case that has none from its completed steps'
+    records and the monitor's ended outages (steps completed before the reports app
+    existed; run after ``records.rebuild``); batches of ``batch`` cases, one transaction
+    each. Returns how many were written; idempotent."""
+    from django.db import transaction
+
+    from jaga.monitoring.models import Outage
+
+    written = 0
+    last = 0
+    while True:
+        cases = list(
+            Case.objects.filter(record__isnull=True, pk__gt=last)
+            .select_related("definition", "agency")
+            .order_by("pk")[:batch]
+        )
+        if not cases:
+            return written
+        last = cases[-1].pk
+        with transaction.atomic():
+            for case in cases:
+                found = record_of(case)
+                lanes = technician_lanes(case.definition.spec)
+                for step_record in StepRecord.objects.filter(case=case).order_by(
+                    "completed_at", "pk"
+                ):
+                    if step_record.on_time is False:
+                        found.late_steps += 1
+                    if step_record.lane in lanes:
+                        at = step_record.completed_at
+                        if found.first_action_at is None:
+                            found.first_action_at = at
+                        found.restored_at, found.restored_by = at, Restoration.STEP
+                outage = (
+                    Outage.objects.filter(case=case, ended_at__isnull=False)
+                    .order_by("-ended_at")
+                    .first()
+                )
+                if outage is not None and outage.ended_at is not None:
+                    found.broke_at = min(outage.started_at, found.started_at)
+                    found.restored_at, found.restored_by = outage.ended_at, Restoration.MONITOR
+                _times(found)
+                found.save()
+                written += 1

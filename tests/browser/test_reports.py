@@ -1,7 +1,7 @@
 """Issue 16 in Debian's Chromium: the Kepala Dinas logs in and finds, on his home page,
-the late step of the fixture and whom it waits for, then opens the month's Mutu Baku
-compliance and the late steps behind it; on a desktop and on a 390 px phone. Screenshots
-in tests/artifacts/."""
+the late step of the fixture and whom it waits for, opens the month's Mutu Baku compliance
+and the late steps behind it, and downloads last month's rekapitulasi from his home page;
+on a desktop and on a 390 px phone. Screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from jaga.workflow.models import Case
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
+from tests.pdf_support import pdf_text
 from tests.reports.conftest import Rekap, build_rekap
 from tests.reports.test_home import late_case
 
@@ -64,6 +65,19 @@ def test_the_kadis_sees_the_late_step_and_whom_it_waits_for(live_server: Any, br
         page.wait_for_url("**/langkah/**")
         assert page.locator("tbody tr").count() == 5
         screenshot(page, f"reports-late-steps-{name}")
+        # Last month's rekapitulasi, from the home page: issued and downloaded.
+        page.goto(f"{live_server.url}/")
+        page.click("#rekapitulasi-link")
+        page.wait_for_selector("#report-figures")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(page, f"reports-periodic-{name}")
+        with page.expect_download() as download:
+            page.click("#issue-pdf")
+        pdf = Path(download.value.path()).read_bytes()
+        assert download.value.suggested_filename.startswith("rekapitulasi-")
+        text = pdf_text(pdf)
+        assert "REKAPITULASI" in text
+        assert "Kepatuhan Mutu Baku : 78,6%" in text
         page.context.close()
 
 

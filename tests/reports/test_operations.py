@@ -5,6 +5,7 @@ SOP, OPD, source and outcome, the backlog's age, failures, replacements and spar
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -146,3 +147,24 @@ def test_it_shows_the_figures_to_the_kadis_not_to_a_technician(
     assert login("rekap.teknisi").get("/laporan/operasional/").status_code == 403
     assert login("rekap.dinkes").get("/laporan/operasional/").status_code == 403
     assert client.get("/laporan/operasional/?period=zz").status_code == 200
+
+
+def test_it_rebuilds_the_case_records_as_the_events_wrote_them(rekap: Rekap) -> None:
+    from django.core.management import call_command
+
+    from jaga.reports.models import StepRecord
+
+    before = {
+        row.case_id: (row.action_seconds, row.restore_seconds, row.late_steps)
+        for row in CaseRecord.objects.filter(agency=rekap.agency)
+    }
+    CaseRecord.objects.filter(agency=rekap.agency).delete()
+    StepRecord.objects.filter(agency=rekap.agency, step_no="2").delete()
+    out = io.StringIO()
+    call_command("reports", "rebuild", stdout=out)
+    assert out.getvalue().strip() == "ok: 22 step records and 20 case records written"
+    after = {
+        row.case_id: (row.action_seconds, row.restore_seconds, row.late_steps)
+        for row in CaseRecord.objects.filter(agency=rekap.agency)
+    }
+    assert after == before
