@@ -60,6 +60,7 @@ TITLES: dict[AnyDocumentType, str] = {
     ReportType.LAPORAN_KETERSEDIAAN: "Laporan Ketersediaan Jaringan",
     ReportType.REKAPITULASI: "Rekapitulasi",
     ReportType.LAPORAN_BERKALA: "Laporan Berkala",
+    ReportType.DAFTAR_BUKTI_DUKUNG: "Daftar Bukti Dukung Evaluasi SPBE",
 }
 """The printed title of each document type, a step's or a report's (official Indonesian,
 never translated)."""

@@ -31,6 +31,7 @@ class ReportType(StrEnum):
     LAPORAN_KETERSEDIAAN = "laporan_ketersediaan"  # availability of an OPD's network, a month
     REKAPITULASI = "rekapitulasi"  # recap of cases over a period
     LAPORAN_BERKALA = "laporan_berkala"  # monthly, quarterly or yearly report
+    DAFTAR_BUKTI_DUKUNG = "daftar_bukti_dukung"  # index of a year's SPBE evidence bundle
 
 
 #: Any document type Jaga numbers: issued by an SOP step, or by a report.

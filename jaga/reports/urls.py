@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from jaga.reports import availabilityviews, periodicviews, views
+from jaga.reports import availabilityviews, periodicviews, spbeviews, views
 
 app_name = "reports"
 urlpatterns: list[URLPattern] = [
@@ -22,4 +22,5 @@ urlpatterns: list[URLPattern] = [
         availabilityviews.report_document,
         name="availability_document",
     ),
+    path("spbe/", spbeviews.bundle_page, name="spbe"),
 ]

@@ -153,6 +153,10 @@ EXPECTED: dict[str, list[int]] = {
     "reports:availability_xlsx": [302, 400, 400, 400, 400, 400, 400, 403],
     "reports:availability_issue": [302, 405, 405, 405, 405, 405, 405, 405],
     "reports:availability_document": [302, 200, 404, 200, 200, 404, 404, 403],
+    # The SPBE evidence bundle: the readers of the whole agency (the Kadis, the agency's
+    # administrators; another agency's administrator gets their own form); building is a
+    # POST on the same page.
+    "reports:spbe": [302, 403, 403, 200, 200, 200, 403, 403],
     # The service worker is public, as browsers fetch it.
     "service_worker": [200, 200, 200, 200, 200, 200, 200, 200],
 }
