@@ -26,7 +26,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 run: $(VENV)/.installed pdf-libs
 	$(BIN)/jaga migrate --noinput
-	$(BIN)/jaga demo --monitor-history
+	$(BIN)/jaga demo --monitor-history --case-history
 	$(BIN)/jaga run --bind $(BIND)
 
 lint: $(VENV)/.installed-test

@@ -146,6 +146,13 @@ EXPECTED: dict[str, list[int]] = {
     # Operational figures: the heads of units and the administrators (the Kadis here).
     "reports:operations": [302, 403, 403, 200, 200, 200, 403, 403],
     "reports:compliance_steps": [302, 403, 403, 200, 200, 200, 403, 403],
+    # The rekapitulasi and periodic reports: the Kepala Dinas, the heads and the
+    # administrators (another agency's sees their own); the XLSX needs a period (400
+    # without); issuing is a POST; an issued PDF only in its own agency.
+    "reports:periodic": [302, 403, 403, 200, 200, 200, 403, 403],
+    "reports:periodic_xlsx": [302, 403, 403, 400, 400, 400, 403, 403],
+    "reports:periodic_issue": [302, 405, 405, 405, 405, 405, 405, 405],
+    "reports:periodic_document": [302, 403, 403, 200, 200, 404, 403, 403],
     # An OPD's availability report: its own users and the Diskominfo side of its agency
     # (another agency's administrator and users see their own, empty, form); issued PDFs
     # by whoever may see that OPD; issuing is a POST.
@@ -291,8 +298,17 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         availability.document_content(report),
         title=availability.document_title(report),
     )
+    periodic_document = issue_report(
+        agency,
+        ReportType.REKAPITULASI,
+        User.objects.get(username="sigma.kadis"),
+        dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC),
+        {"period": {"label": "November 2026"}},
+        title="Rekapitulasi November 2026",
+    )
     return {
         "availability_document": availability_document,
+        "periodic_document": periodic_document,
         "plan": plan,
         "round": started,
         "template": template,
@@ -350,6 +366,7 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "maintenance:work_plan": [world["round"].pk],
         "notifications:open": [world["notification"].pk],
         "reports:availability_document": [world["availability_document"].pk],
+        "reports:periodic_document": [world["periodic_document"].pk],
     }
     return reverse(name, args=args.get(name, []))
 

@@ -13,6 +13,7 @@ from jaga.maintenance.demo_rounds import load_demo_rounds
 from jaga.monitoring.demo import load_demo_monitor
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.demo.load import REPORTER_ROLE, load_demo
+from jaga.reports.demo import load_demo_history
 from jaga.sop.demo import load_demo_sops
 
 DEMO_PASSWORD = "jaga-demo"
@@ -36,6 +37,12 @@ class Command(BaseCommand):
             action="store_true",
             help="give the demo's (disabled) monitor checks 30 days of made-up results",
         )
+        parser.add_argument(
+            "--case-history",
+            action="store_true",
+            help="give Bolaang Mongondow Utara six weeks of handled reports and a few open "
+            "ones (the home pages and reports then show figures)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = load_demo(AGENCIES, options["password"])
@@ -45,6 +52,8 @@ class Command(BaseCommand):
         load_demo_checklists(AGENCIES)
         load_demo_plans()
         load_demo_rounds()
+        if options["case_history"]:
+            load_demo_history()
         if options["quiet"]:
             return
         for result in sops:
