@@ -9,8 +9,9 @@ their step instances in bulk (``generate``: the SOP's 13-step main path, about 1
 case, 1.19 million at 100,000 cases; a fifth of the cases open, each waiting on one step as
 the engine records it: the Kadis's steps for the Kadis position, the Kabid's and the Kasi's
 for a named person in half of the cases and for the position in the other half, the
-technicians' for one or two named technicians, the acknowledgment for the reporting OPD),
-and ``--devices`` devices of its inventory (``generate_inventory``: 500 sites over its
+technicians' for one or two named technicians, the acknowledgment for the reporting OPD;
+and the ``StepRecord`` of every done step, as the reports' receiver writes it), and
+``--devices`` devices of its inventory (``generate_inventory``: 500 sites over its
 OPDs, a core router, 250 distribution switches under it and every other device under one
 of those, each with a management address). On PostgreSQL it then runs ``VACUUM ANALYZE``,
 as autovacuum would after such a load. It measures the server time of, as a Kadis: the
@@ -18,10 +19,14 @@ inbox ("Tugas Saya") and its 10th page, the badge path (the bell's fragment, pol
 20 s, which renders with the shared context: the navigation's inbox COUNT and the unread
 COUNT), the first page of the case list, a case page, and of the inventory the first page
 of the device list, a page filtered by OPD and kind, a search by serial number, the site
-list, and the CSV export of the filtered list (a few thousand rows); then the inbox of a
-technician (steps naming them) and of an OPD user (their office's acknowledgments);
-against a trivial view (``/healthz``) measured in the same run. It prints how many steps
-wait for each of those users, and the median and p95 of each page in milliseconds and as a
+list, and the CSV export of the filtered list (a few thousand rows); of the reports the
+home page (``/``), the Mutu Baku compliance report of this month by step, by person and by
+OPD, of last month and of last quarter by step, and the drill-down to last quarter's late
+steps; then the inbox of a technician (steps naming them) and of an OPD user (their
+office's acknowledgments), and the home page of a unit head (the Kabid); against a trivial
+view (``/healthz``) measured in the same run. It prints how many steps
+wait for each of those users, how many step records there are (in this month, last month
+and last quarter), and the median and p95 of each page in milliseconds and as a
 ratio to the trivial view. Requests go through Django's test client in this process
 (server time: middleware, views, queries, templates; no network).
 
@@ -57,6 +62,90 @@ inbox stopped looking up positions. Same command, 2026-12-03 08:29 UTC, with /he
 / 10.5 ms on a busier machine: inbox 52.9 / 68.3 ms (9.6x), page 10 55.3 / 75.8 (10.1x),
 the bell's fragment 10.7 / 13.9 (2.0x, from 7.5x: it no longer counts the inbox), the
 technician's inbox 44.3 / 56.5 (8.1x), the OPD user's 64.5 / 77.2 (11.8x).
+
+The cases used to start on 2025-01-06, 7 minutes apart (the figures above). Since the
+reports (issue 16 point 7) they end on the clock's date: still 7 minutes apart, the last
+one opened a day before the run, so that this month, last month and last quarter have
+records (at 100,000 cases: from mid-2025 to the day before). Each step now takes 10 to 90
+minutes instead of 40 (its due time is still an hour), so cases are a little longer, and
+closed cases close when their last step is done instead of 2 days after they opened. The
+open steps and whom they wait for are drawn exactly as before (the same counts waiting
+for each user, the durations and actors come from a generator of their own), so the inbox
+measurements stay comparable; their times in the run below are those of a busier machine.
+
+The reports at 100,000 cases (1,188,414 steps, 1,168,241 step records: 4,832 in this
+month, 2026-12, three days old; 71,814 in 2026-11; 220,957 in 2026-Q3, 81,742 of them
+late), same machine and command, 2026-12-03 10:58 UTC, 60 requests each, median / p95 ms
+(x the median of /healthz, 2.5 / 3.7 ms; the machine's load was 1.4-2.5):
+
+===========================  ========================
+page                         2026-12-03 10:58
+===========================  ========================
+/healthz                     2.5 / 3.7 (1.0)
+home (Kadis)                 239.8 / 292.6 (96.4)
+home (Kabid)                 254.4 / 351.8 (102.2)
+report 2026-12 by step       73.4 / 96.5 (29.5)
+report 2026-12 by person     93.7 / 108.5 (37.7)
+report 2026-12 by OPD        81.6 / 98.8 (32.8)
+report 2026-11 by step       175.9 / 246.9 (70.7)
+report 2026-Q3 by step       618.8 / 793.8 (248.7)
+late steps 2026-Q3           311.9 / 378.0 (125.4)
+inbox (Tugas Saya)           35.3 / 44.1 (14.2)
+inbox, technician            37.9 / 48.2 (15.2)
+inbox, OPD user              55.0 / 66.4 (22.1)
+===========================  ========================
+
+Over 300 ms at p95: last quarter's report, its late steps and the Kabid's home page (the
+Kadis's is at the limit). ``EXPLAIN (ANALYZE, BUFFERS)`` on the same database:
+
+- The report reads the period's records three times: ``breakdown`` and ``summarise`` of the
+  quarter and ``summarise`` of the quarter before (for its on-time share only). Each reads
+  the 220,940 records through ``record_period`` (a bitmap heap scan of 5,047 pages, 40-45
+  ms) and sorts them once per percentile column (the ratio, the actual and the standard
+  seconds; the 0.5 and 0.9 of a column share their sort); at the default ``work_mem`` of 4
+  MB those sorts spill to disk (16 MB of temporary files): ``summarise`` 140-190 ms.
+  ``breakdown`` first sorts all the rows by the group (``GroupAggregate``: an external
+  merge of 14 MB by ``sop_code, step_no``; ordered-set aggregates cannot hash) and then
+  each group's columns: 205 ms. 490 ms of the page's 518 are in those three queries. A
+  month (72,000 records) costs a third of that and stays in memory. Neither grouping with
+  ``COLLATE "C"``, nor ``GROUPING SETS`` for the group rows and the total in one query
+  (300 ms against 350), nor ``array_agg`` per group sorted in a subquery (no group sort),
+  nor a ``work_mem`` of 32 MB measured a clear gain on this machine: the cost is the
+  sorting of every record of the period on each request.
+- The late steps join all 81,739 late records of the quarter to every case (a hash of the
+  100,000 cases) and the OPD, position, user and employee, then keep the 50 most late
+  (top-N heapsort): 142-169 ms. With an index on ``(agency, late_seconds DESC,
+  completed_at DESC, id DESC)`` the plan reads it in the page's order, skips the 1,934
+  records of other periods and joins only the 50 shown: 11 ms.
+- The home pages: ``open_steps_by_step`` reads the 20,198 open steps (scattered over the
+  table: the bench leaves a fifth of the cases open all the way back) and hashes every case
+  for its SOP definition: 50 ms warm, 130 ms cold; ``waiting_on_opds`` reads its 1,613
+  steps from ``step_open_for_reporter`` in 2 ms but the planner hashes the 100,000 cases
+  rather than look 1,613 up (23-37 ms); ``summarise`` of last month (71,814 records; 30-60
+  ms) computes percentiles the page does not show (it shows the on-time shares only); the
+  Kabid's ``open_steps_by_step`` with his units' OR of two IN subqueries is 87 ms.
+
+What-if on that database (not the code: the index created by hand, and the views' summaries
+that only need counts simulated by patching), 30 requests each, median / p95 ms,
+2026-12-03 11:05-11:09 UTC, load 2.2-2.4, so runs differ by up to a third:
+
+==========================  ==================  ==============================
+page                        as is               index + counts-only summaries
+==========================  ==================  ==============================
+home (Kadis)                229.2 / 432.6       186.8 / 282.1
+home (Kabid)                308.3 / 504.8       235.8 / 294.8
+report 2026-Q3 by step      537.1 / 791.2       425.4 / 495.0
+report 2026-11 by step      165.5 / 206.2       147.8 / 182.5
+late steps 2026-Q3          181.7 / 259.3       43.5 / 59.8
+==========================  ==================  ==============================
+
+The index alone: late steps 45.2 / 64.9 ms. "Counts-only summaries": the previous period's
+on the report and this and last month's on the home page computing the four counts only,
+which is all their templates show. The quarter's report stays over 300 ms: sorting the
+220,000 records of a quarter for their percentiles costs about 350 ms here on each
+request; under 300 ms needs the figures of a period that has ended computed once (a
+cache, cleared when ``jaga reports rebuild`` writes records of that period), not per
+request.
 """
 
 from __future__ import annotations
@@ -80,8 +169,9 @@ BATCH = 5000
 NAMED_SHARE = {"kabid": 0.5, "kasi": 0.5, "teknis": 1.0}
 
 
-def generate(cases: int) -> int:
-    """Bulk-create ``cases`` cases with their steps; returns the number of step rows.
+def generate(cases: int, now: dt.datetime | None = None) -> int:
+    """Bulk-create ``cases`` cases with their steps and the ``StepRecord`` of each done
+    step; returns the number of step rows.
 
     Every case follows the SOP's main path (13 steps: 1-8, 11, 11a, 12-14); a closed case
     has all of them, an open one (a fifth) the done ones and one open step somewhere after
@@ -89,8 +179,20 @@ def generate(cases: int) -> int:
     as the engine records it (``workflow.services._open_step``): the Kadis's steps (2, 14)
     for the Kadis position; the Kabid's and the Kasi's for a person a disposition named in
     ``NAMED_SHARE`` of the cases, else for their position; the technicians' for one or two
-    named technicians; the acknowledgment 11a for the reporting OPD (``for_reporter``)."""
+    named technicians; the acknowledgment 11a for the reporting OPD (``for_reporter``).
+
+    The cases open 7 minutes apart, the last one a day before ``now`` (the clock by
+    default), so that this month and the ones before it have records; each step is due an
+    hour after it starts and takes 10 to 90 minutes (uniformly: three in eight are late),
+    the next one starting when it is done. A done step is done by a holder of its lane's
+    position (the reporting OPD's user for the acknowledgment), and its ``StepRecord`` is
+    what ``jaga.reports.records.build`` writes for it (position, unit, actor, OPD, the
+    agency-local month), except that the durations are clock time worked out here rather
+    than on the agency's calendar step by step: the times are synthetic, and the report
+    reads the stored seconds either way."""
     from jaga.org.models import Employee, Opd, Position, User
+    from jaga.reports.models import StepRecord
+    from jaga.reports.records import month_of
     from jaga.sop.models import SopDefinition
     from jaga.workflow.models import (
         Case,
@@ -107,6 +209,7 @@ def generate(cases: int) -> int:
     opds = list(Opd.objects.filter(agency=agency))
     reporters = {u.opd_id: u for u in User.objects.filter(agency=agency, opd__isnull=False)}
     positions = {p.code: p.pk for p in Position.objects.filter(agency=agency)}
+    units = dict(Position.objects.filter(agency=agency).values_list("pk", "unit_id"))
     holders: dict[str, list[int]] = {}
     for code, user_id in Employee.objects.filter(
         agency=agency, user__isnull=False, positions__isnull=False
@@ -114,17 +217,25 @@ def generate(cases: int) -> int:
         holders.setdefault(code, []).append(user_id)
     path = [step for step in spec.steps if step.no not in ("6a", "9", "9a", "10")]
     rng = random.Random(42)
-    start = dt.datetime(2025, 1, 6, 8, 0, tzinfo=ZoneInfo("Asia/Makassar"))
+    # Durations and actors from their own generator: the open steps and whom they wait
+    # for are drawn as before the records existed.
+    timing = random.Random(43)
+    zone = ZoneInfo(agency.timezone)
+    last = (now or dt.datetime.now(dt.UTC)).astimezone(zone).replace(second=0, microsecond=0)
+    start = last - dt.timedelta(days=1, minutes=7 * (cases - 1))
     steps_written = 0
     by_position = StepInstance.positions.through
     by_name = StepInstance.assignees.through
     for first in range(0, cases, BATCH):
         batch = []
+        # Minutes each step of each case takes (its open step's draw is not used).
+        minutes: list[list[int]] = []
         numbers = reserve_case_numbers(agency.pk, min(first + BATCH, cases) - first)
         for number in range(first, min(first + BATCH, cases)):
             opd = opds[number % len(opds)]
             opened = start + dt.timedelta(minutes=7 * number)
             is_open = rng.random() < 0.2
+            minutes.append([timing.randint(10, 90) for _ in path])
             batch.append(
                 Case(
                     agency=agency,
@@ -137,19 +248,36 @@ def generate(cases: int) -> int:
                     reporter=reporters.get(opd.pk),
                     started_at=opened,
                     status=CaseStatus.OPEN if is_open else CaseStatus.CLOSED,
-                    closed_at=None if is_open else opened + dt.timedelta(days=2),
+                    closed_at=None if is_open else opened + dt.timedelta(minutes=sum(minutes[-1])),
                 )
             )
         created = Case.objects.bulk_create(batch)
         rows: list[StepInstance] = []
         # (index in rows, position codes, user ids) of each open step.
         open_rows: list[tuple[int, list[str], list[int]]] = []
-        for case in created:
+        # (index in rows, position id) of each done step.
+        done_rows: list[tuple[int, int | None]] = []
+        for case, taking in zip(created, minutes, strict=True):
             stop = rng.randrange(1, len(path)) if case.status == CaseStatus.OPEN else len(path)
             at = case.started_at
             for index, step in enumerate(path[: stop + (case.status == CaseStatus.OPEN)]):
                 done = index < stop
                 lane = spec.lane(step.all_lanes[0])
+                taken = dt.timedelta(minutes=taking[index])
+                actor_id: int | None = None
+                position_id: int | None = None
+                if done and lane.reporter:
+                    reporter = reporters.get(case.opd_id)
+                    actor_id = reporter.pk if reporter is not None else None
+                elif done:
+                    held = [
+                        (code, user_id)
+                        for code in lane.positions
+                        for user_id in holders.get(code, [])
+                    ]
+                    if held:
+                        code, actor_id = timing.choice(held)
+                        position_id = positions.get(code)
                 rows.append(
                     StepInstance(
                         agency=agency,
@@ -160,11 +288,14 @@ def generate(cases: int) -> int:
                         started_at=at,
                         due_at=at + dt.timedelta(hours=1),
                         status=StepStatus.DONE if done else StepStatus.OPEN,
-                        completed_at=at + dt.timedelta(minutes=40) if done else None,
+                        completed_at=at + taken if done else None,
+                        actor_id=actor_id,
                         outcome="done" if done else "",
                         for_reporter=lane.reporter,
                     )
                 )
+                if done:
+                    done_rows.append((len(rows) - 1, position_id))
                 if not done and not lane.reporter:
                     people = [
                         user_id for code in lane.positions for user_id in holders.get(code, [])
@@ -174,8 +305,40 @@ def generate(cases: int) -> int:
                         open_rows.append((len(rows) - 1, [], named))
                     else:
                         open_rows.append((len(rows) - 1, list(lane.positions), []))
-                at += dt.timedelta(minutes=40)
+                at += taken
         saved = StepInstance.objects.bulk_create(rows, batch_size=BATCH)
+        records = []
+        for index, position_id in done_rows:
+            done_step = saved[index]
+            assert done_step.due_at is not None
+            assert done_step.completed_at is not None
+            late = done_step.completed_at - done_step.due_at
+            records.append(
+                StepRecord(
+                    agency=agency,
+                    step=done_step,
+                    case=done_step.case,
+                    sop_code=definition.code,
+                    step_no=done_step.step_no,
+                    lane=done_step.lane,
+                    visit=1,
+                    source=done_step.case.source,
+                    opd_id=done_step.case.opd_id,
+                    position_id=position_id,
+                    unit_id=units.get(position_id) if position_id is not None else None,
+                    actor_id=done_step.actor_id,
+                    started_at=done_step.started_at,
+                    completed_at=done_step.completed_at,
+                    period=month_of(done_step.completed_at, agency.timezone),
+                    standard_seconds=3600,
+                    actual_seconds=round(
+                        (done_step.completed_at - done_step.started_at).total_seconds()
+                    ),
+                    late_seconds=max(0, round(late.total_seconds())),
+                    on_time=late <= dt.timedelta(0),
+                )
+            )
+        StepRecord.objects.bulk_create(records, batch_size=BATCH)
         by_position.objects.bulk_create(
             [
                 by_position(stepinstance_id=saved[index].pk, position_id=positions[code])
@@ -334,7 +497,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("demo", "--quiet")
     started = time.perf_counter()
-    steps = generate(args.cases)
+    now = dt.datetime.now(dt.UTC)
+    steps = generate(args.cases, now)
     print(f"generated {args.cases} cases, {steps} steps in {time.perf_counter() - started:.0f} s")
     if args.devices:
         started = time.perf_counter()
@@ -362,6 +526,29 @@ def main() -> None:
         "case list": reverse("workflow:cases"),
         "case page": reverse("workflow:case", args=[case.pk]),
     }
+    # The reports: the Kadis's home page, the compliance report of this month (the
+    # agency's local date) by step, person and OPD, of last month and of last quarter by
+    # step, and the drill-down to last quarter's late steps.
+    from jaga.reports.periods import Period
+    from jaga.tenancy.models import Agency
+
+    today = now.astimezone(ZoneInfo(Agency.objects.get(slug="bolmut").timezone)).date()
+    month = Period.containing(today)
+    quarter = Period.quarter(today.year, (today.month + 2) // 3).previous()
+    report_url = reverse("reports:compliance")
+    pages |= {
+        "home (Kadis)": reverse("home"),
+        f"report {month.key} by step": report_url + f"?period={month.key}&by=step",
+        f"report {month.key} by person": report_url + f"?period={month.key}&by=person",
+        f"report {month.key} by OPD": report_url + f"?period={month.key}&by=opd",
+        f"report {month.previous().key} by step": (
+            report_url + f"?period={month.previous().key}&by=step"
+        ),
+        f"report {quarter.key} by step": report_url + f"?period={quarter.key}&by=step",
+        f"late steps {quarter.key}": (
+            reverse("reports:compliance_steps") + f"?period={quarter.key}&late=1"
+        ),
+    }
     # Inboxes of the other kinds of user, each with its own session: a technician (steps
     # naming them) and an OPD user (their office's acknowledgments).
     others = {"inbox, technician": "bolmut.teknisi1", "inbox, OPD user": "bolmut.dinkes"}
@@ -369,6 +556,9 @@ def main() -> None:
     for name, username in others.items():
         clients[name] = Client()
         assert clients[name].login(username=username, password="jaga-demo")
+    # The home page of a unit head: the Kabid's, narrowed to his Bidang and the units below.
+    kabid = Client()
+    assert kabid.login(username="bolmut.kabid", password="jaga-demo")
     downloads: dict[str, str] = {}
     if args.devices:
         from jaga.inventory.models import Device
@@ -390,6 +580,7 @@ def main() -> None:
         downloads[f"CSV export ({rows} rows)"] = export_url
     results = {name: measure(client, url, args.requests) for name, url in pages.items()}
     results |= {name: measure(clients[name], inbox_url, args.requests) for name in others}
+    results["home (Kabid)"] = measure(kabid, reverse("home"), args.requests)
     waiting = {
         username: inbox(User.objects.get(username=username)).count()
         for username in ("bolmut.kadis", *others.values())
@@ -398,6 +589,23 @@ def main() -> None:
     results |= {name: measure(client, url, exports) for name, url in downloads.items()}
     base = statistics.median(results["trivial view (/healthz)"])
     now = dt.datetime.now(dt.UTC)
+    from jaga.reports.models import StepRecord
+
+    counted = StepRecord.objects.filter(period__gte=quarter.start)
+    per_period = {
+        key: counted.filter(period__gte=period.start, period__lt=period.end).count()
+        for key, period in (
+            (month.key, month),
+            (month.previous().key, month.previous()),
+            (quarter.key, quarter),
+        )
+    }
+    late = counted.filter(period__lt=quarter.end, on_time=False).count()
+    print(
+        f"{StepRecord.objects.count()} step records; "
+        + ", ".join(f"{key} {count}" for key, count in per_period.items())
+        + f" ({late} late in {quarter.key})"
+    )
     counts = f"{args.requests} requests each" + (f", {exports} per export" if downloads else "")
     print(f"{now:%Y-%m-%d %H:%M} UTC, {connection.vendor}, {counts}")
     print("steps waiting: " + ", ".join(f"{user} {count}" for user, count in waiting.items()))
