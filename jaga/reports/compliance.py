@@ -227,6 +227,17 @@ def _spread_in_python(pairs: Iterable[tuple[int, int | None]]) -> dict[str, floa
     }
 
 
+_NO_SPREAD: dict[str, float | None] = dict.fromkeys(
+    ("median_ratio", "p90_ratio", "median_actual", "p90_actual", "median_standard")
+)
+
+
+def tally(queryset: QuerySet[StepRecord]) -> Figures:
+    """The four counts of ``queryset`` in one query, without the spread (its percentile
+    figures are None): what the home page and a previous period's card show."""
+    return _figures(queryset.aggregate(**_counts()), _NO_SPREAD)
+
+
 def summarise(queryset: QuerySet[StepRecord]) -> Figures:
     """The figures of all of ``queryset`` (one or two queries)."""
     if connection.vendor == "postgresql":

@@ -179,18 +179,19 @@ def late_by_unit(scope: ReportScope, now: dt.datetime) -> list[Tally]:
 
 
 def waiting_on_opds(scope: ReportScope) -> tuple[int, list[Tally]]:
-    """Open steps in a reporting OPD's lane (acknowledgments, forms): how many, and per OPD."""
+    """Cases waiting in a reporting OPD's lane (an acknowledgment, a form): how many, and
+    per OPD. The open steps come from their partial index (``step_open_for_reporter``);
+    only their cases are read."""
     steps = StepInstance.objects.filter(
         agency=scope.agency, status=StepStatus.OPEN, for_reporter=True
-    )
+    ).values("case_id")
     rows = (
-        steps.values("case__opd_id", "case__opd__name")
+        Case.objects.filter(pk__in=steps)
+        .values("opd_id", "opd__name")
         .annotate(n=Count("pk"))
-        .order_by("-n", "case__opd__name")
+        .order_by("-n", "opd__name")
     )
-    found = [
-        Tally(str(row["case__opd_id"]), row["case__opd__name"] or "–", row["n"]) for row in rows
-    ]
+    found = [Tally(str(row["opd_id"]), row["opd__name"] or "–", row["n"]) for row in rows]
     return sum(item.count for item in found), found
 
 

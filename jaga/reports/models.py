@@ -96,6 +96,12 @@ class StepRecord(AgencyScoped):
             models.Index(fields=["agency", "period", "on_time"], name="record_period"),
             models.Index(fields=["agency", "period", "sop_code", "step_no"], name="record_step"),
             models.Index(fields=["agency", "actor", "period"], name="record_actor"),
+            # The drill-down's order (most late first): a page reads 50 rows, not the
+            # period's late steps (bench/web.py).
+            models.Index(
+                fields=["agency", "-late_seconds", "-completed_at", "-id"],
+                name="record_most_late",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,3 +167,32 @@ class CaseRecord(AgencyScoped):
 
     def __str__(self) -> str:
         return f"{self.case_id} ({self.period:%Y-%m})"
+
+
+class ComplianceSnapshot(AgencyScoped):
+    """The compliance table of a finished period, computed once (issue 16 point 7): a
+    quarter or a year is hundreds of thousands of ``StepRecord`` rows whose percentiles
+    cost a sort per request. ``key`` names what was asked (period, grouping, filters,
+    reader's scope: ``jaga.reports.snapshots.key_for``); ``payload`` holds the rows and the
+    total as JSON. Only periods that ended before the current month are kept, and writing
+    a record of a month deletes the snapshots whose period holds it, so a snapshot never
+    shows stale figures (``jaga.reports.snapshots``)."""
+
+    key = models.CharField(_("key"), max_length=64)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("until (excluded)"))
+    payload = models.JSONField(_("figures"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("compliance snapshot")
+        verbose_name_plural = _("compliance snapshots")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["agency", "key"], name="one_snapshot_per_key")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["agency", "period_start", "period_end"], name="snapshot_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m}..{self.period_end:%Y-%m} {self.key[:8]}"

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from jaga.org.models import Position
 from jaga.reports.models import StepRecord
+from jaga.reports.snapshots import forget
 from jaga.sop.schema import SopSpec
 from jaga.sop.timing import step_calendar
 from jaga.tenancy.calendar import WorkingCalendar
@@ -90,6 +91,7 @@ def record_step(step: StepInstance) -> StepRecord:
     record = build(step, case.definition.spec, working_calendar(case.agency))
     StepRecord.objects.filter(step=step).delete()
     record.save()
+    forget(record.agency_id, [record.period])
     return record
 
 
@@ -122,4 +124,6 @@ def rebuild(steps: Iterable[StepInstance] | None = None, batch: int = 500) -> in
                 if step.status == StepStatus.DONE
             ]
             StepRecord.objects.bulk_create(rows, ignore_conflicts=True)
+            for agency_id in {row.agency_id for row in rows}:
+                forget(agency_id, [row.period for row in rows if row.agency_id == agency_id])
         written += len(rows)

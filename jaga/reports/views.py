@@ -12,10 +12,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jaga.org.models import User
-from jaga.reports import compliance, dashboard
+from jaga.reports import compliance, dashboard, snapshots
 from jaga.reports.compliance import Dimension
 from jaga.reports.models import StepRecord
 from jaga.reports.periods import Period, PeriodError
@@ -94,11 +95,10 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
     except ValueError:
         by = Dimension.STEP
     filters = _filters(request.GET, scope)
-    chosen = compliance.records(scope.agency, period, filters, scope.units)
+    language = get_language() or "id"
+    rows, total = snapshots.table(scope.agency, period, by, filters, scope.units, language)
     before = compliance.records(scope.agency, period.previous(), filters, scope.units)
-    rows = compliance.breakdown(chosen, by)
-    total = compliance.summarise(chosen)
-    previous = compliance.summarise(before)
+    previous = compliance.tally(before)
     query = request.GET
     table = [
         {
@@ -211,10 +211,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _head_home(request: HttpRequest, scope: ReportScope, now: dt.datetime) -> HttpResponse:
     month = Period.containing(timezone.localdate())
-    this = compliance.summarise(compliance.records(scope.agency, month, units=scope.units))
-    last = compliance.summarise(
-        compliance.records(scope.agency, month.previous(), units=scope.units)
-    )
+    this = compliance.tally(compliance.records(scope.agency, month, units=scope.units))
+    last = compliance.tally(compliance.records(scope.agency, month.previous(), units=scope.units))
     late_total, late = dashboard.late_steps(scope, now)
     waiting_total, waiting = dashboard.waiting_on_opds(scope)
     start = now - dt.timedelta(days=30)
@@ -239,7 +237,7 @@ def _head_home(request: HttpRequest, scope: ReportScope, now: dt.datetime) -> Ht
 
 def _technician_home(request: HttpRequest, scope: ReportScope, now: dt.datetime) -> HttpResponse:
     month = Period.containing(timezone.localdate())
-    mine = compliance.summarise(
+    mine = compliance.tally(
         compliance.records(scope.agency, month, {Dimension.PERSON: str(scope.user.pk)})
     )
     tasks = inbox(scope.user, now)

@@ -207,7 +207,30 @@ def test_it_answers_the_report_in_a_bounded_number_of_queries(
     client = login("rekap.kadis")
     month = month_of(rekap)
     for by in Dimension:
-        with django_assert_max_num_queries(20):
+        with django_assert_max_num_queries(23):
             client.get(f"/laporan/mutu-baku/?period={month.key}&by={by.value}")
     with django_assert_max_num_queries(14):
         client.get(f"/laporan/mutu-baku/langkah/?period={month.key}")
+
+
+def test_it_keeps_a_finished_periods_table_and_forgets_it_when_a_record_arrives(
+    rekap: Rekap, django_assert_max_num_queries: Any
+) -> None:
+    from jaga.reports.models import ComplianceSnapshot
+
+    month = month_of(rekap)
+    client = login("rekap.kadis")
+    first = client.get(f"/laporan/mutu-baku/?period={month.key}&by=step")
+    assert ComplianceSnapshot.objects.filter(agency=rekap.agency).count() == 1
+    with django_assert_max_num_queries(17):  # the table and total from the snapshot
+        again = client.get(f"/laporan/mutu-baku/?period={month.key}&by=step")
+    assert [r["row"] for r in again.context["table"]] == [r["row"] for r in first.context["table"]]
+    assert again.context["total"] == first.context["total"]
+    assert again.context["total"].p90_percent == first.context["total"].p90_percent
+    # A step of that month recorded late (a rebuild, a backdated completion) forgets it.
+    StepRecord.objects.filter(agency=rekap.agency, step_no="1").first().delete()  # type: ignore[union-attr]
+    assert rebuild() == 1
+    assert not ComplianceSnapshot.objects.filter(agency=rekap.agency).exists()
+    # The current month is never kept: its records still arrive.
+    client.get("/laporan/mutu-baku/?by=step")
+    assert not ComplianceSnapshot.objects.filter(agency=rekap.agency).exists()
