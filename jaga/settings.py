@@ -265,6 +265,10 @@ JAGA_SCHEDULER_GRACE_SECONDS = config.env_int("JAGA_SCHEDULER_GRACE_SECONDS", 30
 
 # --- Notifications (issue 15; docs/notifications.md) ------------------------------------------
 INSTALLED_APPS += ["jaga.notifications", "jaga.reports"]
+# --- Reports (issue 16; docs/reports.md) ----------------------------------------------------
+# How long the compliance table of a running quarter or year is reused before it is computed
+# again (a finished period's is kept until one of its records changes; jaga.reports.snapshots).
+JAGA_REPORT_REFRESH_SECONDS = config.env_int("JAGA_REPORT_REFRESH_SECONDS", 600, minimum=0)
 # How long a worker's claim on an outbox row lasts: a worker killed mid-send loses its claim
 # after this many seconds and the row is sent again (jaga.notifications.delivery).
 JAGA_DELIVERY_LEASE_SECONDS = config.env_int("JAGA_DELIVERY_LEASE_SECONDS", 300, minimum=1)

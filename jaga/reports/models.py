@@ -174,15 +174,17 @@ class ComplianceSnapshot(AgencyScoped):
     quarter or a year is hundreds of thousands of ``StepRecord`` rows whose percentiles
     cost a sort per request. ``key`` names what was asked (period, grouping, filters,
     reader's scope: ``jaga.reports.snapshots.key_for``); ``payload`` holds the rows and the
-    total as JSON. Only periods that ended before the current month are kept, and writing
-    a record of a month deletes the snapshots whose period holds it, so a snapshot never
-    shows stale figures (``jaga.reports.snapshots``)."""
+    total as JSON. A period that ended before the current month is kept until a record of
+    one of its months is written (which deletes it: never stale); a ``running`` one (this
+    quarter, this year) is reused for ``JAGA_REPORT_REFRESH_SECONDS`` and then computed
+    again, the page saying as of when (``jaga.reports.snapshots``)."""
 
     key = models.CharField(_("key"), max_length=64)
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("until (excluded)"))
     payload = models.JSONField(_("figures"))
     computed_at = models.DateTimeField(_("computed"))
+    running = models.BooleanField(_("period still running"), default=False)
 
     class Meta:
         verbose_name = _("compliance snapshot")

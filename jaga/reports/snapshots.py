@@ -1,10 +1,17 @@
-"""Computing a finished period's compliance once (``ComplianceSnapshot``; issue 16 point 7).
+"""Computing a long period's compliance once (``ComplianceSnapshot``; issue 16 point 7).
 
-``table`` answers the compliance report's table and total: from a snapshot when the
-period ended before the current month and one was kept, else computed (and kept, for such
-a period). ``forget`` deletes the snapshots whose period holds a month: the records'
-writers call it (``jaga.reports.records``), so a late or rebuilt record never leaves a
-stale snapshot behind.
+``table`` answers the compliance report's table and total:
+
+- a period that ended before the current month: from its snapshot, computed on the first
+  request and kept; ``forget`` deletes the snapshots whose period holds a month, and the
+  records' writers call it (``jaga.reports.records``), so a late or rebuilt record never
+  leaves a stale one behind;
+- a running period of more than a month (this quarter, this year): from its snapshot
+  while it is younger than ``JAGA_REPORT_REFRESH_SECONDS`` (the page says as of when),
+  else computed again and kept: its records arrive with every completed step, so it is
+  refreshed by age rather than forgotten;
+- the current month: computed on each request (a month's records stay under 100 ms at
+  100,000 cases, bench/web.py).
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -67,6 +76,16 @@ def is_finished(period: Period, today: dt.date) -> bool:
     return period.end <= today.replace(day=1)
 
 
+@dataclass(frozen=True)
+class Table:
+    """A compliance table: its ``rows``, its ``total``, and ``as_of`` (aware) when it
+    comes from a running period's snapshot (None: the figures are current)."""
+
+    rows: list[Row]
+    total: Figures
+    as_of: dt.datetime | None = None
+
+
 def table(
     agency: Agency,
     period: Period,
@@ -75,45 +94,55 @@ def table(
     units: Iterable[int] | None,
     language: str,
     today: dt.date | None = None,
-) -> tuple[list[Row], Figures]:
+    now: dt.datetime | None = None,
+) -> Table:
     """The rows of ``by`` and the total of ``agency``'s records in ``period`` narrowed by
-    ``filters`` and ``units`` (``compliance.breakdown`` and ``compliance.summarise``):
-    from a kept snapshot for a finished period, else computed and, for a finished period,
-    kept. ``today`` is the agency's local date (default: the current one)."""
+    ``filters`` and ``units`` (``compliance.breakdown`` and ``compliance.summarise``), kept
+    or computed as the module's docstring says. ``today`` is the agency's local date and
+    ``now`` the clock (defaults: the current ones)."""
+    now = now or timezone.now()
     today = today or timezone.localdate()
     unit_list = list(units) if units is not None else None
     finished = is_finished(period, today)
+    running = not finished and len(period.months) > 1
+    if not finished and not running:
+        records = compliance.records(agency, period, filters, unit_list)
+        return Table(compliance.breakdown(records, by), compliance.summarise(records))
     key = key_for(period, by, filters, unit_list, language)
-    if finished:
-        kept = ComplianceSnapshot.objects.filter(agency=agency, key=key).first()
-        if kept is not None:
-            return _load(kept.payload)
+    fresh_after = now - dt.timedelta(seconds=settings.JAGA_REPORT_REFRESH_SECONDS)
+    kept = ComplianceSnapshot.objects.filter(agency=agency, key=key).first()
+    if kept is not None and (not kept.running or kept.computed_at >= fresh_after):
+        rows, total = _load(kept.payload)
+        return Table(rows, total, kept.computed_at if kept.running else None)
     records = compliance.records(agency, period, filters, unit_list)
     rows = compliance.breakdown(records, by)
     total = compliance.summarise(records)
-    if finished:
+    values = {
+        "period_start": period.start,
+        "period_end": period.end,
+        "payload": _dump(rows, total),
+        "computed_at": now,
+        "running": running,
+    }
+    if kept is not None:
+        ComplianceSnapshot.objects.filter(pk=kept.pk).update(**values)
+    else:
         try:
             with transaction.atomic():
-                ComplianceSnapshot.objects.create(
-                    agency=agency,
-                    key=key,
-                    period_start=period.start,
-                    period_end=period.end,
-                    payload=_dump(rows, total),
-                    computed_at=timezone.now(),
-                )
-        except IntegrityError:  # another request kept it first: the same figures
+                ComplianceSnapshot.objects.create(agency=agency, key=key, **values)
+        except IntegrityError:  # kept by another request at the same moment: same figures
             pass
-    return rows, total
+    return Table(rows, total, now if running else None)
 
 
 def forget(agency_id: int, months: Iterable[dt.date]) -> int:
-    """Delete the snapshots of ``agency_id`` whose period holds any of ``months`` (first
-    days); returns how many. In the caller's transaction."""
+    """Delete the finished periods' snapshots of ``agency_id`` whose period holds any of
+    ``months`` (first days); returns how many. In the caller's transaction. Running ones
+    are left to their age."""
     deleted = 0
     for month in set(months):
         count, _ = ComplianceSnapshot.objects.filter(
-            agency_id=agency_id, period_start__lte=month, period_end__gt=month
+            agency_id=agency_id, period_start__lte=month, period_end__gt=month, running=False
         ).delete()
         deleted += count
     return deleted

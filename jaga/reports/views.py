@@ -96,7 +96,8 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
         by = Dimension.STEP
     filters = _filters(request.GET, scope)
     language = get_language() or "id"
-    rows, total = snapshots.table(scope.agency, period, by, filters, scope.units, language)
+    found = snapshots.table(scope.agency, period, by, filters, scope.units, language)
+    rows, total = found.rows, found.total
     before = compliance.records(scope.agency, period.previous(), filters, scope.units)
     previous = compliance.tally(before)
     query = request.GET
@@ -130,6 +131,7 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
         "previous": previous,
         "active": active,
         "steps_link": "langkah/" + _link(query, by=None),
+        "as_of": found.as_of,
     }
     return render(request, "reports/compliance.html", context)
 

@@ -234,3 +234,35 @@ def test_it_keeps_a_finished_periods_table_and_forgets_it_when_a_record_arrives(
     # The current month is never kept: its records still arrive.
     client.get("/laporan/mutu-baku/?by=step")
     assert not ComplianceSnapshot.objects.filter(agency=rekap.agency).exists()
+
+
+def test_it_reuses_a_running_periods_table_for_a_while_then_computes_it_again(
+    rekap: Rekap, settings: Any
+) -> None:
+    import datetime as dt
+
+    from jaga.reports import snapshots
+
+    settings.JAGA_REPORT_REFRESH_SECONDS = 600
+    month = month_of(rekap)
+    after = (month.end + dt.timedelta(days=32)).replace(day=1)
+    # Two months, the second of them "now": a running period of more than a month.
+    running = Period(month.start, after, "quarter", "running")
+    today = month.end + dt.timedelta(days=3)
+    now = dt.datetime.combine(today, dt.time(10, 0), tzinfo=dt.UTC)
+
+    def table(at: dt.datetime) -> snapshots.Table:
+        return snapshots.table(
+            rekap.agency, running, Dimension.STEP, {}, None, "id", today=today, now=at
+        )
+
+    first = table(now)
+    assert first.as_of == now
+    assert first.total.done == 64
+    StepRecord.objects.filter(agency=rekap.agency, step_no="1").first().delete()  # type: ignore[union-attr]
+    rebuild()  # a record of the period arrives: a running table is not forgotten
+    soon = table(now + dt.timedelta(minutes=5))
+    assert soon.as_of == now
+    later = table(now + dt.timedelta(minutes=11))
+    assert later.as_of == now + dt.timedelta(minutes=11)
+    assert later.total == first.total
