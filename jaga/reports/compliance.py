@@ -279,6 +279,25 @@ def breakdown(queryset: QuerySet[StepRecord], by: Dimension) -> list[Row]:
     return rows
 
 
+def label_of(queryset: QuerySet[StepRecord], dimension: Dimension, text: str) -> str:
+    """What a filter's key (``key_of`` text) is called, as ``breakdown`` labels its group
+    (one query); the text itself when it is malformed."""
+    parts: list[Any] = []
+    for field, part in zip(dimension.fields, text.split(":"), strict=False):
+        if part == _NONE:
+            parts.append(None)
+        elif field.endswith("_id"):
+            if not part.isdigit():
+                return text
+            parts.append(int(part))
+        else:
+            parts.append(part)
+    if len(parts) != len(dimension.fields):
+        return text
+    key = tuple(parts)
+    return _labels(queryset, dimension, [key]).get(key, text)
+
+
 def _labels(
     queryset: QuerySet[StepRecord], by: Dimension, keys: list[tuple[Any, ...]]
 ) -> dict[tuple[Any, ...], str]:

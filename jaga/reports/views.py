@@ -114,8 +114,13 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
         }
         for row in rows
     ]
+    labelled = compliance.records(scope.agency, period)
     active = [
-        {"dimension": dimension, "key": key, "remove": _link(query, **{dimension.value: None})}
+        {
+            "dimension": dimension,
+            "key": compliance.label_of(labelled, dimension, key),
+            "remove": _link(query, **{dimension.value: None}),
+        }
         for dimension, key in filters.items()
         if not (scope.person is not None and dimension is Dimension.PERSON)
     ]

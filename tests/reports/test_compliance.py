@@ -266,3 +266,17 @@ def test_it_reuses_a_running_periods_table_for_a_while_then_computes_it_again(
     later = table(now + dt.timedelta(minutes=11))
     assert later.as_of == now + dt.timedelta(minutes=11)
     assert later.total == first.total
+
+
+def test_it_names_the_active_filters(rekap: Rekap) -> None:
+    month = month_of(rekap)
+    opd = rekap.cases[0].opd
+    assert opd is not None
+    response = login("rekap.kadis").get(
+        f"/laporan/mutu-baku/?period={month.key}&by=person&opd={opd.pk}&step=rekap:1"
+    )
+    assert [item["key"] for item in response.context["active"]] == [
+        "rekap · 1. Disposisi",
+        "Dinas Kesehatan",
+    ]
+    assert response.context["total"].done == 10  # step 1 of cases 1-10
