@@ -52,7 +52,8 @@ def cases_started(agency: Agency, period: Period) -> QuerySet[Case]:
 
 def cases_by(agency: Agency, period: Period, field: str) -> list[Tally]:
     """Cases started in ``period`` per ``field``: "sop" (named after the newest
-    definition), "opd", "source" or "status" (open, closed, cancelled), most first."""
+    definition), "opd", "source" or "status" (open, closed, cancelled), most first; or
+    "outcome" (closed on time, closed late, open, cancelled: ``OUTCOMES``, in that order)."""
     cases = cases_started(agency, period).order_by()
     if field == "sop":
         rows = cases.values("definition__code", "definition__name").annotate(n=Count("pk"))
@@ -75,9 +76,34 @@ def cases_by(agency: Agency, period: Period, field: str) -> list[Tally]:
         labels = dict(CaseStatus.choices)
         rows = cases.values("status").annotate(n=Count("pk"))
         found = [Tally(row["status"], str(labels.get(row["status"], "")), row["n"]) for row in rows]
+    elif field == "outcome":
+        return _by_outcome(cases)
     else:
         raise ValueError(f"cannot count cases by {field!r}")
     return sorted(found, key=lambda item: (-item.count, item.label))
+
+
+#: Deadline outcomes of cases, in the order the page shows them; ``key`` is the case
+#: list's ``late`` filter value (``jaga.workflow.filters``) or its ``status``.
+OUTCOMES = (
+    ("closed_on_time", _("Closed on time")),
+    ("closed_late", _("Closed late")),
+    ("open", _("Open")),
+    ("cancelled", _("Cancelled")),
+)
+
+
+def _by_outcome(cases: QuerySet[Case]) -> list[Tally]:
+    """Cases by deadline outcome: closed with no late step, closed with one or more (the
+    ``CaseRecord``'s count), still open, cancelled. One query."""
+    on_time = Q(record__late_steps=0) | Q(record__isnull=True)
+    sums = cases.aggregate(
+        closed_on_time=Count("pk", filter=Q(status=CaseStatus.CLOSED) & on_time),
+        closed_late=Count("pk", filter=Q(status=CaseStatus.CLOSED, record__late_steps__gt=0)),
+        open=Count("pk", filter=Q(status=CaseStatus.OPEN)),
+        cancelled=Count("pk", filter=Q(status=CaseStatus.CANCELLED)),
+    )
+    return [Tally(key, str(label), sums[key] or 0) for key, label in OUTCOMES]
 
 
 @dataclass(frozen=True)

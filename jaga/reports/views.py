@@ -291,7 +291,7 @@ def operations_report(request: HttpRequest) -> HttpResponse:
         "by_sop": operations.cases_by(agency, period, "sop"),
         "by_opd": operations.cases_by(agency, period, "opd"),
         "by_source": operations.cases_by(agency, period, "source"),
-        "by_status": operations.cases_by(agency, period, "status"),
+        "by_status": operations.cases_by(agency, period, "outcome"),
         "overall": overall,
         "per_opd": per_opd,
         "ageing": operations.backlog_ageing(agency),

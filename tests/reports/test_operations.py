@@ -85,6 +85,9 @@ def test_it_counts_cases_by_sop_opd_source_and_outcome(rekap: Rekap) -> None:
     assert sorted(counts["opd"]) == sorted([(opds["Dinkes"], 10), (opds["Disdik"], 10)])
     assert counts["source"] == [("manual", 20)]
     assert counts["status"] == [("closed", 20)]
+    # Late steps: step 1 of cases 8, 9, 10, 18 and 19, step 3 of cases 17 to 20.
+    outcome = {item.key: item.count for item in operations.cases_by(rekap.agency, month, "outcome")}
+    assert outcome == {"closed_on_time": 13, "closed_late": 7, "open": 0, "cancelled": 0}
 
 
 def test_it_ages_the_backlog(rekap: Rekap) -> None:
