@@ -44,20 +44,26 @@ def record_of(case: Case) -> CaseRecord:
     )
 
 
-def step_done(step: StepInstance, record: StepRecord) -> CaseRecord:
-    """Count completed ``step`` (its ``StepRecord`` written) in its case's record: a late
-    step, a technician's first action, the restoration. In the caller's transaction."""
+def step_done(step: StepInstance) -> CaseRecord | None:
+    """Count completed ``step`` in its case's record when it is a technicians' step on the
+    case's trunk: the first action, the restoration (None otherwise: nothing written).
+
+    Only such steps write, and they run one at a time (a trunk has one open step): the
+    parallel visits of a fan-out never wait on each other for this row, and the engine's
+    own case lock (``_branch_done``) stays the only one they meet. In the caller's
+    transaction."""
     case = step.case
-    found = record_of(case)
-    if record.on_time is False:
-        found.late_steps += 1
     at = step.completed_at
-    if at is not None and step.lane in technician_lanes(case.definition.spec):
-        if found.first_action_at is None or at < found.first_action_at:
-            found.first_action_at = at
-        if found.restored_by != Restoration.MONITOR:
-            found.restored_at = at
-            found.restored_by = Restoration.STEP
+    if at is None or step.branch_id is not None:
+        return None
+    if step.lane not in technician_lanes(case.definition.spec):
+        return None
+    found = record_of(case)
+    if found.first_action_at is None or at < found.first_action_at:
+        found.first_action_at = at
+    if found.restored_by != Restoration.MONITOR:
+        found.restored_at = at
+        found.restored_by = Restoration.STEP
     _times(found)
     found.save()
     return found
@@ -104,11 +110,8 @@ def rebuild_cases(batch: int = 200) -> int:
             for case in cases:
                 found = record_of(case)
                 lanes = technician_lanes(case.definition.spec)
-                for step_record in StepRecord.objects.filter(case=case).order_by(
-                    "completed_at", "pk"
-                ):
-                    if step_record.on_time is False:
-                        found.late_steps += 1
+                trunk = StepRecord.objects.filter(case=case, step__branch__isnull=True)
+                for step_record in trunk.order_by("completed_at", "pk"):
                     if step_record.lane in lanes:
                         at = step_record.completed_at
                         if found.first_action_at is None:

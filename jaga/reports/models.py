@@ -129,8 +129,9 @@ class CaseRecord(AgencyScoped):
     ``broke_at`` is when the service broke: the start of the monitor's outage for a case
     the monitor opened, else the case's start (the report). ``first_action_at`` is the
     first completion of a step in a technicians' lane (a lane an assignment step names,
-    ``to_lane``); ``restored_at`` the monitor's recovery of the outage when there is one,
-    else the latest completion of a technicians' step (a return to them moves it). Seconds
+    ``to_lane``) on the case's trunk; ``restored_at`` the monitor's recovery of the outage
+    when there is one, else the latest completion of such a step (a return to them moves
+    it). A case whose technicians have not acted yet has no record. Seconds
     are clock time: ``action_seconds`` from the case's start to the first action (MTTA),
     ``restore_seconds`` from ``broke_at`` to ``restored_at`` (MTTR). ``period`` is the
     first day of the agency-local month the case started in."""
@@ -158,7 +159,6 @@ class CaseRecord(AgencyScoped):
     )
     action_seconds = models.PositiveIntegerField(_("to first action (s)"), null=True, blank=True)
     restore_seconds = models.PositiveIntegerField(_("to restoration (s)"), null=True, blank=True)
-    late_steps = models.PositiveIntegerField(_("late steps"), default=0)
 
     class Meta:
         verbose_name = _("case record")

@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jaga.inventory.models import Device, DeviceKind, DeviceStatus, Replacement, SpareMinimum
 from jaga.org.models import Opd
-from jaga.reports.models import CaseRecord
+from jaga.reports.models import CaseRecord, StepRecord
 from jaga.reports.periods import Period
 from jaga.tenancy.models import Agency
 from jaga.workflow.models import Case, CaseSource, CaseStatus
@@ -94,12 +94,12 @@ OUTCOMES = (
 
 
 def _by_outcome(cases: QuerySet[Case]) -> list[Tally]:
-    """Cases by deadline outcome: closed with no late step, closed with one or more (the
-    ``CaseRecord``'s count), still open, cancelled. One query."""
-    on_time = Q(record__late_steps=0) | Q(record__isnull=True)
-    sums = cases.aggregate(
-        closed_on_time=Count("pk", filter=Q(status=CaseStatus.CLOSED) & on_time),
-        closed_late=Count("pk", filter=Q(status=CaseStatus.CLOSED, record__late_steps__gt=0)),
+    """Cases by deadline outcome: closed with no late step, closed with one or more (a
+    ``StepRecord`` completed after its due time), still open, cancelled. One query."""
+    late = Exists(StepRecord.objects.filter(case=OuterRef("pk"), on_time=False))
+    sums = cases.annotate(has_late=late).aggregate(
+        closed_on_time=Count("pk", filter=Q(status=CaseStatus.CLOSED, has_late=False)),
+        closed_late=Count("pk", filter=Q(status=CaseStatus.CLOSED, has_late=True)),
         open=Count("pk", filter=Q(status=CaseStatus.OPEN)),
         cancelled=Count("pk", filter=Q(status=CaseStatus.CANCELLED)),
     )

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from django.db.models import Count
 
 from jaga.documents.models import ReportType
 from jaga.reports import compliance, operations
@@ -146,12 +147,15 @@ def build(agency: Agency, period: Period, kind: ReportType) -> PeriodicReport:
 def _closed_cases(
     agency: Agency, start: dt.datetime, end: dt.datetime, zone: ZoneInfo
 ) -> list[CaseLine]:
-    from jaga.reports.models import CaseRecord
+    from jaga.reports.models import StepRecord
 
     late = dict(
-        CaseRecord.objects.filter(
-            agency=agency, case__closed_at__gte=start, case__closed_at__lt=end
-        ).values_list("case_id", "late_steps")
+        StepRecord.objects.filter(
+            agency=agency, case__closed_at__gte=start, case__closed_at__lt=end, on_time=False
+        )
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values_list("case_id", "n")
     )
     return [
         CaseLine(

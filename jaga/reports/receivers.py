@@ -12,9 +12,10 @@ from jaga.workflow.models import StepInstance
 
 
 def on_step_completed(sender: Any, *, step: StepInstance, **_: Any) -> None:
-    """Record the completed ``step`` for the reports (``StepRecord``) and count it in its
-    case's ``CaseRecord``, in its transaction."""
-    step_done(step, record_step(step))
+    """Record the completed ``step`` for the reports (``StepRecord``) and, for a
+    technicians' step on the trunk, in its case's ``CaseRecord``; in its transaction."""
+    record_step(step)
+    step_done(step)
 
 
 def on_outage_ended(sender: Any, *, outage: Outage, **_: Any) -> None:

@@ -28,7 +28,6 @@ class Migration(migrations.Migration):
                 ('restored_by', models.CharField(blank=True, choices=[('monitor', 'The monitor saw the device recover'), ('step', "The technicians' last step")], max_length=10, verbose_name='restoration seen by')),
                 ('action_seconds', models.PositiveIntegerField(blank=True, null=True, verbose_name='to first action (s)')),
                 ('restore_seconds', models.PositiveIntegerField(blank=True, null=True, verbose_name='to restoration (s)')),
-                ('late_steps', models.PositiveIntegerField(default=0, verbose_name='late steps')),
                 ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenancy.agency', verbose_name='agency')),
                 ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='record', to='workflow.case', verbose_name='case')),
                 ('opd', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.opd', verbose_name='OPD')),

@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
                 ('period_end', models.DateField(verbose_name='until (excluded)')),
                 ('payload', models.JSONField(verbose_name='figures')),
                 ('computed_at', models.DateTimeField(verbose_name='computed')),
+                ('running', models.BooleanField(default=False, verbose_name='period still running')),
             ],
             options={
                 'verbose_name': 'compliance snapshot',
