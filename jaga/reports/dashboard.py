@@ -56,10 +56,18 @@ def open_steps(scope: ReportScope) -> QuerySet[StepInstance]:
         named = StepInstance.assignees.through.objects.filter(user_id=scope.person)
         return steps.filter(pk__in=named.values("stepinstance_id"))
     if scope.units is not None:
-        through = StepInstance.positions.through.objects.filter(position__unit_id__in=scope.units)
-        named = StepInstance.assignees.through.objects.filter(
-            user__employee__positions__unit_id__in=scope.units
+        # The units' positions and their holders first (a few rows), so that each part is
+        # a plain IN on the small "waits for" tables.
+        positions = list(
+            Position.objects.filter(unit_id__in=scope.units).values_list("pk", flat=True)
         )
+        people = list(
+            Employee.objects.filter(positions__in=positions, user__isnull=False)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+        through = StepInstance.positions.through.objects.filter(position_id__in=positions)
+        named = StepInstance.assignees.through.objects.filter(user_id__in=people)
         return steps.filter(
             Q(pk__in=through.values("stepinstance_id")) | Q(pk__in=named.values("stepinstance_id"))
         )
@@ -91,23 +99,35 @@ def _sop_names(scope: ReportScope, codes: list[str]) -> dict[str, str]:
 
 
 def open_steps_by_step(scope: ReportScope, limit: int = 10) -> list[Tally]:
-    """Open steps per SOP step ("SOP · no. kegiatan"), most first, at most ``limit``."""
+    """Open steps per SOP step ("SOP · no. kegiatan"), most first, at most ``limit``.
+
+    Counted by step number and lane from the open steps alone (no join to their cases:
+    bench/web.py), then named after the agency's current SOPs that have that step in that
+    lane; when several do, the label names them all and ``key`` (the case list's SOP
+    filter) is empty."""
     rows = list(
         open_steps(scope)
-        .values("case__definition_id", "step_no")
+        .values("step_no", "lane")
         .annotate(n=Count("pk"))
         .order_by("-n", "step_no")[:limit]
     )
-    definitions = SopDefinition.objects.in_bulk({row["case__definition_id"] for row in rows})
+    current = list(
+        SopDefinition.objects.filter(agency=scope.agency, is_current=True).order_by("code")
+    )
     found = []
     for row in rows:
-        definition = definitions[row["case__definition_id"]]
-        try:
-            kegiatan = definition.spec.step(row["step_no"]).kegiatan
-        except KeyError:
-            kegiatan = ""
-        label = f"{definition.code} · {row['step_no']}. {kegiatan}"
-        found.append(Tally(definition.code, label, row["n"]))
+        matches = []
+        for definition in current:
+            try:
+                step = definition.spec.step(row["step_no"])
+            except KeyError:
+                continue
+            if row["lane"] in step.all_lanes:
+                matches.append((definition.code, step.kegiatan))
+        codes = "/".join(code for code, _ in matches) or "?"
+        kegiatan = matches[0][1] if matches else ""
+        key = matches[0][0] if len(matches) == 1 else ""
+        found.append(Tally(key, f"{codes} · {row['step_no']}. {kegiatan}", row["n"]))
     return found
 
 
