@@ -65,19 +65,25 @@ def filename(document: Document) -> str:
     return f"{document.document_type}-{number}.pdf"
 
 
-@login_required
-def download(request: HttpRequest, pk: int) -> HttpResponse:
-    """The archived PDF of a document of a case the user may see (404 otherwise; 410 when
-    the archived file is missing)."""
-    document = get_object_or_404(documents_for(_user(request)), pk=pk)
+def pdf_response(request: HttpRequest, document: Document, *, inline: bool = False) -> HttpResponse:
+    """The archived PDF of ``document`` as a download (or shown in the browser when
+    ``inline``), or the 410 page when the archived file is missing."""
     try:
         pdf = pdf_bytes(document)
     except ArchiveMissing as exc:
         return archive_missing(request, document, exc)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename(document)}"'
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename(document)}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The archived PDF of a document of a case the user may see (404 otherwise; 410 when
+    the archived file is missing)."""
+    return pdf_response(request, get_object_or_404(documents_for(_user(request)), pk=pk))
 
 
 @login_required

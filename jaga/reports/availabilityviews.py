@@ -36,8 +36,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from jaga.documents.models import Document, ReportType
 from jaga.documents.numbering import NumberingBusy
-from jaga.documents.services import ArchiveMissing, issue_report, pdf_bytes
-from jaga.documents.views import archive_missing, filename
+from jaga.documents.services import issue_report
+from jaga.documents.views import pdf_response
 from jaga.inventory.pages import opds_for
 from jaga.monitoring.models import CheckKind
 from jaga.org.models import Opd, User
@@ -276,12 +276,4 @@ def report_document(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF of an issued availability report of an OPD the user may see, shown in the
     browser (404 otherwise; 410 when the archived file is missing)."""
     user = _user(request)
-    document = get_object_or_404(_issued(user), pk=pk)
-    try:
-        pdf = pdf_bytes(document)
-    except ArchiveMissing as exc:
-        return archive_missing(request, document, exc)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename(document)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_response(request, get_object_or_404(_issued(user), pk=pk), inline=True)

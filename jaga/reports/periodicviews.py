@@ -30,8 +30,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from jaga.documents.models import Document, ReportType
 from jaga.documents.numbering import NumberingBusy
-from jaga.documents.services import ArchiveMissing, issue_report, pdf_bytes
-from jaga.documents.views import archive_missing, filename
+from jaga.documents.services import issue_report
+from jaga.documents.views import pdf_response
 from jaga.org.models import User
 from jaga.reports import periodic
 from jaga.reports.periods import Period, PeriodError
@@ -186,12 +186,4 @@ def periodic_document(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF of an issued periodic report of the reader's agency (404 otherwise; 410
     when the archived file is missing)."""
     scope = _scope(request)
-    document = get_object_or_404(_issued(scope), pk=pk)
-    try:
-        pdf = pdf_bytes(document)
-    except ArchiveMissing as exc:
-        return archive_missing(request, document, exc)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename(document)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_response(request, get_object_or_404(_issued(scope), pk=pk))
