@@ -13,12 +13,10 @@ from __future__ import annotations
 import math
 from html import escape
 
-from jaga.sop.routing import Box, Drawing, Figure, Frame, Label, Line, Shape
-from jaga.sop.textfit import PT_TO_MM, text_width
+from jaga.sop.routing import LINE_SPACING, Drawing, Figure, Frame, Label, Line, Shape, pentagon
+from jaga.sop.textfit import PT_TO_MM
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
-LABEL_PT = 5.5
-LETTER_PT = 6.5
 CAP_PT = 5.0
 STROKE = 0.25
 LINE_STROKE = 0.2
@@ -41,20 +39,9 @@ def _text(x: float, y: float, text: str, size_pt: float, anchor: str, bold: bool
     )
 
 
-def _pentagon(box: Box) -> str:
-    shoulder = box.top + box.height * 0.6
-    points = [
-        (box.left, box.top),
-        (box.right, box.top),
-        (box.right, shoulder),
-        (box.cx, box.bottom),
-        (box.left, shoulder),
-    ]
-    return " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
-
-
 def figure_svg(figure: Figure) -> str:
-    """One symbol as SVG elements (white-filled, so arrows end at its outline)."""
+    """One symbol as SVG elements (white-filled, so arrows end at its outline). A
+    connector's letter is a ``Label`` of its own (inside or beside the pentagon)."""
     box = figure.box
     paint = f'fill="#fff" stroke="#000" stroke-width="{STROKE}"'
     if figure.shape is Shape.DECISION:
@@ -62,8 +49,8 @@ def figure_svg(figure: Figure) -> str:
         path = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
         return f'<polygon class="sop-decision" points="{path}" {paint}/>'
     if figure.shape is Shape.CONNECTOR:
-        letter = _text(box.cx, box.top + box.height * 0.5, figure.text, LETTER_PT, "middle", True)
-        return f'<polygon class="sop-connector" points="{_pentagon(box)}" {paint}/>{letter}'
+        corners = " ".join(f"{_n(x)},{_n(y)}" for x, y in pentagon(box))
+        return f'<polygon class="sop-connector" points="{corners}" {paint}/>'
     radius = box.height / 2 if figure.shape is Shape.TERMINATOR else 0
     rect = (
         f'<rect class="sop-{figure.shape.value}" x="{_n(box.left)}" y="{_n(box.top)}" '
@@ -101,17 +88,20 @@ def line_svg(line: Line) -> str:
 
 
 def label_svg(label: Label) -> str:
-    """An arrow's label on a white ground, so lines it lies across do not strike it out."""
-    size = LABEL_PT * PT_TO_MM
-    width = text_width(label.text, LABEL_PT) + 0.4
-    left = {"start": label.x - 0.2, "end": label.x - width + 0.2}.get(
-        label.anchor, label.x - width / 2
-    )
+    """An arrow's label or a connector's letter on a white ground (its ``box``), so a line
+    it might lie across does not strike it out; a wrapped label is one ``<text>`` per
+    line."""
+    box = label.box
     ground = (
-        f'<rect x="{_n(left)}" y="{_n(label.y - size * 0.8)}" width="{_n(width)}" '
-        f'height="{_n(size)}" fill="#fff"/>'
+        f'<rect x="{_n(box.left)}" y="{_n(box.top)}" width="{_n(box.width)}" '
+        f'height="{_n(box.height)}" fill="#fff"/>'
     )
-    return ground + _text(label.x, label.y, label.text, LABEL_PT, label.anchor)
+    step = LINE_SPACING * label.size_pt * PT_TO_MM
+    texts = [
+        _text(label.x, label.y + i * step, row, label.size_pt, label.anchor, label.bold)
+        for i, row in enumerate(label.rows)
+    ]
+    return ground + "".join(texts)
 
 
 FRAME_STROKE = 0.35

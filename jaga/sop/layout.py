@@ -45,6 +45,18 @@ SYMBOL_PAD = 4.0
 CONNECTOR_SIZE = 6.0
 BAND_HEIGHT = 10.0  # a connector band: an empty table row at the top or bottom of a page
 
+# Labels drawn in the overlay (arrow labels "Ya" / "Tidak" / a branch's label, connector
+# letters): sizes in points, and the spacing (mm) of the arrows leaving one side of a diamond
+# when it has several (a decision of up to seven branches fans them out along its edges).
+LABEL_PT = 5.5
+LABEL_MIN_PT = 4.5
+LETTER_PT = 6.5
+LETTER_MIN_PT = 5.0
+EXIT_SPACING = 3.0
+EXIT_MARGIN = 1.5  # the outermost exit stays this far from the diamond's top or bottom vertex
+FAN_WIDTH = 8.0  # a diamond with several arrows on a side is at most this wide, mm ...
+FAN_PAD = 1.5  # ... and its row keeps this much more room above and below it for labels
+
 LANE_MIN, LANE_MAX = 15.0, 30.0
 
 
@@ -342,14 +354,16 @@ class Row:
     height: float
     fan_out: str = ""  # the key of the fan-out whose block holds the step ("" for none)
     caption: str = ""  # the first row of a fan-out: "Untuk setiap lokasi: <label>"
+    exits: int = 1  # the most arrows leaving one side (left or right) of the symbol
 
     @property
     def symbol_height(self) -> float:
-        """Height of the main symbol, mm."""
+        """Height of the main symbol, mm. A diamond with more than three arrows on one side
+        grows so that they leave ``EXIT_SPACING`` mm apart (``decision_height``)."""
         return {
             Symbol.TERMINATOR: TERMINATOR_HEIGHT,
             Symbol.PROCESS: PROCESS_HEIGHT,
-            Symbol.DECISION: DECISION_HEIGHT,
+            Symbol.DECISION: decision_height(self.exits),
         }[self.symbol]
 
     @property
@@ -357,6 +371,25 @@ class Row:
         """Height of the symbol with its stacked small terminators, mm."""
         caps = (CAP_HEIGHT + STACK_GAP) * (int(self.start_cap) + int(self.end_cap))
         return self.symbol_height + caps
+
+
+def decision_height(exits: int) -> float:
+    """Height in mm of a diamond with ``exits`` arrows leaving its busiest side: 9 mm, or
+    taller so that the arrows leave ``EXIT_SPACING`` apart and the outermost stays
+    ``EXIT_MARGIN`` from the top or bottom vertex."""
+    return max(DECISION_HEIGHT, (exits - 1) * EXIT_SPACING + 2 * EXIT_MARGIN)
+
+
+def side_exits(flows: list[Flow]) -> dict[str, int]:
+    """The most arrows leaving one side (left or right) of each step's symbol, by step."""
+    counts: dict[tuple[str, Port], int] = {}
+    for flow in flows:
+        if flow.port is not Port.BOTTOM:
+            counts[flow.source, flow.port] = counts.get((flow.source, flow.port), 0) + 1
+    most: dict[str, int] = {}
+    for (source, _), count in counts.items():
+        most[source] = max(most.get(source, 1), count)
+    return most
 
 
 def _line_mm(size_pt: float) -> float:
@@ -388,8 +421,10 @@ def fan_out_caption(label: str) -> str:
 
 def rows_of(spec: SopSpec, columns: Columns, flows: list[Flow]) -> list[Row]:
     """One ``Row`` per step. Height: the tallest wrapped text (7 pt, line-height 1.2, 1 mm
-    padding), at least the symbol stack plus 4 mm above and below, rounded up to 0.5 mm."""
+    padding), at least the symbol stack plus 4 mm above and below (7 mm for a diamond with
+    several arrows on a side, whose labels need the room), rounded up to 0.5 mm."""
     ends = {flow.source for flow in flows if flow.target == END}
+    exits = side_exits(flows)
     rows = []
     by_key = {column.key: column for column in columns.text}
     for index, step in enumerate(spec.steps):
@@ -420,8 +455,10 @@ def rows_of(spec: SopSpec, columns: Columns, flows: list[Flow]) -> list[Row]:
             height=0.0,
             fan_out=fan.key if fan is not None else "",
             caption=caption,
+            exits=exits.get(step.no, 1),
         )
-        height = max(text_height + 2 * PAD_Y + 0.5, row.stack_height + 2 * SYMBOL_PAD)
+        pad = SYMBOL_PAD + (FAN_PAD if row.exits > 1 else 0.0)
+        height = max(text_height + 2 * PAD_Y + 0.5, row.stack_height + 2 * pad)
         rows.append(replace(row, height=_ceil_half(height)))
     return rows
 

@@ -13,15 +13,25 @@ the top of the table body (the top connector band included). The rules (Permenpa
   and enters its target from the side. Flows to the same target from the same direction
   share a track; other tracks whose spans overlap are set side by side, shorter spans
   nearer the symbols.
+- Several arrows leaving one side of a diamond (a decision of up to seven branches, a check
+  returning to several steps) leave from points spread ``EXIT_SPACING`` apart along its
+  edges, those going up above those going down, so they never share a segment.
 - A flow to another page ends in an off-page connector in the bottom band (in the source's
   lane) and starts again from the same letter in the top band of the target's page (in the
   target's lane). Connectors sit as near above or below their arrows as they can, spread
-  so they do not touch; the short horizontal turns are stacked so arrows do not cross.
+  so they do not touch; the short horizontal turns are stacked so arrows do not cross. A
+  connector's letter is drawn inside the pentagon when it fits there at 5 pt or more, else
+  beside it (below it at the foot of a page, above it at the top).
+- Labels ("Ya", "Tidak", a branch's label) are placed last, by ``_LabelPlacer``: each one
+  beside its arrow where it leaves the symbol, inside its lane's column and the page, on no
+  symbol and no other label, crossing as few lines as possible (wrapped or set smaller when
+  the lane is narrow).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import pairwise
 
@@ -30,6 +40,12 @@ from jaga.sop.layout import (
     CAP_HEIGHT,
     CAP_WIDTH,
     CONNECTOR_SIZE,
+    EXIT_SPACING,
+    FAN_WIDTH,
+    LABEL_MIN_PT,
+    LABEL_PT,
+    LETTER_MIN_PT,
+    LETTER_PT,
     STACK_GAP,
     Connector,
     Flow,
@@ -40,6 +56,7 @@ from jaga.sop.layout import (
     symbol_width,
 )
 from jaga.sop.schema import END
+from jaga.sop.textfit import PT_TO_MM, text_width, wrap
 
 Point = tuple[float, float]
 
@@ -104,15 +121,55 @@ class Line:
     dashed: bool = False
 
 
+LINE_SPACING = 1.15  # a wrapped label's baseline-to-baseline distance, in font sizes
+ASCENT, DESCENT = 0.8, 0.25  # a label's box above and below its baseline, in font sizes
+
+
 @dataclass(frozen=True)
 class Label:
-    """Text beside an arrow ("Ya", "Tidak", a branch's label): baseline at ``x``, ``y``;
-    ``anchor`` is the SVG text-anchor ("start", "end", "middle")."""
+    """Text drawn in the overlay: an arrow's label ("Ya", "Tidak", a branch's label,
+    ``kind`` "arrow") or an off-page connector's letter (``kind`` "letter", bold). The first
+    line's baseline is at ``x``, ``y`` (mm); ``anchor`` is the SVG text-anchor ("start",
+    "end", "middle"); ``lines`` are the wrapped lines (empty: ``text`` on one line), set at
+    ``size_pt`` points. ``lane`` is the key of the lane column it is drawn in."""
 
     x: float
     y: float
     text: str
     anchor: str = "start"
+    size_pt: float = LABEL_PT
+    lines: tuple[str, ...] = ()
+    kind: str = "arrow"
+    lane: str = ""
+
+    @property
+    def bold(self) -> bool:
+        """Connector letters are bold."""
+        return self.kind == "letter"
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The printed lines."""
+        return self.lines or (self.text,)
+
+    @property
+    def box(self) -> Box:
+        """The room the label takes (and its white ground covers), mm: the widest line
+        (``jaga.sop.textfit`` estimate, never narrower than the font) plus 0.2 mm each side,
+        from ``ASCENT`` above the first baseline to ``DESCENT`` below the last."""
+        return label_box(self.x, self.y, self.rows, self.size_pt, self.anchor, bold=self.bold)
+
+
+def label_box(
+    x: float, y: float, rows: tuple[str, ...], size_pt: float, anchor: str, *, bold: bool
+) -> Box:
+    """The box of ``rows`` set at ``size_pt`` with the first baseline at ``x``, ``y`` (mm)."""
+    size = size_pt * PT_TO_MM
+    width = max(text_width(row, size_pt, bold=bold) for row in rows) + 0.4
+    left = {"start": x - 0.2, "end": x - width + 0.2}.get(anchor, x - width / 2)
+    top = y - ASCENT * size
+    bottom = y + (len(rows) - 1) * LINE_SPACING * size + DESCENT * size
+    return Box(left + width / 2, (top + bottom) / 2, width, bottom - top)
 
 
 @dataclass(frozen=True)
@@ -184,7 +241,8 @@ def _stack(row: Row, top: float, lane: _Lane) -> tuple[Box, Box | None, Box | No
     if row.start_cap:
         start = Box(lane.centre, y + CAP_HEIGHT / 2, CAP_WIDTH, CAP_HEIGHT)
         y += CAP_HEIGHT + STACK_GAP
-    main = Box(lane.centre, y + row.symbol_height / 2, lane.symbol, row.symbol_height)
+    width = min(lane.symbol, FAN_WIDTH) if row.exits > 1 else lane.symbol
+    main = Box(lane.centre, y + row.symbol_height / 2, width, row.symbol_height)
     if row.end_cap:
         end = Box(lane.centre, main.bottom + STACK_GAP + CAP_HEIGHT / 2, CAP_WIDTH, CAP_HEIGHT)
     return main, start, end
@@ -198,15 +256,18 @@ def _port(box: Box, port: Port) -> Point:
     return box.right, box.cy
 
 
-def _label_for(flow: Flow, start: Point) -> Label | None:
-    if not flow.label:
-        return None
-    x, y = start
-    if flow.port is Port.BOTTOM:
-        return Label(x + 0.8, y + 2.4, flow.label)
-    if flow.port is Port.LEFT:
-        return Label(x - 0.6, y - 0.7, flow.label, "end")
-    return Label(x + 0.6, y - 0.7, flow.label)
+def _edge_exit(box: Box, port: Port, offset: float) -> Point:
+    """The point ``offset`` mm below (negative: above) the side vertex of a diamond, on its
+    outline, on the ``port`` side."""
+    shrink = 1 - abs(offset) / (box.height / 2)
+    half = box.width / 2 * shrink
+    return (box.cx - half if port is Port.LEFT else box.cx + half), box.cy + offset
+
+
+def exit_offsets(count: int) -> list[float]:
+    """Offsets (mm, from the side vertex, top to bottom) of ``count`` arrows leaving one
+    side of a diamond, ``EXIT_SPACING`` apart and centred on the vertex."""
+    return [(i - (count - 1) / 2) * EXIT_SPACING for i in range(count)]
 
 
 def _clean(points: list[Point]) -> tuple[Point, ...]:
@@ -334,16 +395,51 @@ class _Router:
 
     # --- flows ---
 
+    def exits(self) -> dict[Flow, Point]:
+        """Where each flow of this page's steps leaves its symbol. A side with one arrow
+        uses the vertex (or the edge's middle); several arrows on one side of a diamond
+        leave along its edges, top to bottom: those going up, nearest target first, then
+        those going down, farthest first (so each leaves outside the others' tracks)."""
+        found: dict[Flow, Point] = {}
+        sides: dict[tuple[str, Port], list[Flow]] = {}
+        for flow in self.layout.flows:
+            if flow.source not in self.boxes:
+                continue
+            box = self.boxes[flow.source]
+            found[flow] = _port(box, flow.port)
+            if flow.port is not Port.BOTTOM:
+                sides.setdefault((flow.source, flow.port), []).append(flow)
+        for (source, port), flows in sides.items():
+            if len(flows) < 2:
+                continue
+            box = self.boxes[source]
+
+            def order(flow: Flow, box: Box = box, source: str = source) -> tuple[int, float]:
+                if flow.target == END:
+                    target_y = self.end_caps[source].cy if source in self.end_caps else 1e6
+                else:
+                    found_box = self.boxes.get(flow.target)
+                    target_y = found_box.cy if found_box is not None else 1e6
+                distance = target_y - box.cy
+                return (0, -distance) if distance < 0 else (1, -distance)
+
+            for flow, offset in zip(
+                sorted(flows, key=order), exit_offsets(len(flows)), strict=True
+            ):
+                found[flow] = _edge_exit(box, port, offset)
+        return found
+
     def plans(self) -> list[_Plan]:
         here = set(self.boxes)
         connectors = {(c.flow, c.at): c for c in self.page.connectors}
+        exits = self.exits()
         plans = []
         for flow in self.layout.flows:
             source_here = flow.source in here
             target_here = flow.target in here or (flow.target == END and source_here)
             if not (source_here or target_here):
                 continue
-            start = _port(self.boxes[flow.source], flow.port) if source_here else None
+            start = exits[flow] if source_here else None
             if flow.target == END:
                 end_box = self.end_caps.get(flow.source)
                 if end_box is None:
@@ -429,13 +525,53 @@ class _Router:
         plans = self.plans()
         self.make_tracks(plans)
         connectors = self.place_connectors(plans)
+        labelled: list[tuple[_Plan, Line]] = []
         for i, plan in enumerate(plans):
             points = self.points(plan, connectors.get(i))
-            self.drawing.lines.append(Line(_clean(points)))
-            if plan.start is not None:
-                label = _label_for(plan.flow, plan.start)
-                if label is not None:
-                    self.drawing.labels.append(label)
+            line = Line(_clean(points))
+            self.drawing.lines.append(line)
+            if plan.start is not None and plan.flow.label:
+                labelled.append((plan, line))
+        rules = list(self.page.tops[1:])
+        if self.page.top_band:
+            rules.append(self.page.top_band)
+        if self.page.bottom_band:
+            rules.append(self.page.body_height - self.page.bottom_band)
+        placer = _LabelPlacer(self.drawing, self.lanes, rules)
+        # Labels of arrows leaving by a side first: a crowded diamond's side has the least
+        # room; a label below the symbol can also go left of its line.
+        labelled.sort(key=lambda item: item[0].flow.port is Port.BOTTOM)
+        for plan, line in labelled:
+            assert plan.start is not None
+            lane = self.primary[plan.flow.source]
+            placer.place_arrow_label(plan.flow.label, plan.start, plan.flow.port, line, lane)
+
+    def connector(self, slot: float, top: float, size: float, letter: str, at: str) -> Box:
+        """Draw an off-page connector (pentagon, ``size`` mm, top edge at ``top``) at x
+        ``slot`` with its letter inside, or, when the pentagon is too small for the letter
+        at ``LETTER_MIN_PT``, beside it: below it in a bottom band, above it in a top band
+        (the pentagon then moves to make room). Returns the pentagon's box."""
+        box = Box(slot, top + size / 2, size, size)
+        inside = _letter_inside(box, letter)
+        if inside is None:
+            size_pt, height = _letter_beside(letter, size)
+            box = Box(slot, top + size / 2 + (height if at == "top" else -height), size, size)
+            if at == "top":
+                baseline = box.top - 0.3 - DESCENT * size_pt * PT_TO_MM
+            else:
+                baseline = box.bottom + 0.3 + ASCENT * size_pt * PT_TO_MM
+            inside = Label(slot, baseline, letter, "middle", size_pt, kind="letter")
+        self.drawing.figures.append(Figure(Shape.CONNECTOR, box, letter))
+        lane = next(
+            (
+                key
+                for key, lane in self.lanes.items()
+                if lane.left <= slot <= lane.left + lane.width
+            ),
+            "",
+        )
+        self.drawing.labels.append(replace(inside, lane=lane))
+        return box
 
     def points(self, plan: _Plan, connector: tuple[float, float, int] | None) -> list[Point]:
         points: list[Point] = []
@@ -444,14 +580,9 @@ class _Router:
             assert connector is not None
             assert plan.connector is not None
             slot, size, level = connector
-            top = 0.7
-            self.drawing.figures.append(
-                Figure(
-                    Shape.CONNECTOR, Box(slot, top + size / 2, size, size), plan.connector.letter
-                )
-            )
+            drawn = self.connector(slot, 0.7, size, plan.connector.letter, "top")
             turn = self.page.top_band - 0.8 - level * TURN_STEP
-            points += [(slot, top + size), (slot, turn)]
+            points += [(slot, drawn.bottom), (slot, turn)]
         else:
             points.append(plan.start)
             if plan.track is not None:
@@ -464,12 +595,8 @@ class _Router:
             top = band_top + BAND_HEIGHT - 0.7 - size
             turn = band_top + 0.8 + level * TURN_STEP
             x = plan.track.x if plan.track is not None else points[-1][0]
-            points += [(x, turn), (slot, turn), (slot, top)]
-            self.drawing.figures.append(
-                Figure(
-                    Shape.CONNECTOR, Box(slot, top + size / 2, size, size), plan.connector.letter
-                )
-            )
+            drawn = self.connector(slot, top, size, plan.connector.letter, "bottom")
+            points += [(x, turn), (slot, turn), (slot, drawn.top)]
             return points
         box = plan.end_box
         if plan.track is not None:
@@ -495,12 +622,263 @@ class _Router:
         return points
 
 
+LINE_COST = 1.5  # a label across a line costs as much as 1.5 mm further from its exit
+RULE_COST = 3.0  # and across a row's rule, 3 mm
+LABEL_GAP = 0.3  # mm kept free between a label and a line, a symbol, another label or a rule
+SHOULDER = 0.6  # a pentagon's sides run straight down to 0.6 of its height, then to the point
+
+
+def pentagon(box: Box) -> tuple[Point, ...]:
+    """The corners of an off-page connector (a pentagon pointing down) in ``box``."""
+    shoulder = box.top + box.height * SHOULDER
+    return (
+        (box.left, box.top),
+        (box.right, box.top),
+        (box.right, shoulder),
+        (box.cx, box.bottom),
+        (box.left, shoulder),
+    )
+
+
+def _inside_pentagon(inner: Box, box: Box, margin: float) -> bool:
+    """Whether ``inner`` lies inside the pentagon drawn in ``box``, ``margin`` mm from its
+    outline."""
+    if inner.left < box.left + margin or inner.right > box.right - margin:
+        return False
+    if inner.top < box.top + margin:
+        return False
+    # Below the shoulder the pentagon narrows linearly to its point.
+    shoulder = box.top + box.height * SHOULDER
+    depth = box.bottom - shoulder
+    for x in (inner.left, inner.right):
+        slope = abs(x - box.cx) / (box.width / 2)  # 0 at the centre line, 1 at the sides
+        lowest = shoulder + depth * (1 - slope)  # the outline's y under x
+        if inner.bottom > lowest - margin * 1.5:
+            return False
+    return True
+
+
+def _letter_inside(box: Box, letter: str) -> Label | None:
+    """The letter centred in the upper part of the pentagon ``box``, as large as fits up to
+    ``LETTER_PT`` (0.3 mm inside the outline), or None when even ``LETTER_MIN_PT`` does not
+    fit."""
+    size_pt = LETTER_PT
+    while size_pt >= LETTER_MIN_PT - 1e-9:
+        size = size_pt * PT_TO_MM
+        baseline = box.top + 0.4 + ASCENT * size
+        label = Label(box.cx, baseline, letter, "middle", size_pt, kind="letter")
+        if _inside_pentagon(label.box, box, 0.3):
+            return label
+        size_pt -= 0.25
+    return None
+
+
+def _letter_beside(letter: str, size: float) -> tuple[float, float]:
+    """The point size of a letter drawn beside a pentagon ``size`` mm wide (no wider than
+    the pentagon and its 0.8 mm gap, from ``LETTER_PT`` down to 3 pt) and the height it
+    takes above or below the pentagon, mm."""
+    size_pt = LETTER_PT
+    while size_pt > 3.0 and text_width(letter, size_pt, bold=True) + 0.4 > size + 0.6:
+        size_pt -= 0.25
+    return size_pt, (ASCENT + DESCENT) * size_pt * PT_TO_MM + 0.3
+
+
+def _segment_hits(a: Point, b: Point, box: Box) -> bool:
+    """Whether the segment ``a``-``b`` passes through the interior of ``box`` (Liang–Barsky
+    clipping)."""
+    (x1, y1), (x2, y2) = a, b
+    dx, dy = x2 - x1, y2 - y1
+    low, high = 0.0, 1.0
+    for p, q in (
+        (-dx, x1 - box.left),
+        (dx, box.right - x1),
+        (-dy, y1 - box.top),
+        (dy, box.bottom - y1),
+    ):
+        if abs(p) < 1e-12:
+            if q <= 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            low = max(low, t)
+        else:
+            high = min(high, t)
+        if low >= high:
+            return False
+    return True
+
+
+def diamond_overlaps(diamond: Box, box: Box, gap: float = 0.0) -> bool:
+    """Whether ``box`` overlaps the diamond drawn in ``diamond`` grown by ``gap`` mm (the
+    point of ``box`` nearest the diamond's centre lies inside it)."""
+    dx = max(box.left - diamond.cx, 0.0, diamond.cx - box.right)
+    dy = max(box.top - diamond.cy, 0.0, diamond.cy - box.bottom)
+    half_w, half_h = diamond.width / 2, diamond.height / 2
+    grow = gap * math.hypot(half_w, half_h)  # the outline moved out by ``gap`` along its normal
+    return dx * half_h + dy * half_w < half_w * half_h + grow
+
+
+def boxes_overlap(a: Box, b: Box, gap: float = 0.0) -> bool:
+    """Whether ``a`` and ``b`` overlap, or come closer than ``gap`` mm."""
+    return (
+        a.left < b.right + gap
+        and b.left < a.right + gap
+        and a.top < b.bottom + gap
+        and b.top < a.bottom + gap
+    )
+
+
+class _LabelPlacer:
+    """Places arrow labels in a drawing whose symbols and lines are all drawn.
+
+    A label goes beside its arrow where it leaves the symbol (above a side exit, then
+    below it, then further along or further off; to the right of a bottom exit, then to
+    its left), then anywhere in its lane near the exit. A place is allowed when the label's
+    box lies inside its lane's column and the page body (``LABEL_GAP`` mm in), and comes no
+    nearer than ``LABEL_GAP`` to any symbol or label already placed, nor hides a line's
+    bend or arrowhead; among the allowed places the one with the lowest cost wins: its
+    distance from the exit (mm) plus ``LINE_COST`` for each line it lies across (its white
+    ground interrupts the line) and ``RULE_COST`` for each row rule. A label too wide for
+    its lane is wrapped at spaces, then set smaller (down to ``LABEL_MIN_PT``); only a word
+    that fits no line at all is cut.
+    """
+
+    def __init__(self, drawing: Drawing, lanes: dict[str, _Lane], rules: list[float]) -> None:
+        self.drawing = drawing
+        self.lanes = lanes
+        segments: list[tuple[Point, Point]] = []
+        heads: list[Point] = []
+        bends: list[Point] = []
+        for line in drawing.lines:
+            segments += list(pairwise(line.points))
+            bends += list(line.points[1:-1])
+            if line.arrow:
+                heads.append(line.points[-1])
+        for frame in drawing.frames:
+            box = frame.box
+            outline = [(box.left, box.top), (box.right, box.top)]
+            outline += [(box.right, box.bottom), (box.left, box.bottom)]
+            segments += list(pairwise([*outline, outline[0]]))
+        self.segments = segments
+        self.heads = heads
+        self.bends = bends
+        self.rules = [((0.0, y), (drawing.width, y)) for y in rules]
+
+    def blocked(self, box: Box) -> bool:
+        """Whether ``box`` comes nearer than ``LABEL_GAP`` to a symbol (a diamond by its
+        outline, any other by its box) or a label already placed."""
+        for figure in self.drawing.figures:
+            if figure.shape is Shape.DECISION:
+                if diamond_overlaps(figure.box, box, LABEL_GAP):
+                    return True
+            elif boxes_overlap(figure.box, box, LABEL_GAP):
+                return True
+        return any(boxes_overlap(label.box, box, LABEL_GAP) for label in self.drawing.labels)
+
+    def fit(self, text: str, width: float) -> tuple[tuple[str, ...], float]:
+        """``text`` as lines no wider than ``width`` mm, and their size in points: one line
+        or two wrapped at spaces, from ``LABEL_PT`` down to ``LABEL_MIN_PT``; failing that,
+        as many lines as it takes at ``LABEL_MIN_PT`` (a word cut only when longer than a
+        line)."""
+        words = text.split()
+        size_pt = LABEL_PT
+        while size_pt >= LABEL_MIN_PT - 1e-9:
+            lines = wrap(text, width - 0.4, size_pt)
+            if " ".join(lines).split() == words and len(lines) <= 2:
+                return tuple(lines), size_pt
+            size_pt -= 0.5
+        return tuple(wrap(text, width - 0.4, LABEL_MIN_PT)), LABEL_MIN_PT
+
+    def place_arrow_label(
+        self, text: str, start: Point, port: Port, line: Line, lane_key: str
+    ) -> Label:
+        """Place (and add to the drawing) the label of the arrow ``line`` leaving at
+        ``start`` by ``port`` in lane ``lane_key``."""
+        lane = self.lanes[lane_key]
+        low_x, high_x = lane.left + LABEL_GAP, lane.left + lane.width - LABEL_GAP
+        rows, size_pt = self.fit(text, high_x - low_x)
+        probe = label_box(0.0, 0.0, rows, size_pt, "start", bold=False)
+        width, height = probe.width, probe.height
+        ascent = -probe.top  # from the box's top to the first baseline
+        low_y, high_y = LABEL_GAP, self.drawing.height - LABEL_GAP
+        px, py = start
+
+        def cost(left: float, top: float) -> float | None:
+            box = Box(left + width / 2, top + height / 2, width, height)
+            if left < low_x - 1e-9 or left + width > high_x + 1e-9:
+                return None
+            if top < low_y - 1e-9 or top + height > high_y + 1e-9:
+                return None
+            if self.blocked(box):
+                return None
+            near = Box(box.cx, box.cy, box.width + 1.0, box.height + 1.0)
+
+            def covers(point: Point) -> bool:
+                return near.left < point[0] < near.right and near.top < point[1] < near.bottom
+
+            if any(covers(head) for head in self.heads):
+                return None  # every arrowhead stays in sight
+            crossings = sum(1 for a, b in self.segments if _segment_hits(a, b, box))
+            crossings += sum(1 for bend in self.bends if covers(bend))
+            rules = sum(1 for a, b in self.rules if _segment_hits(a, b, box))
+            dx = max(box.left - px, 0.0, px - box.right)
+            dy = max(box.top - py, 0.0, py - box.bottom)
+            return math.hypot(dx, dy) + LINE_COST * crossings + RULE_COST * rules
+
+        step = 0.5
+        candidates: list[tuple[float, float]] = []
+        if port is Port.BOTTOM:
+            for j in range(12):
+                top = py + LABEL_GAP + j * step
+                candidates += [(px + 0.4, top), (px - 0.4 - width, top)]
+        else:
+            sign = 1 if port is Port.RIGHT else -1
+            shifts = [k * step for k in range(int(lane.width / step) + 1)]
+            shifts += [-k * step for k in range(1, int(width / step) + 1)]
+            for j in range(10):
+                for shift in shifts:
+                    near = px + sign * (0.4 + shift)
+                    left = near if sign > 0 else near - width
+                    candidates.append((left, py - LABEL_GAP - height - j * step))
+                    candidates.append((left, py + LABEL_GAP + j * step))
+        best: tuple[float, int, float, float] | None = None
+        for rank, (left, top) in enumerate(candidates):
+            found = cost(left, top)
+            if found is not None and (best is None or (found, rank) < best[:2]):
+                best = (found, rank, left, top)
+        if best is None or best[0] >= 2 * LINE_COST:
+            # Anywhere in the lane within 15 mm of the exit, nearest first.
+            lefts = [low_x + i * step for i in range(int((high_x - low_x - width) / step) + 1)]
+            tops = [py - 15 + j * step for j in range(int(30 / step) + 1)]
+            for left in lefts:
+                for top in tops:
+                    found = cost(left, top)
+                    if found is not None and (best is None or found < best[0]):
+                        best = (found, 0, left, top)
+        if best is None:
+            left, top = max(low_x, min(px, high_x - width)), py + LABEL_GAP
+        else:
+            left, top = best[2], best[3]
+        label = Label(
+            left + 0.2,
+            top + ascent,
+            text,
+            "start",
+            size_pt,
+            rows if len(rows) > 1 else (),
+            lane=lane_key,
+        )
+        self.drawing.labels.append(label)
+        return label
+
+
 def route(layout: Layout, page: Page) -> Drawing:
     """The shapes, arrows and labels of ``page`` of ``layout`` (mm, overlay frame)."""
     router = _Router(layout, page)
     router.place_symbols()
-    router.draw_flows()
     router.drawing.frames.extend(fan_out_frames(page, router.drawing.width))
+    router.draw_flows()
     return router.drawing
 
 
