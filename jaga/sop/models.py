@@ -79,3 +79,40 @@ class SopDefinition(AgencyScoped):
             StartMode.SCHEDULE: self.starts_by_schedule,
             StartMode.MANUAL: self.starts_manually,
         }[mode]
+
+
+class SopDraft(AgencyScoped):
+    """An SOP being written in the builder (issue 17 point 4): the YAML ``source`` as it
+    stands, valid or not, until an agency administrator publishes it as a new version
+    (``jaga.sop.builder.publish``). ``based_on`` is the version it started from or was last
+    published as (None for a new SOP); ``code`` is the definition's ``code`` as last read
+    from ``source`` ("" while it has none)."""
+
+    code = models.CharField(_("code"), max_length=60, blank=True)
+    source = models.TextField(_("definition (YAML)"), blank=True)
+    based_on = models.ForeignKey(
+        SopDefinition,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="drafts",
+        verbose_name=_("based on"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("SOP draft")
+        verbose_name_plural = _("SOP drafts")
+        ordering: ClassVar = ["-updated_at"]
+        indexes: ClassVar = [models.Index(fields=["agency", "code"], name="sop_draft_agency_code")]
+
+    def __str__(self) -> str:
+        return self.code or f"draft {self.pk}"
