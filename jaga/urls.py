@@ -37,6 +37,7 @@ urlpatterns = [
     path("dokumen/", include("jaga.documents.urls")),
     path("notifikasi/", include("jaga.notifications.urls")),
     path("laporan/", include("jaga.reports.urls")),
+    path("organisasi/", include("jaga.org.urls")),
     path("verifikasi/", include(verify_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -149,8 +149,9 @@ class _Row:
             return default
         if text in YES:
             return True
-        if text not in NO:
-            self.error(column, _("Write ya or tidak, not %(value)s.") % {"value": text})
+        if text in NO:
+            return False
+        self.error(column, _("Write ya or tidak, not %(value)s.") % {"value": text})
         return default
 
     def once(self, column: str, key: Any, seen: dict[Any, tuple[str, int]], what: str) -> bool:

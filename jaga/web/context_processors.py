@@ -99,6 +99,9 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         items.append(_item("inventory:devices", _("Inventory"), namespace="inventory"))
         items.append(_item("monitoring:overview", _("Monitor"), namespace="monitoring"))
         items.append(_item("sop:sops", _("SOP")))
+    if getattr(user, "is_agency_admin", False):
+        # The new agency's setup checklist (issue 17 point 5): its administrators only.
+        items.append(_item("org:setup", _("Setup"), namespace="org"))
     match = getattr(request, "resolver_match", None)
     namespace = match.namespace if match is not None else ""
     return _mark_active([item for item in items if item is not None], request.path, namespace)

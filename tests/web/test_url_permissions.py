@@ -164,6 +164,11 @@ EXPECTED: dict[str, list[int]] = {
     # administrators; another agency's administrator gets their own form); building is a
     # POST on the same page.
     "reports:spbe": [302, 403, 403, 200, 200, 200, 403, 403],
+    # The organisation import, its empty workbook and the setup checklist (issue 17 point
+    # 5): the agency's administrators only, each for their own agency.
+    "org:import": [302, 403, 403, 403, 200, 200, 403, 403],
+    "org:template": [302, 403, 403, 403, 200, 200, 403, 403],
+    "org:setup": [302, 403, 403, 403, 200, 200, 403, 403],
     # The service worker is public, as browsers fetch it.
     "service_worker": [200, 200, 200, 200, 200, 200, 200, 200],
 }
