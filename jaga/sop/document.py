@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jaga.documents.pdf import font_face_css, render_pdf
 from jaga.org.nip import format_nip
 from jaga.sop.drawing import svg
-from jaga.sop.layout import A4_LANDSCAPE, Layout, Page, PageSize, labels_of, layout
+from jaga.sop.layout import A4_LANDSCAPE, RULE, Layout, Page, PageSize, labels_of, layout
 from jaga.sop.routing import route
 from jaga.sop.schema import SopSpec
 from jaga.tenancy.models import Agency
@@ -44,7 +44,7 @@ IDENTITY_LABELS: dict[str, str] = {
 #: The identity page, portrait A4 with 15 mm margins.
 IDENTITY_PAGE = "210mm 297mm"
 IDENTITY_MARGIN = "15mm"
-BORDER = 0.2  # mm, the table rules; the body starts half a rule below the table's top
+BORDER = RULE  # mm, the table rules; the body starts half a rule below the table's top
 
 
 def mm(value: float) -> str:

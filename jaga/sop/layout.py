@@ -19,9 +19,13 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from jaga.sop.schema import END, SopSpec, Step, StepKind
 from jaga.sop.textfit import PT_TO_MM, wrap
+
+if TYPE_CHECKING:
+    from jaga.sop.geometry import PageGeometry
 
 # Typography of the table (points) and cell padding (mm).
 FONT_PT = 7.0
@@ -30,6 +34,7 @@ NUMBER_PT = 6.0
 LINE_HEIGHT = 1.2
 PAD_X = 1.0
 PAD_Y = 1.0
+RULE = 0.2  # the table's rules, mm: the body (and the overlay) starts half a rule in
 
 # Symbols (mm): the widest a symbol gets, the heights, the room kept free beside a symbol
 # for side channels, and the vertical room around a row's symbols for arrows and labels.
@@ -561,6 +566,13 @@ class Layout:
     pages: list[Page]
     pairs: list[ConnectorPair]
     capacity: float
+
+    def geometry(self) -> list[PageGeometry]:
+        """Every page's drawn geometry in mm on the sheet: columns, symbols and labels with
+        their boxes (``jaga.sop.geometry``)."""
+        from jaga.sop.geometry import geometry  # routing (used there) imports this module
+
+        return geometry(self)
 
     def page_of(self, step_no: str) -> Page:
         """The page holding step ``step_no``."""

@@ -1,0 +1,222 @@
+"""The geometry of the printed SOP flowchart (issue 17 point 6), read from
+``Layout.geometry()`` (``jaga.sop.geometry``) rather than from the PDF: no two labels
+overlap, every label lies inside its page and its lane column, no label covers a symbol,
+no connector letter lies on a pentagon's outline, and arrows leaving one side of a diamond
+leave from separate points. For every library SOP, the fixtures made for it (a decision of
+seven branches, seven lanes) and generated decisions of 2 to 7 branches over 1 to 7 lanes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jaga.sop.geometry import LabelBox, PageGeometry, Rect, SymbolBox
+from jaga.sop.layout import Port, layout
+from jaga.sop.routing import Box, diamond_overlaps, pentagon, route
+from jaga.sop.schema import SopSpec
+from jaga.sop.services import LIBRARY
+from jaga.sop.validate import load_spec
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PATHS = [
+    *sorted(LIBRARY.glob("*.yaml")),
+    FIXTURES / "helpdesk.yaml",
+    FIXTURES / "seven-branches.yaml",
+    FIXTURES / "wide-seven-lanes.yaml",
+]
+
+
+def load(path: Path) -> SopSpec:
+    return load_spec(path.read_text(encoding="utf-8"), str(path))
+
+
+SPECS = {path.stem: load(path) for path in PATHS}
+
+
+def _box(rect: Rect) -> Box:
+    return Box(
+        (rect.left + rect.right) / 2,
+        (rect.top + rect.bottom) / 2,
+        rect.right - rect.left,
+        rect.bottom - rect.top,
+    )
+
+
+def _inside_polygon(point: tuple[float, float], polygon: tuple[tuple[float, float], ...]) -> bool:
+    """Ray casting; a convex polygon in any winding."""
+    x, y = point
+    inside = False
+    for (x1, y1), (x2, y2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _covers(symbol: SymbolBox, label: LabelBox) -> bool:
+    """Whether the label's box lies on the symbol (a diamond by its outline)."""
+    if symbol.kind == "decision":
+        return diamond_overlaps(_box(symbol.rect), _box(label.rect))
+    return symbol.rect.overlaps(label.rect)
+
+
+def problems(pages: list[PageGeometry]) -> list[str]:
+    """Every broken rule of the geometry, as readable lines (empty: all kept)."""
+    found = []
+    for page in pages:
+        where = f"page {page.number}"
+        for i, label in enumerate(page.labels):
+            for other in page.labels[i + 1 :]:
+                if label.rect.overlaps(other.rect):
+                    found.append(f"{where}: {label.text!r} overlaps {other.text!r}")
+            if not page.content.contains(label.rect):
+                found.append(f"{where}: {label.text!r} leaves the page")
+            if not page.overlay.contains(label.rect):
+                found.append(f"{where}: {label.text!r} leaves the drawing")
+            column = page.columns.get(label.column)
+            if column is None or not column.contains(label.rect):
+                found.append(f"{where}: {label.text!r} leaves its column {label.column}")
+            for symbol in page.symbols:
+                if not _covers(symbol, label):
+                    continue
+                own = label.kind == "letter" and symbol.kind == "connector"
+                if own and symbol.text == label.text:
+                    outline = pentagon(_box(symbol.rect))
+                    r = label.rect
+                    corners = [(r.left, r.top), (r.right, r.top), (r.left, r.bottom)]
+                    corners.append((r.right, r.bottom))
+                    if all(_inside_polygon(corner, outline) for corner in corners):
+                        continue  # the letter inside its own pentagon, clear of the outline
+                found.append(f"{where}: {label.kind} {label.text!r} on a {symbol.kind}")
+    return found
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_it_keeps_every_label_clear_and_inside_its_page_and_column(name: str) -> None:
+    plan = layout(SPECS[name])
+    pages = plan.geometry()
+    assert problems(pages) == []
+    arrows = [label.text for page in pages for label in page.labels if label.kind == "arrow"]
+    assert sorted(arrows) == sorted(flow.label for flow in plan.flows if flow.label)
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_it_prints_every_connector_letter_once_per_end(name: str) -> None:
+    plan = layout(SPECS[name])
+    pages = plan.geometry()
+    for pair in plan.pairs:
+        for number in (pair.source_page, pair.target_page):
+            page = pages[number - 1]
+            letters = [label for label in page.labels if label.kind == "letter"]
+            assert [label.text for label in letters].count(pair.letter) == 1
+            pentagons = [s for s in page.symbols if s.kind == "connector"]
+            assert [s.text for s in pentagons].count(pair.letter) == 1
+
+
+def test_it_fans_the_seven_branches_out_with_a_label_each() -> None:
+    """The old layout sent every arrow of one side from the same vertex and wrote their
+    labels on top of each other; now each leaves from its own point with its own label."""
+    spec = SPECS["seven-branches"]
+    plan = layout(spec)
+    page = plan.page_of("2")
+    drawing = route(plan, page)
+    (diamond,) = [f.box for f in drawing.figures if f.step == "2"]
+    flows = [flow for flow in plan.flows if flow.source == "2"]
+    assert len(flows) == 7
+    starts = [line.points[0] for line in drawing.lines if _leaves(line.points[0], diamond)]
+    assert len(starts) == 7
+    assert len({(round(x, 2), round(y, 2)) for x, y in starts}) == 7, "one exit per arrow"
+    sides = [flow for flow in flows if flow.port is not Port.BOTTOM]
+    ys = sorted(y for x, y in starts if abs(x - diamond.cx) > 0.01)
+    assert len(ys) == len(sides) == 6
+    labels = [label.text for label in drawing.labels if label.kind == "arrow"]
+    assert sorted(text for text in labels if text not in {"Ya", "Tidak"}) == sorted(
+        branch.label for branch in spec.step("2").branches
+    )
+    assert problems(plan.geometry()) == []
+
+
+def _leaves(point: tuple[float, float], diamond: Box) -> bool:
+    """Whether ``point`` lies on the diamond's outline."""
+    x, y = point
+    half_w, half_h = diamond.width / 2, diamond.height / 2
+    return abs(abs(x - diamond.cx) / half_w + abs(y - diamond.cy) / half_h - 1) < 1e-3
+
+
+def test_it_keeps_the_labels_of_the_narrowest_lanes_inside_them() -> None:
+    """Seven lanes of 15 mm: the old layout wrote "Tidak" across the column's rule."""
+    plan = layout(SPECS["wide-seven-lanes"])
+    assert min(column.width for column in plan.columns.lanes) == pytest.approx(15.0)
+    pages = plan.geometry()
+    arrows = [label for page in pages for label in page.labels if label.kind == "arrow"]
+    assert {label.text for label in arrows} >= {"Ya", "Tidak"}
+    assert problems(pages) == []
+
+
+GENERATED = """
+format: jaga-sop/1
+code: uji-cabang
+identity: {{nama: Uji Cabang, instansi: [DINAS UJI]}}
+start: [manual]
+lanes:
+{lanes}
+steps:
+  - {{no: 1, kegiatan: Mulai pekerjaan, lane: l0, waktu: 1 jam}}
+  - no: 2
+    kegiatan: Pilih tindak lanjut
+    lane: {decision_lane}
+    kind: decision
+    waktu: 1 jam
+    branches:
+{branches}
+{targets}
+  - no: 20
+    kegiatan: Periksa hasil
+    lane: {check_lane}
+    kind: check
+    return_to: [{returns}]
+    waktu: 1 jam
+"""
+
+WORDS = ["Ya", "Tidak", "Ringan", "Jaringan kabel", "Perlu diganti", "Lainnya", "Server"]
+
+
+@st.composite
+def decisions(draw: st.DrawFn) -> str:
+    """A YAML SOP: 1–7 lanes, a decision of 2–7 branches to later steps in any lanes,
+    each step then to a check that may return to several of them."""
+    lane_count = draw(st.integers(1, 7))
+    branch_count = draw(st.integers(2, 7))
+    lane = st.integers(0, lane_count - 1).map(lambda i: f"l{i}")
+    lanes = "\n".join(
+        f"  - {{key: l{i}, label: Pelaksana nomor {i}, positions: [p{i}]}}"
+        for i in range(lane_count)
+    )
+    labels = draw(st.lists(st.sampled_from(WORDS), min_size=branch_count, max_size=branch_count))
+    branches = "\n".join(
+        f"      - {{key: b{i}, label: '{text} {i}', next: {3 + i}}}"
+        for i, text in enumerate(labels)
+    )
+    targets = "\n".join(
+        f"  - {{no: {3 + i}, kegiatan: Tindak lanjut {i}, lane: {draw(lane)}, "
+        f"waktu: 1 jam, next: 20}}"
+        for i in range(branch_count)
+    )
+    returns = draw(st.lists(st.integers(3, 2 + branch_count), min_size=1, max_size=3, unique=True))
+    return GENERATED.format(
+        lanes=lanes,
+        decision_lane=draw(lane),
+        branches=branches,
+        targets=targets,
+        check_lane=draw(lane),
+        returns=", ".join(str(no) for no in returns),
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(decisions())
+def test_it_keeps_labels_clear_for_any_decision_of_up_to_seven_branches(text: str) -> None:
+    plan = layout(load_spec(text, "generated.yaml"))
+    assert problems(plan.geometry()) == []
