@@ -99,6 +99,8 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         items.append(_item("inventory:devices", _("Inventory"), namespace="inventory"))
         items.append(_item("monitoring:overview", _("Monitor"), namespace="monitoring"))
         items.append(_item("sop:sops", _("SOP")))
+        if getattr(user, "is_agency_admin", False):  # the SOP builder (issue 17 point 4)
+            items.append(_item("sop:builder", _("SOP builder")))
     if getattr(user, "is_agency_admin", False):
         # The new agency's setup checklist (issue 17 point 5): its administrators only.
         items.append(_item("org:setup", _("Setup"), namespace="org"))

@@ -33,6 +33,7 @@ from jaga.maintenance.models import (
 from jaga.notifications.models import Notification
 from jaga.org.models import Opd, User
 from jaga.reports import availability
+from jaga.sop.models import SopDraft
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
 from jaga.workflow.services import complete_step
@@ -82,6 +83,21 @@ EXPECTED: dict[str, list[int]] = {
     "sop:sops": [302, 200, 200, 200, 200, 200, 200, 403],
     "sop:sop": [302, 200, 200, 200, 200, 404, 404, 403],
     "sop:sop_pdf": [302, 200, 200, 200, 200, 404, 404, 403],
+    # The SOP builder (issue 17 point 4): the agency's administrators only.
+    "sop:builder": [302, 403, 403, 403, 200, 200, 403, 403],
+    "sop:builder_new": [302, 405, 405, 405, 405, 405, 405, 405],
+    "sop:builder_edit_sop": [302, 405, 405, 405, 405, 405, 405, 405],
+    "sop:builder_versions": [302, 403, 403, 403, 200, 404, 403, 403],
+    "sop:builder_draft": [302, 403, 403, 403, 200, 404, 403, 403],
+    "sop:builder_check": [302, 405, 405, 405, 405, 405, 405, 405],
+    "sop:builder_publish": [302, 405, 405, 405, 405, 405, 405, 405],
+    "sop:builder_export": [302, 403, 403, 403, 200, 404, 403, 403],
+    "sop:builder_import": [302, 405, 405, 405, 405, 405, 405, 405],
+    "sop:builder_import_steps": [302, 405, 405, 405, 405, 405, 405, 405],
+    "sop:builder_steps_template": [302, 403, 403, 403, 200, 404, 403, 403],
+    "sop:builder_source": [302, 403, 403, 403, 200, 404, 403, 403],
+    "sop:builder_delete": [302, 405, 405, 405, 405, 405, 405, 405],
+    "sop:builder_diff": [302, 403, 403, 403, 200, 404, 403, 403],
     # The agency's inventory: an OPD user sees their own OPD's part (the objects of the world
     # stand at the case's OPD); like the SOP pages, nothing for a user of no agency.
     "inventory:sites": [302, 200, 200, 200, 200, 200, 200, 403],
@@ -322,6 +338,7 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         "feed": feed_for(User.objects.get(username="sigma.kadis")).token,
         "case": case,
         "import_job": import_job,
+        "sop_draft": SopDraft.objects.create(agency=agency, code="mini", source=MINI_SOP),
         "document": Document.objects.get(case_id=second.case_id),
         "notification": Notification.objects.filter(recipient__username="sigma.kadis").first(),
         "step": StepInstance.objects.get(case=case, status="open"),
@@ -352,6 +369,23 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "verify": [world["document"].token],
         "sop:sop": ["mini"],
         "sop:sop_pdf": ["mini"],
+        "sop:builder_edit_sop": ["mini"],
+        "sop:builder_versions": ["mini"],
+        **{
+            name: [world["sop_draft"].pk]
+            for name in (
+                "sop:builder_draft",
+                "sop:builder_check",
+                "sop:builder_publish",
+                "sop:builder_export",
+                "sop:builder_import",
+                "sop:builder_import_steps",
+                "sop:builder_steps_template",
+                "sop:builder_source",
+                "sop:builder_delete",
+                "sop:builder_diff",
+            )
+        },
         "inventory:site": [world["site"].pk],
         "inventory:device": [world["device"].pk],
         "inventory:link": [world["link"].pk],
