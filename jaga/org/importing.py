@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,7 @@ from jaga.org.orgsheets import (
     POSITIONS,
     SHEETS,
     UNITS,
+    BadWorkbook,
     SheetRow,
     read_workbook,
 )
@@ -60,6 +61,11 @@ POSITION_CODE = re.compile(r"^[a-z][a-z0-9_-]*$")
 _LIST_SEPARATORS = re.compile(r"[,;\n]+")
 _SPACES = re.compile(r"\s+")
 BATCH = 500
+
+
+class ImportConflict(BadWorkbook):
+    """The checked rows could not be written because the database refused them: another
+    change to the organisation was made at the same moment. Nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -972,7 +978,9 @@ def import_organisation(agency: Agency, actor: User | None, file_bytes: bytes) -
     the system): every row of every sheet, or nothing.
 
     Raises ``orgsheets.BadWorkbook`` when the file is not the workbook (not XLSX, a sheet
-    or column missing, a sheet over ``orgsheets.MAX_ROWS`` rows). Returns an
+    or column missing, a sheet over ``orgsheets.MAX_ROWS`` rows), and its subclass
+    ``ImportConflict`` when the database refuses the checked rows (a concurrent change:
+    a username or NIP taken meanwhile); nothing is written then. Returns an
     ``OrgImportResult`` whose ``errors`` list every bad cell, sorted by sheet and row
     (then nothing was written), else the rows created, updated and unchanged per sheet
     and the logins created. The checks: required cells, valid NIPs (``jaga.org.nip``)
@@ -996,5 +1004,15 @@ def import_organisation(agency: Agency, actor: User | None, file_bytes: bytes) -
             )
         )
         return OrgImportResult(errors=checker.errors)
-    with transaction.atomic():
-        return _write(checker, actor, timezone.now())
+    try:
+        with transaction.atomic():
+            return _write(checker, actor, timezone.now())
+    except IntegrityError as exc:
+        raise ImportConflict(
+            _(
+                "Nothing was imported: the database refused a row (%(error)s). The "
+                "organisation was probably changed at the same moment; upload the workbook "
+                "again."
+            )
+            % {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+        ) from exc

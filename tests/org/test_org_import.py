@@ -19,8 +19,8 @@ from openpyxl import Workbook, load_workbook
 
 from jaga.audit.models import Event
 from jaga.audit.services import verify
-from jaga.org import orgsheets
-from jaga.org.importing import OrgImportResult, import_organisation
+from jaga.org import importing, orgsheets
+from jaga.org.importing import ImportConflict, OrgImportResult, import_organisation
 from jaga.org.models import Employee, Opd, OrgUnit, Position, User
 from jaga.org.orgsheets import (
     EMPLOYEES,
@@ -468,6 +468,22 @@ def test_it_links_an_existing_login_and_deactivates_a_leaver(agency_a: Agency) -
     assert Event.objects.filter(
         action="org.user.changed", object_id=str(kadis.user.pk), after={"is_active": False}
     ).exists()
+
+
+def test_it_writes_nothing_when_the_database_refuses_a_row(
+    agency_a: Agency, monkeypatch: Any
+) -> None:
+    # A login created by someone else between the checks and the writes: the checks see
+    # no stored login (as before it was made), the insert meets it.
+    monkeypatch.setattr(importing._Checker, "_load_users", lambda self: None)
+    rows: Rows = {
+        UNITS: [{"nama": "Bidang Baru", "jenis": "bidang", "induk": "Dinas ALPHA"}],
+        OPD_USERS: [{"username": "alpha.dinkes", "nama": "Pelapor", "opd": "Dinkes"}],
+    }
+    before = counts(agency_a)
+    with pytest.raises(ImportConflict, match="upload the workbook again"):
+        import_organisation(agency_a, None, workbook(rows))
+    assert counts(agency_a) == before
 
 
 @pytest.mark.parametrize(
