@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from jaga.org.models import Employee, User
+from jaga.org.orgsheets import EMPLOYEES, POSITIONS
 from jaga.tenancy.models import Agency
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
-from tests.org.test_org_import import EMPLOYEES, POSITIONS, organisation, workbook
+from tests.org.test_org_import import organisation, workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
