@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "jaga.sop",
     "jaga.workflow",
     "jaga.incidents",
+    "jaga.catalogue",
     "jaga.documents",
     "jaga.inventory",
     "jaga.monitoring",

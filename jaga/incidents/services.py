@@ -30,17 +30,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaga.audit.services import record
+from jaga.catalogue.models import Service
+from jaga.catalogue.services import default_disruption_service, is_help_desk, record_request
 from jaga.incidents import images
 from jaga.incidents.images import Header
 from jaga.incidents.models import Attachment, Incident
 from jaga.inventory.models import Device, Site
-from jaga.org.models import User
+from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
 from jaga.web.bidi import has_bidi_controls
 from jaga.workflow.affected import set_affected
 from jaga.workflow.errors import CannotStart, InvalidInput
-from jaga.workflow.models import CaseSource
+from jaga.workflow.models import CaseSource, IntakeChannel
 from jaga.workflow.services import start_case
 
 logger = logging.getLogger(__name__)
@@ -91,15 +93,22 @@ class _Photo:
 
 
 def reporting_sop(agency: Agency | int, code: str | None = None) -> SopDefinition:
-    """The agency's current SOP that starts from a report: the one with ``code`` if given,
-    else the first by code. Raises ``CannotStart`` when there is none."""
+    """The agency's current SOP that starts from a disruption report: the one with ``code``
+    if given, else the SOP of the agency's default disruption service in its catalogue
+    (``jaga.catalogue``; issue 17 point 1: loading another SOP that starts by report, such
+    as an installation SOP, never takes the disruption reports over). Raises
+    ``CannotStart`` when there is none."""
     agency_id = agency if isinstance(agency, int) else agency.pk
     candidates = SopDefinition.objects.filter(
         agency_id=agency_id, starts_by_report=True, is_current=True
     ).order_by("code")
     if code is not None:
-        candidates = candidates.filter(code=code)
-    definition = candidates.first()
+        definition = candidates.filter(code=code).first()
+    else:
+        service = default_disruption_service(agency_id)
+        definition = (
+            candidates.filter(code=service.sop_code).first() if service is not None else None
+        )
     if definition is None:
         if code is not None:
             raise CannotStart(
@@ -235,9 +244,17 @@ def report_disruption(
     sites: Iterable[Site] = (),
     devices: Iterable[Device] = (),
     sop: str | None = None,
+    opd: Opd | None = None,
+    channel: IntakeChannel = IntakeChannel.WEB,
     at: dt.datetime | None = None,
 ) -> Incident:
     """Report a disruption on behalf of ``reporter``'s OPD and start the case.
+
+    Recorded by the help desk (issue 17 point 2: ``channel`` phone, WhatsApp, letter, e-mail
+    or desk), ``reporter`` is the clerk (permission ``workflow.record_request``) and ``opd``
+    the office that called; the case has no reporter account (the OPD's users act on its
+    steps, the clerk may act for them) and the contact is the caller's. The report is a
+    ``jaga.catalogue`` ``Request`` of the SOP's service when the catalogue has one.
 
     The case is of the agency's current SOP that starts from a report (``sop`` picks one by
     code when there are several; else the first by code). Its title is the first line of
@@ -255,13 +272,25 @@ def report_disruption(
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise ValueError("at must be timezone-aware")
-    opd = reporter.opd if reporter.opd_id is not None else None
+    channel = IntakeChannel(channel)
+    if channel.by_staff:
+        if not is_help_desk(reporter):
+            raise CannotStart(_("Only help-desk staff record reports on an office's behalf."))
+        if opd is None or opd.agency_id != reporter.agency_id:
+            raise InvalidInput({"opd": _("Choose the office (OPD) that reported it.")})
+    else:
+        opd = reporter.opd if reporter.opd_id is not None else None
     if opd is None:
         raise CannotStart(
             _("%(user)s does not belong to an OPD: only OPD users report disruptions.")
             % {"user": reporter.get_username()}
         )
     definition = reporting_sop(opd.agency_id, sop)
+    service = (
+        Service.objects.filter(agency_id=opd.agency_id, sop_code=definition.code, is_active=True)
+        .order_by("-is_default", "code")
+        .first()
+    )
     errors = _check_fields(
         location=location,
         problem=problem,
@@ -298,9 +327,11 @@ def report_disruption(
                 definition,
                 source=CaseSource.REPORT,
                 title=case_title(problem),
+                by=reporter,
                 opd=opd,
-                reporter=reporter,
+                reporter=None if channel.by_staff else reporter,
                 description=problem.strip(),
+                channel=channel,
                 data={
                     "location": location.strip(),
                     "since": since.astimezone(dt.UTC).isoformat(),
@@ -323,6 +354,18 @@ def report_disruption(
                 contact_phone=contact_phone.strip(),
                 created_at=at,
             )
+            if service is not None:
+                record_request(
+                    case,
+                    service,
+                    channel=channel,
+                    opd=opd,
+                    requester=None if channel.by_staff else reporter,
+                    caller_name=contact_name,
+                    caller_contact=contact_phone,
+                    recorded_by=reporter if channel.by_staff else None,
+                    at=at,
+                )
             for photo in checked:
                 attachment = Attachment(
                     agency_id=opd.agency_id,

@@ -17,17 +17,23 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
 )
 
 from jaga.tenancy.timestandard import TimeStandard, TimeStandardError, parse_time_standard
 
+#: The first format: every file written before issue 17 (all still load unchanged).
 FORMAT = "jaga-sop/1"
+#: The next format (issue 17 point 3): a service block, an overall deadline, waktu by a
+#: decision's branch, bounds in waktu, assignments to several lanes, the forward kind and
+#: the employee requester's lane. A 1 file using any of them is refused with a message
+#: naming the format to write (docs/sop-format.md, "Format 2").
+FORMAT_2 = "jaga-sop/2"
 END: Literal["end"] = "end"
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=60)]
@@ -92,6 +98,23 @@ class StepKind(StrEnum):
     FORM = "form"  # fills in the fields the SOP declares
     ACKNOWLEDGMENT = "acknowledgment"  # the reporting OPD acknowledges (Berita Acara)
     REPORT = "report"  # writes a report up the chain
+    FORWARD = "forward"  # forwards the case upward to a superior's lane (format 2)
+
+
+def _readable_time_standard(value: str) -> str:
+    try:
+        parse_time_standard(value)
+    except TimeStandardError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+#: A time standard as printed ("30 Menit", "1-3 hari", "kondisional"), checked readable.
+Waktu = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_WAKTU),
+    AfterValidator(_readable_time_standard),
+]
 
 
 class StartMode(StrEnum):
@@ -169,12 +192,20 @@ class Identity(Strict):
 
 class Lane(Strict):
     """A Pelaksana column. ``positions`` are Position codes of the agency that fill it; the
-    ``reporter`` lane is filled by the users of the case's reporting OPD."""
+    ``reporter`` lane is filled by the users of the case's reporting OPD; a lane with
+    ``requester: employee`` (format 2) by the agency's employee who requested the service
+    (the case's reporter, "Pegawai Pemohon")."""
 
     key: Key
     label: Text
     positions: list[Key] = Field(default=[], max_length=MAX_ITEMS)
     reporter: bool = False
+    requester: Literal["employee"] | None = None
+
+    @property
+    def requesting(self) -> bool:
+        """Filled by whoever requested the case: the reporting OPD or the employee."""
+        return self.reporter or self.requester is not None
 
 
 class Branch(Strict):
@@ -199,6 +230,17 @@ class FormField(Strict):
     choices: list[Text] = Field(default=[], max_length=MAX_ITEMS)
     help: LongText = ""
     printable: bool = False
+
+
+class WaktuByBranch(Strict):
+    """A step's time standard chosen by the branch an earlier decision took (format 2): a
+    fix whose Mutu Baku depends on the kind of problem classified at ``decision``
+    ("ringan: 1 hari, sedang: 3 hari, berat: 7 hari"). ``branches`` maps branch keys of that
+    decision to waktu; a branch left out, or a case that did not pass the decision, runs on
+    the step's own ``waktu``."""
+
+    decision: StepNo
+    branches: dict[Key, Waktu] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 DEFAULT_INSTRUCTIONS = [
@@ -233,7 +275,8 @@ class Step(Strict):
     lanes: list[Key] = Field(default=[], max_length=MAX_ITEMS)
     kind: StepKind = StepKind.ACTIVITY
     kelengkapan: LongText = ""
-    waktu: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_WAKTU)]
+    waktu: Waktu
+    waktu_by: WaktuByBranch | None = None
     output: LongText = ""
     keterangan: LongText = ""
     transcription_note: LongText = ""
@@ -242,6 +285,7 @@ class Step(Strict):
     branches: list[Branch] = Field(default=[], max_length=MAX_ITEMS)
     return_to: list[StepNo] = Field(default=[], max_length=MAX_ITEMS)
     to_lane: Key | None = None
+    to_lanes: list[Key] = Field(default=[], max_length=MAX_ITEMS)
     min_assignees: int = Field(default=1, ge=1)
     max_assignees: int | None = Field(default=None, ge=1)
     instructions: list[Text] = Field(default=[], max_length=MAX_ITEMS)
@@ -251,15 +295,6 @@ class Step(Strict):
     replacement: ReplacementMode | None = None
     # None: the SOP's ``reminders``, else 50 % and 80 % (jaga.notifications.reminders).
     reminders: ReminderShares | None = None
-
-    @field_validator("waktu")
-    @classmethod
-    def _readable_waktu(cls, value: str) -> str:
-        try:
-            parse_time_standard(value)
-        except TimeStandardError as exc:
-            raise ValueError(str(exc)) from None
-        return value
 
     @property
     def all_lanes(self) -> list[str]:
@@ -271,6 +306,19 @@ class Step(Strict):
     def time_standard(self) -> TimeStandard:
         """``waktu`` parsed."""
         return parse_time_standard(self.waktu)
+
+    @property
+    def target_lanes(self) -> list[str]:
+        """The lanes a disposition, assignment or forward names people of: ``to_lane``,
+        else ``to_lanes`` (format 2: an assignment of people of several lanes)."""
+        return [self.to_lane] if self.to_lane else list(self.to_lanes)
+
+    def standard_for(self, branch: str | None) -> TimeStandard:
+        """The standard a visit of this step runs on when its ``waktu_by`` decision took
+        ``branch`` (None: not taken on this path): that branch's waktu, else ``waktu``."""
+        if self.waktu_by is not None and branch in self.waktu_by.branches:
+            return parse_time_standard(self.waktu_by.branches[branch])
+        return self.time_standard
 
     @property
     def disposition_instructions(self) -> list[str]:
@@ -304,13 +352,49 @@ class FanOut(Strict):
         return self.steps[0]
 
 
+class Requester(StrEnum):
+    """Who may request a service (format 2, ``service.requesters``)."""
+
+    OPD = "opd"  # users of an OPD, for their office
+    EMPLOYEE = "employee"  # the agency's own employees, for themselves
+    STAFF = "staff"  # help-desk staff, on behalf of a caller (phone, WhatsApp, letter, desk)
+
+
+class ServiceCategory(StrEnum):
+    """What a service handles: a disruption (gangguan, an incident) or a request
+    (permintaan layanan: an installation, an account, a relocation)."""
+
+    DISRUPTION = "disruption"
+    REQUEST = "request"
+
+
+class Service(Strict):
+    """The service an SOP that starts by request provides in the agency's catalogue
+    (format 2, issue 17 point 1). ``key`` defaults to the SOP's code and ``name`` to its
+    identity's nama; ``fields`` are what the requester fills in, checked at intake."""
+
+    key: Key | None = None
+    name: Text = ""
+    description: LongText = ""
+    category: ServiceCategory = ServiceCategory.REQUEST
+    # Default: OPD users, and the help desk recording a call for them.
+    requesters: list[Requester] = Field(
+        default=[Requester.OPD, Requester.STAFF], min_length=1, max_length=3
+    )
+    fields: list[FormField] = Field(default=[], max_length=MAX_ITEMS)
+
+
 class SopSpec(Strict):
     """A whole SOP definition. ``code`` is stable within an agency (versions share it)."""
 
-    format: Literal["jaga-sop/1"]
+    format: Literal["jaga-sop/1", "jaga-sop/2"]
     code: Key
     identity: Identity
     start: list[StartMode] = Field(min_length=1)
+    # Format 2: the catalogue entry of an SOP that starts by request.
+    service: Service | None = None
+    # Format 2: the whole procedure's time standard (tenggat), e.g. "14 hari kalender".
+    deadline: Waktu | None = None
     # None: the agency's calendar setting decides (working time unless it runs 24x7).
     calendar: CalendarChoice | None = None
     lanes: list[Lane] = Field(min_length=1, max_length=MAX_ITEMS)
@@ -319,6 +403,26 @@ class SopSpec(Strict):
     fan_out: list[FanOut] = Field(default=[], max_length=MAX_ITEMS)
     # Reminder shares of every step's Mutu Baku unless a step sets its own (None: 50, 80).
     reminders: ReminderShares | None = None
+
+    @property
+    def deadline_standard(self) -> TimeStandard | None:
+        """``deadline`` parsed, or None when the SOP sets no overall deadline."""
+        return parse_time_standard(self.deadline) if self.deadline is not None else None
+
+    @property
+    def intake_fields(self) -> list[FormField]:
+        """What a request of this SOP asks at intake: the service's ``fields``, else the
+        fields of a first step that the request itself completes (in the requester's lane)."""
+        if self.service is not None and self.service.fields:
+            return list(self.service.fields)
+        first = self.steps[0]
+        if any(self.lane(key).requesting for key in first.all_lanes if self.has_lane(key)):
+            return list(first.fields)
+        return []
+
+    def has_lane(self, key: str) -> bool:
+        """Whether a lane ``key`` exists."""
+        return any(lane.key == key for lane in self.lanes)
 
     def step(self, no: str) -> Step:
         """The step numbered ``no``; ``KeyError`` if there is none."""

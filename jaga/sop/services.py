@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jaga.audit.services import record
 from jaga.org.models import Position, User
+from jaga.sop import events
 from jaga.sop.models import SopDefinition
 from jaga.sop.schema import SopSpec, StartMode
-from jaga.sop.validate import Problem, SopInvalid, load_spec, read_definition
+from jaga.sop.validate import Problem, SopInvalid, line_of, load_spec, read_definition
 from jaga.tenancy.models import Agency
 
 LIBRARY = Path(__file__).resolve().parent / "library"
@@ -35,13 +37,20 @@ class LoadResult:
     created: bool
 
 
-def check_positions(spec: SopSpec, agency: Agency, path: str) -> list[Problem]:
-    """Problems for lanes naming position codes the agency does not have."""
+def check_positions(spec: SopSpec, agency: Agency, path: str, text: str = "") -> list[Problem]:
+    """Problems for lanes naming position codes the agency does not have, each on the line
+    of the position in ``text`` (the definition's YAML; without it, line 0). Messages follow
+    the active language."""
     known = set(Position.objects.filter(agency=agency).values_list("code", flat=True))
     return [
-        Problem(path, 0, f'lane "{lane.key}": agency "{agency.slug}" has no position "{code}"')
-        for lane in spec.lanes
-        for code in lane.positions
+        Problem(
+            path,
+            line_of(text, ("lanes", index, "positions", p)) if text else 0,
+            _('lane "%(lane)s": agency "%(agency)s" has no position "%(code)s"')
+            % {"lane": lane.key, "agency": agency.slug, "code": code},
+        )
+        for index, lane in enumerate(spec.lanes)
+        for p, code in enumerate(lane.positions)
         if code not in known
     ]
 
@@ -57,10 +66,11 @@ def load_definition(
     and the load is the audit event ``sop.sopdefinition.loaded`` by ``by`` (None: the
     system, e.g. ``jaga sop load``) with ``after`` the code, version, content hash, name,
     number and ``path``, and ``before`` the version and hash it replaced (None for the
-    first version); issue 13 point 5.
+    first version); issue 13 point 5. A new version sends ``events.definition_loaded`` in
+    the transaction (the service catalogue registers the SOP's service).
     """
     spec = load_spec(source, path)
-    problems = check_positions(spec, agency, path)
+    problems = check_positions(spec, agency, path, source)
     if problems:
         raise SopInvalid(problems)
     digest = content_hash(spec)
@@ -113,6 +123,7 @@ def load_definition(
                 "path": path,
             },
         )
+        events.definition_loaded.send(SopDefinition, definition=definition, by=by)
     return LoadResult(definition, created=True)
 
 

@@ -482,6 +482,8 @@ class WorkingCalendar:
 
         * kondisional: ``None``.
         * "N x 24 jam" (``standard.elapsed``): ``start + N * 24 h`` -- clock time, always.
+        * "N hari kalender": ``start + N`` days of clock time, always.
+        * a bound ("maks. 1 jam", "1–3 hari"): the upper bound; "min. 1 hari": ``None``.
         * Working mode: menit/jam -> :meth:`add_working_time`; hari -> :meth:`add_working_days`;
           minggu -> :meth:`add_working_days` of ``n * schedule.working_days_per_week``;
           bulan -> the same local date and time ``n`` calendar months later (day clamped to the
@@ -495,6 +497,8 @@ class WorkingCalendar:
         moment = start.astimezone(UTC)
         if standard.elapsed:
             return moment + timedelta(hours=amount)
+        if unit is TimeUnit.CALENDAR_DAY:
+            return moment + timedelta(days=amount)
         if unit is TimeUnit.MINUTE:
             return self.add_working_time(moment, timedelta(minutes=amount))
         if unit is TimeUnit.HOUR:

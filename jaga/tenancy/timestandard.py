@@ -15,9 +15,21 @@ counted in working time or around the clock (24x7) is a per-SOP / per-step setti
 Accepted (case- and spacing-insensitive)::
 
     30 menit   30menit   15 mnt   1 jam   3 hari   3 hari kerja   1 minggu   1 bulan
-    2 x 24 jam   2x24 jam   1x24jam   kondisional
+    2 x 24 jam   2x24 jam   1x24jam   14 hari kalender   kondisional
 
-and "N x 24 jam" written with the multiplication sign (U+00D7) instead of "x".
+and "N x 24 jam" written with the multiplication sign (U+00D7) instead of "x". "N hari
+kalender" is N calendar days: elapsed clock time like "N x 24 jam", whatever the calendar
+(the unit of regulations' deadlines, e.g. UU 25/2009 on public services).
+
+Bounds (SOP format 2, issue 17 point 3), as SOP tables print them::
+
+    ≤ 30 menit   <= 30 menit   maks. 1 jam   maksimal 1 jam   paling lama 1 jam
+    min. 1 hari   minimal 1 hari   ≥ 1 hari   paling cepat 1 hari
+    1–3 hari   1-3 hari   1 s.d. 3 hari   1 s/d 3 hari   1 sampai 3 hari   30 menit - 2 jam
+
+The deadline is at the upper bound (``amount``/``unit``); a lower bound is ``minimum``, the
+earliest a step should be done, recorded and shown but never a deadline. "min. 1 hari" alone
+has no deadline (like kondisional) but keeps its minimum.
 
 ``parse_time_standard`` raises :class:`TimeStandardError` (a ``ValueError``) with a
 user-facing, translatable message for everything else.
@@ -33,6 +45,7 @@ from django.utils.translation import gettext as _
 
 __all__ = [
     "MAX_AMOUNT",
+    "Bound",
     "TimeStandard",
     "TimeStandardError",
     "TimeUnit",
@@ -48,6 +61,20 @@ class TimeUnit(StrEnum):
     DAY = "hari"
     WEEK = "minggu"
     MONTH = "bulan"
+    #: Calendar days ("hari kalender"): N days of elapsed clock time, on any calendar.
+    CALENDAR_DAY = "hari kalender"
+
+
+class Bound(StrEnum):
+    """How a time standard bounds the time: exactly the standard (the deadline, as in "30
+    menit"), at most ("≤ 30 menit", "maks. 1 jam": the same deadline, printed as a bound), at
+    least ("min. 1 hari": no deadline, a minimum) or a range ("1–3 hari": a minimum and the
+    deadline at the upper bound)."""
+
+    EXACT = "exact"
+    AT_MOST = "at_most"
+    AT_LEAST = "at_least"
+    RANGE = "range"
 
 
 #: Largest accepted amount per unit: about ten years, so that deadline arithmetic never
@@ -58,6 +85,18 @@ MAX_AMOUNT: dict[TimeUnit, int] = {
     TimeUnit.DAY: 10 * 365,
     TimeUnit.WEEK: 10 * 52,
     TimeUnit.MONTH: 10 * 12,
+    TimeUnit.CALENDAR_DAY: 10 * 365,
+}
+
+#: Nominal minutes of each unit, only to check that a range's lower bound is below its upper
+#: one ("3 hari - 1 hari" is refused); deadlines never use them.
+_NOMINAL_MINUTES: dict[TimeUnit, int] = {
+    TimeUnit.MINUTE: 1,
+    TimeUnit.HOUR: 60,
+    TimeUnit.DAY: 24 * 60,
+    TimeUnit.CALENDAR_DAY: 24 * 60,
+    TimeUnit.WEEK: 7 * 24 * 60,
+    TimeUnit.MONTH: 30 * 24 * 60,
 }
 
 _KONDISIONAL = "kondisional"
@@ -72,21 +111,38 @@ class TimeStandard:
     with ``elapsed=True``: that length is elapsed clock time, never working time, whatever the
     SOP's calendar setting. "kondisional" has ``amount`` and ``unit`` ``None``.
 
+    ``bound`` says how the text bounds the time (``Bound``); ``minimum`` is the lower bound
+    of "1–3 hari" or "min. 1 hari" (an exact standard of its own), else None. "min. 1 hari"
+    has ``amount`` and ``unit`` None: no deadline.
+
     Raises ``ValueError`` on construction when the fields contradict each other (amount below
-    1, only one of amount/unit set, or ``elapsed`` not on a whole number of 24 hours).
+    1, only one of amount/unit set, ``elapsed`` not on a whole number of 24 hours, a minimum
+    without a lower bound or the reverse, a minimum not below the upper bound).
     """
 
     amount: int | None
     unit: TimeUnit | None
     elapsed: bool = False
+    bound: Bound = Bound.EXACT
+    minimum: TimeStandard | None = None
 
     def __post_init__(self) -> None:
+        if (self.minimum is not None) != (self.bound in (Bound.AT_LEAST, Bound.RANGE)):
+            raise ValueError("a minimum goes with an at-least or range bound, and only there")
+        if self.minimum is not None and (
+            self.minimum.conditional or self.minimum.minimum is not None
+        ):
+            raise ValueError("a minimum is an exact standard")
         if self.amount is None or self.unit is None:
             if self.amount is not None or self.unit is not None:
                 raise ValueError("amount and unit must both be set, or both be None (kondisional)")
             if self.elapsed:
                 raise ValueError("a kondisional time standard cannot be elapsed time")
+            if self.bound not in (Bound.EXACT, Bound.AT_LEAST):
+                raise ValueError("only a minimum may stand without an upper bound")
             return
+        if self.bound is Bound.AT_LEAST:
+            raise ValueError("an at-least standard has no upper bound")
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
             raise ValueError(f"amount must be an int, not {self.amount!r}")
         if self.amount < 1:
@@ -103,16 +159,37 @@ class TimeStandard:
 
     @property
     def conditional(self) -> bool:
-        """True for "kondisional": no deadline is computed."""
+        """True when no deadline is computed: "kondisional", or a minimum alone
+        ("min. 1 hari")."""
         return self.amount is None
 
-    def __str__(self) -> str:
-        """Canonical form: "30 menit", "3 hari", "2 x 24 jam", "kondisional"."""
+    @property
+    def nominal_minutes(self) -> int | None:
+        """The upper bound in nominal minutes (a day is 24 h, a month 30 days), only to order
+        two standards; None without an upper bound."""
+        if self.amount is None or self.unit is None:
+            return None
+        return self.amount * _NOMINAL_MINUTES[self.unit]
+
+    def _exact(self) -> str:
         if self.amount is None or self.unit is None:
             return _KONDISIONAL
         if self.elapsed:
             return f"{self.amount // 24} x 24 jam"
         return f"{self.amount} {self.unit.value}"
+
+    def __str__(self) -> str:
+        """Canonical form: "30 menit", "3 hari", "2 x 24 jam", "14 hari kalender",
+        "kondisional", "maks. 30 menit", "min. 1 hari", "1-3 hari", "30 menit - 2 jam"."""
+        if self.bound is Bound.AT_MOST:
+            return f"maks. {self._exact()}"
+        if self.bound is Bound.AT_LEAST and self.minimum is not None:
+            return f"min. {self.minimum}"
+        if self.bound is Bound.RANGE and self.minimum is not None:
+            if self.minimum.unit is self.unit:
+                return f"{self.minimum.amount}-{self._exact()}"
+            return f"{self.minimum} - {self._exact()}"
+        return self._exact()
 
 
 class TimeStandardError(ValueError):
@@ -137,7 +214,17 @@ _UNIT_WORDS: dict[str, TimeUnit] = {
     "hari kerja": TimeUnit.DAY,
     "minggu": TimeUnit.WEEK,
     "bulan": TimeUnit.MONTH,
+    "hari kalender": TimeUnit.CALENDAR_DAY,
 }
+
+# Words before an upper bound ("maks. 1 jam", "≤ 30 menit") and a lower one ("min. 1 hari"),
+# after lower-casing and collapsing spaces; longest first so "maksimal" is not read as "maks".
+_AT_MOST = ("paling lama", "maksimum", "maksimal", "maks.", "maks", "max.", "max", "<=", "\u2264")
+_AT_LEAST = ("paling cepat", "minimum", "minimal", "min.", "min", ">=", "\u2265")
+# Between the two ends of a range: "1-3 hari", "1 – 3 hari", "1 s.d. 3 hari", "1 s/d 3 hari".
+_RANGE = re.compile(
+    r"(?P<low>.+?)\s*(?:-|\u2013|\u2014|\bs\.\s?d\.?|\bs/d\b|\bsampai\b|\bhingga\b)\s*(?P<high>.+)"
+)
 
 _NUMBER = re.compile(r"(?P<sign>[-\u2212]?)\s*(?P<number>[0-9]+(?:[.,][0-9]+)?)\s*(?P<rest>.*)")
 _TIMES = re.compile(r"[x\u00d7*]\s*(?P<factor>[0-9]+(?:[.,][0-9]+)?)\s*(?P<rest>.*)")
@@ -181,7 +268,48 @@ def _check_amount(text: str, amount_text: str, unit: TimeUnit) -> int:
 
 
 def parse_time_standard(text: str) -> TimeStandard:
-    """Parse the "Waktu" of an SOP step into a :class:`TimeStandard`.
+    """Parse the "Waktu" of an SOP step into a :class:`TimeStandard`, bounds included
+    ("maks. 1 jam", "min. 1 hari", "1–3 hari"; see the module docstring).
+
+    Raises :class:`TimeStandardError` as ``_parse_exact`` does, and for a range whose lower
+    bound is not below its upper one or uses "N x 24 jam" / kondisional at either end.
+    """
+    shown = text.strip()
+    normal = _normalise(text)
+    for words, bound in ((_AT_MOST, Bound.AT_MOST), (_AT_LEAST, Bound.AT_LEAST)):
+        for word in words:
+            if normal.startswith(word) and normal != word:
+                exact = _parse_exact(normal[len(word) :].strip())
+                if exact.conditional:
+                    raise _cannot_read(shown)
+                if bound is Bound.AT_MOST:
+                    return TimeStandard(exact.amount, exact.unit, exact.elapsed, Bound.AT_MOST)
+                return TimeStandard(None, None, bound=Bound.AT_LEAST, minimum=exact)
+    match = _RANGE.fullmatch(normal)
+    if match is not None and _NUMBER.match(normal) and not _TIMES.search(normal):
+        low_text, high_text = match["low"].strip(), match["high"].strip()
+        high = _parse_exact(high_text)
+        if low_text.isdigit() and high.unit is not None:
+            low_text = f"{low_text} {high.unit.value}"  # "1-3 hari": the unit is written once
+        low = _parse_exact(low_text)
+        low_minutes, high_minutes = low.nominal_minutes, high.nominal_minutes
+        if low_minutes is None or high_minutes is None or low.elapsed or high.elapsed:
+            raise _cannot_read(shown)
+        if low_minutes >= high_minutes:
+            raise TimeStandardError(
+                _(
+                    'The time standard "%(text)s" is not a range: the first time must be '
+                    'shorter than the second, e.g. "1-3 hari".'
+                )
+                % {"text": shown},
+                text,
+            )
+        return TimeStandard(high.amount, high.unit, False, Bound.RANGE, minimum=low)
+    return _parse_exact(text)
+
+
+def _parse_exact(text: str) -> TimeStandard:
+    """Parse one exact "Waktu" (no bound words) into a :class:`TimeStandard`.
 
     ``text`` is read case- and spacing-insensitively (see the module docstring for the accepted
     forms). Raises :class:`TimeStandardError` with a user-facing message saying what was written

@@ -17,7 +17,7 @@ from django.db.models import Max, Q, QuerySet
 
 from jaga.org.models import ActingAssignment, ActingKind, Position, User
 from jaga.sop.schema import Lane
-from jaga.workflow.models import ActingAs, Case, CaseBranch, LaneAssignee
+from jaga.workflow.models import ActingAs, Case, CaseBranch, IntakeChannel, LaneAssignee
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def lane_holders(
     the reporting OPD's lane, the active users of the reporting OPD (``reporting_opd_id``:
     the site's OPD in fan-out visit ``branch``)."""
     users = User.objects.filter(agency_id=case.agency_id, is_active=True)
+    if lane.requester is not None:  # the requesting employee (format 2)
+        return users.filter(pk=case.reporter_id) if case.reporter_id else users.none()
     if lane.reporter:
         opd_id = reporting_opd_id(case, branch)
         return users.filter(opd_id=opd_id) if opd_id else users.none()
@@ -86,6 +88,19 @@ def lane_holders(
     )
 
 
+def _help_desk_for(user: User, case: Case) -> bool:
+    """Whether ``user`` is help-desk staff of the case's agency (permission
+    ``workflow.record_request``) and the case was recorded by staff (its channel is not
+    Jaga itself): then they may act in the requester's lanes for a caller who has no
+    account or no access (issue 17 point 2), recorded as ``ActingAs.HELPDESK``."""
+    return (
+        case.channel != IntakeChannel.WEB
+        and user.agency_id == case.agency_id
+        and user.opd_id is None
+        and user.has_perm("workflow.record_request")
+    )
+
+
 def eligibility(
     user: User,
     case: Case,
@@ -96,7 +111,9 @@ def eligibility(
     """On what ground ``user`` may act in one of ``lanes`` of ``case`` at ``at``; None if not.
 
     Order: named for the lane (when someone was named, only they and administrators may
-    act), reporting OPD user (of the site's OPD in fan-out visit ``branch``), position
+    act), help-desk staff in the requester's lanes of a case they recorded
+    (``_help_desk_for``), the requesting employee (a ``requester: employee`` lane, format
+    2), reporting OPD user (of the site's OPD in fan-out visit ``branch``), position
     holder, Plt/Plh covering the position that day, agency administrator (or platform
     administrator) on behalf.
     """
@@ -113,6 +130,12 @@ def eligibility(
         if named:
             if user.pk in named:
                 return Eligibility(ActingAs.NAMED, lane_positions(case, lane).first())
+            continue
+        if lane.requesting and _help_desk_for(user, case):
+            return Eligibility(ActingAs.HELPDESK)
+        if lane.requester is not None:
+            if case.reporter_id is not None and user.pk == case.reporter_id:
+                return Eligibility(ActingAs.REPORTER)
             continue
         if lane.reporter:
             opd_id = reporting_opd_id(case, branch)
@@ -136,6 +159,6 @@ def eligibility(
             kind = ActingAs.PLT if acting.kind == ActingKind.PLT else ActingAs.PLH
             return Eligibility(kind, acting.position)
     if user.is_superuser or (user.is_staff and user.agency_id == case.agency_id):
-        first = next((lane for lane in lanes if not lane.reporter), None)
+        first = next((lane for lane in lanes if not lane.requesting), None)
         return Eligibility(ActingAs.ADMIN, lane_positions(case, first).first() if first else None)
     return None

@@ -42,6 +42,24 @@ class CaseSource(models.TextChoices):
         return self in (CaseSource.REPORT, CaseSource.MONITOR)
 
 
+class IntakeChannel(models.TextChoices):
+    """How the request that started a case reached the agency (issue 17 point 2): through
+    Jaga by the requester, or recorded by help-desk staff from a call, a WhatsApp message,
+    a letter, an e-mail or a visit to the desk."""
+
+    WEB = "web", _("Jaga (by the requester)")
+    PHONE = "phone", _("Phone")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("E-mail")
+    WALK_IN = "walk_in", _("At the desk")
+
+    @property
+    def by_staff(self) -> bool:
+        """Recorded by help-desk staff on the requester's behalf."""
+        return self is not IntakeChannel.WEB
+
+
 class Case(AgencyScoped):
     """One running instance of an SOP version (``definition`` is pinned at start).
 
@@ -87,6 +105,14 @@ class Case(AgencyScoped):
     )
     started_at = models.DateTimeField(_("started"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The whole procedure's deadline (SOP ``deadline``, format 2), UTC; None without one.
+    due_at = models.DateTimeField(_("SOP deadline"), null=True, blank=True)
+    channel = models.CharField(
+        _("received through"),
+        max_length=10,
+        choices=IntakeChannel.choices,
+        default=IntakeChannel.WEB,
+    )
     data = models.JSONField(_("report data"), default=dict, blank=True)
     # What the case is about (issue 6): chosen when reporting, by the technician, or by the
     # monitor; jaga.workflow.affected.set_affected writes them.
@@ -108,6 +134,12 @@ class Case(AgencyScoped):
         ]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["agency", "number"], name="case_number_per_agency")
+        ]
+        permissions: ClassVar = [
+            (
+                "record_request",
+                _("Can record requests received by phone, WhatsApp, letter or at the desk"),
+            )
         ]
 
     def __str__(self) -> str:
@@ -228,12 +260,14 @@ class ActingAs(models.TextChoices):
     NAMED = "named", _("Named by a disposition or assignment")
     REPORTER = "reporter", _("Reporting OPD")
     ADMIN = "admin", _("Agency administrator on behalf")
+    HELPDESK = "helpdesk", _("Help desk for the requester")
 
 
 class StepInstance(AgencyScoped):
     """One visit of a case to one step of its SOP. A step returned to is visited again
     (``visit`` 2, 3…, counted per ``branch``). ``branch`` is the fan-out visit the step runs
-    in (None: the case's trunk). Times are UTC; ``due_at`` is empty for "kondisional"."""
+    in (None: the case's trunk). Times are UTC; ``due_at`` is empty for "kondisional";
+    ``earliest_at`` is the minimum of a bounded waktu ("1-3 hari")."""
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="steps", verbose_name=_("case")
@@ -256,6 +290,9 @@ class StepInstance(AgencyScoped):
     )
     started_at = models.DateTimeField(_("started"))
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # The lower bound of a bounded waktu ("1-3 hari", "min. 1 hari"; format 2): done before
+    # it is recorded as early, never refused. None without one.
+    earliest_at = models.DateTimeField(_("earliest"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -343,6 +380,15 @@ class StepInstance(AgencyScoped):
         if self.due_at is None:
             return False
         return (self.completed_at or timezone.now()) > self.due_at
+
+    @property
+    def is_early(self) -> bool:
+        """Completed before the minimum of its bounded waktu (``earliest_at``)."""
+        return (
+            self.earliest_at is not None
+            and self.completed_at is not None
+            and self.completed_at < self.earliest_at
+        )
 
 
 class LaneAssignee(AgencyScoped):

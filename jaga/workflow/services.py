@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jaga.audit.services import record
@@ -27,13 +28,15 @@ from jaga.sop.schema import (
     END,
     FanOut,
     FieldType,
+    FormField,
     ReplacementMode,
+    Requester,
     SopSpec,
     StartMode,
     Step,
     StepKind,
 )
-from jaga.sop.timing import step_due
+from jaga.sop.timing import case_due, step_due, step_earliest
 from jaga.tenancy.services import working_calendar
 from jaga.workflow import events
 from jaga.workflow.actors import (
@@ -53,12 +56,14 @@ from jaga.workflow.models import (
     CaseBranch,
     CaseSource,
     CaseStatus,
+    IntakeChannel,
     LaneAssignee,
     StepInstance,
     StepStatus,
 )
 
 _COMPLETABLE = {
+    StepKind.FORWARD,
     StepKind.ACTIVITY,
     StepKind.FORM,
     StepKind.REPORT,
@@ -80,10 +85,38 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
-def due_at(case: Case, step: Step, started_at: dt.datetime) -> dt.datetime | None:
+def due_at(
+    case: Case, step: Step, started_at: dt.datetime, branch: CaseBranch | None = None
+) -> dt.datetime | None:
     """When ``step`` started at ``started_at`` is due (UTC), or None for kondisional, on the
-    clock the step runs on (``jaga.sop.timing.step_calendar``)."""
-    return step_due(working_calendar(case.agency), case.definition.spec, step, started_at)
+    clock the step runs on (``jaga.sop.timing.step_calendar``). A step whose waktu depends
+    on an earlier decision (``waktu_by``, format 2) runs on the waktu of the branch that
+    decision last took in this case (in fan-out visit ``branch``, or on the trunk)."""
+    return step_due(
+        working_calendar(case.agency),
+        case.definition.spec,
+        step,
+        started_at,
+        decided_branch(case, step, branch),
+    )
+
+
+def decided_branch(case: Case, step: Step, branch: CaseBranch | None = None) -> str | None:
+    """The branch key the decision ``step.waktu_by`` names last took in ``case`` (in visit
+    ``branch`` or on the trunk), or None when the step has no ``waktu_by`` or the decision
+    was not taken on the case's path (SOP format 2, issue 17 point 3)."""
+    if step.waktu_by is None:
+        return None
+    decided = (
+        StepInstance.objects.filter(
+            case=case, step_no=step.waktu_by.decision, status=StepStatus.DONE
+        )
+        .filter(Q(branch=branch) | Q(branch__isnull=True))
+        .order_by("-completed_at", "-pk")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    return decided or None
 
 
 def _open_step(
@@ -100,6 +133,8 @@ def _open_step(
     ``events.step_opened`` (``cause``: the completed step that led here)."""
     spec = case.definition.spec
     visits = StepInstance.objects.filter(case=case, step_no=step.no, branch=branch).count()
+    calendar = working_calendar(case.agency)
+    decided = decided_branch(case, step, branch)
     instance = StepInstance.objects.create(
         agency_id=case.agency_id,
         case=case,
@@ -109,7 +144,8 @@ def _open_step(
         kind=step.kind.value,
         visit=visits + 1,
         started_at=at,
-        due_at=due_at(case, step, at),
+        due_at=step_due(calendar, spec, step, at, decided),
+        earliest_at=step_earliest(calendar, spec, step, at, decided),
         for_reporter=any(spec.lane(key).reporter for key in step.all_lanes),
     )
     named: list[int] = []
@@ -119,6 +155,9 @@ def _open_step(
         people = named_for(case, key)
         if people:
             named.extend(people)
+        elif lane.requester is not None:
+            if case.reporter_id is not None:  # the requesting employee
+                named.append(case.reporter_id)
         elif not lane.reporter:
             positions.extend(lane_positions(case, lane).values_list("pk", flat=True))
     instance.assignees.add(*named)
@@ -139,9 +178,21 @@ def start_case(
     description: str = "",
     data: Mapping[str, Any] | None = None,
     sites: Iterable[Site] | None = None,
+    channel: IntakeChannel = IntakeChannel.WEB,
+    intake: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> Case:
     """Start a case of ``definition`` (the version is pinned to the case).
+
+    ``intake`` holds the values of the SOP's intake fields (``SopSpec.intake_fields``: the
+    service's ``fields``, else those of a first step the request completes), checked and
+    converted like any step's fields (``InvalidInput`` naming each bad field, nothing
+    written) and kept in ``Case.data["intake"]``; when the request completes the first
+    step, they are that step's data too. ``channel`` says how the request arrived
+    (``IntakeChannel``): anything but ``web`` was recorded by help-desk staff (``reporter``
+    is then the staff member, and the completion of a first step in the requester's lane is
+    recorded as ``ActingAs.HELPDESK``). A case of an SOP with a ``deadline`` gets
+    ``Case.due_at`` (``jaga.sop.timing.case_due``).
 
     ``sites`` become the case's sites (``Case.sites``, sites of the same agency): a
     maintenance round's locations, one visit each when the case reaches a fan-out (SOP
@@ -167,9 +218,9 @@ def start_case(
         raise CannotStart(f"SOP {definition.code} does not start by {source}")
     if source.is_report:
         opd = opd or (reporter.opd if reporter is not None else None)
-        if opd is None:
+        if opd is None and not (reporter is not None and _employee_may_request(spec)):
             raise CannotStart("a report needs the reporting OPD")
-        if reporter is not None and reporter.opd_id not in (None, opd.pk):
+        if reporter is not None and opd is not None and reporter.opd_id not in (None, opd.pk):
             raise CannotStart("the reporter belongs to another OPD")
     if opd is not None and opd.agency_id != definition.agency_id:
         raise CannotStart("the OPD belongs to another agency")
@@ -179,7 +230,12 @@ def start_case(
         )
     if not title.strip():
         raise InvalidInput({"title": "a case needs a title"})
+    intake_data = clean_fields(spec.intake_fields, intake or {})
     chosen = _round_sites(definition, sites)
+    channel = IntakeChannel(channel)
+    case_data = dict(data or {})
+    if intake_data:
+        case_data["intake"] = intake_data
     with transaction.atomic():
         case = Case.objects.create(
             agency_id=definition.agency_id,
@@ -191,13 +247,17 @@ def start_case(
             reporter=reporter,
             started_by=by or reporter,
             started_at=at,
-            data=dict(data or {}),
+            due_at=case_due(working_calendar(definition.agency), spec, at),
+            channel=channel,
+            data=case_data,
         )
         started: dict[str, Any] = {
             "sop": definition.code,
             "version": definition.version,
             "source": source,
         }
+        if channel.by_staff:
+            started["channel"] = channel.value
         if chosen:
             case.sites.add(*chosen)
             started["sites"] = [site.code for site in chosen]
@@ -211,14 +271,33 @@ def start_case(
         )
         first = spec.steps[0]
         lanes = [spec.lane(key) for key in first.all_lanes]
-        reported = source.is_report and reporter is not None and any(x.reporter for x in lanes)
+        # The request itself completes a first step in the requester's lane: by the
+        # requester, or by the help-desk clerk who recorded it for them.
+        actor = by if channel.by_staff else reporter
+        reported = source.is_report and actor is not None and any(x.requesting for x in lanes)
         instance = _open_step(case, first, at, announce=not reported)
-        if reported and reporter is not None:
-            report = _Action(
-                case, instance, first, spec, reporter, Eligibility(ActingAs.REPORTER), at
+        if reported and actor is not None:
+            ground = ActingAs.HELPDESK if channel.by_staff else ActingAs.REPORTER
+            report = _Action(case, instance, first, spec, actor, Eligibility(ground), at)
+            first_data = {
+                key: value
+                for key, value in intake_data.items()
+                if key in {field.key for field in first.fields}
+            }
+            _finish(
+                report,
+                outcome=DONE,
+                target=spec.following(first),
+                note=description,
+                data=first_data,
             )
-            _finish(report, outcome=DONE, target=spec.following(first), note=description)
     return case
+
+
+def _employee_may_request(spec: SopSpec) -> bool:
+    """Whether the agency's employees may request the SOP's service for themselves (no
+    OPD; format 2 ``service.requesters``)."""
+    return spec.service is not None and Requester.EMPLOYEE in spec.service.requesters
 
 
 def _round_sites(definition: SopDefinition, sites: Iterable[Site] | None) -> list[Site]:
@@ -330,11 +409,19 @@ def _begin(
 
 
 def _clean_fields(step: Step, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The declared fields of ``step`` from ``data``, converted to JSON values; raises
-    ``InvalidInput`` naming each bad field."""
+    """The declared fields of ``step`` from ``data`` (``clean_fields``)."""
+    return clean_fields(step.fields, data)
+
+
+def clean_fields(fields: Iterable[FormField], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of ``fields`` (an SOP's step or intake fields) from ``data``, converted
+    to JSON values (docs/sop-format.md, "Forms and fields"); raises ``InvalidInput`` naming
+    each bad field: required and empty, not of its type, not one of its choices, or not a
+    field at all."""
+    fields = list(fields)
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for field in step.fields:
+    for field in fields:
         raw = data.get(field.key)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if field.required and field.type is not FieldType.BOOLEAN:
@@ -344,7 +431,7 @@ def _clean_fields(step: Step, data: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[field.key] = _convert(field.type, raw, field.choices)
         except (ValueError, InvalidOperation) as exc:
             errors[field.key] = str(exc) or "invalid value"
-    unknown = set(data) - {field.key for field in step.fields}
+    unknown = set(data) - {field.key for field in fields}
     for key in sorted(unknown):
         errors[key] = "not a field of this step"
     if errors:
@@ -389,7 +476,7 @@ def _finish(
     note: str = "",
     output: str = "",
     data: Mapping[str, Any] | None = None,
-    named: Iterable[User] = (),
+    named: Mapping[User, list[str]] | None = None,
     replacement: ReplacementChoice | None = None,
     into: CaseBranch | None = None,
 ) -> StepInstance:
@@ -437,14 +524,12 @@ def _finish(
     # A completed step waits for nobody: keep the inbox's tables to open steps.
     step.assignees.clear()
     step.positions.clear()
-    for person in named:
-        LaneAssignee.objects.create(
-            agency_id=case.agency_id,
-            case=case,
-            lane=spec_step.to_lane or "",
-            user=person,
-            named_by=step,
-        )
+    named = named or {}
+    for person, lanes in named.items():
+        for lane in lanes:
+            LaneAssignee.objects.create(
+                agency_id=case.agency_id, case=case, lane=lane, user=person, named_by=step
+            )
     on_behalf = ""
     if grounds.position is not None and grounds.acting_as != ActingAs.HOLDER:
         on_behalf = f"{grounds.acting_as} {grounds.position.title}"
@@ -535,27 +620,32 @@ def _reopen(
 
 def _names(
     case: Case, spec: SopSpec, spec_step: Step, people: Iterable[User], at: dt.datetime
-) -> list[User]:
+) -> dict[User, list[str]]:
+    """The people a disposition, assignment or forward names, each with the lanes of the
+    step's ``target_lanes`` they hold today (an assignment may name people of several
+    lanes, format 2 ``to_lanes``). Raises ``InvalidInput`` (``named``) for someone who holds
+    none of them, a disposition without exactly one recipient, an assignment outside
+    ``min_assignees``..``max_assignees``, a forward naming more than one person."""
     chosen = list(dict.fromkeys(people))
-    assert spec_step.to_lane is not None  # checked by the validator for these kinds
-    allowed = set(
-        lane_holders(case, spec.lane(spec_step.to_lane), local_date(case, at)).values_list(
-            "pk", flat=True
-        )
-    )
-    outside = [person.username for person in chosen if person.pk not in allowed]
+    on = local_date(case, at)
+    held: dict[int, list[str]] = {}
+    for key in spec_step.target_lanes:
+        for pk in lane_holders(case, spec.lane(key), on).values_list("pk", flat=True):
+            held.setdefault(pk, []).append(key)
+    outside = [person.username for person in chosen if person.pk not in held]
     if outside:
-        raise InvalidInput(
-            {"named": f"not a holder of lane {spec_step.to_lane}: {', '.join(outside)}"}
-        )
+        lanes = ", ".join(spec_step.target_lanes)
+        raise InvalidInput({"named": f"not a holder of lane {lanes}: {', '.join(outside)}"})
     if spec_step.kind is StepKind.DISPOSITION and len(chosen) != 1:
         raise InvalidInput({"named": "a disposition names exactly one recipient"})
+    if spec_step.kind is StepKind.FORWARD and len(chosen) > 1:
+        raise InvalidInput({"named": "a forward names at most one recipient"})
     if spec_step.kind is StepKind.ASSIGNMENT:
         if len(chosen) < spec_step.min_assignees:
             raise InvalidInput({"named": f"appoint at least {spec_step.min_assignees}"})
         if spec_step.max_assignees is not None and len(chosen) > spec_step.max_assignees:
             raise InvalidInput({"named": f"appoint at most {spec_step.max_assignees}"})
-    return chosen
+    return {person: held[person.pk] for person in chosen}
 
 
 def _check_replacement(action: _Action, choice: ReplacementChoice | None) -> None:
@@ -611,12 +701,14 @@ def complete_step(
         action = _begin(step, user, _COMPLETABLE, at)
         spec_step = action.spec_step
         cleaned = _clean_fields(spec_step, data or {})
-        people: list[User] = []
+        people: dict[User, list[str]] = {}
         named = list(named)
-        if spec_step.kind in (StepKind.DISPOSITION, StepKind.ASSIGNMENT):
+        if spec_step.kind in (StepKind.DISPOSITION, StepKind.ASSIGNMENT, StepKind.FORWARD):
             people = _names(action.case, action.spec, spec_step, named, at)
         elif named:
-            raise InvalidInput({"named": "only a disposition or an assignment names people"})
+            raise InvalidInput(
+                {"named": "only a disposition, an assignment or a forward names people"}
+            )
         ticked = list(dict.fromkeys(instructions))
         if ticked:
             if spec_step.kind is not StepKind.DISPOSITION:

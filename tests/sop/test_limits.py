@@ -76,7 +76,7 @@ def test_it_refuses_a_title_beyond_500_characters_at_its_line() -> None:
 def test_it_refuses_a_description_beyond_5000_characters_at_its_line() -> None:
     text = definition(kegiatan="K" * (MAX_DESCRIPTION + 1), steps=1)
     assert messages(text) == [
-        "batas.yaml:11: steps.0.kegiatan: String should have at most 5000 characters"
+        "batas.yaml:11: step 1, kegiatan: String should have at most 5000 characters"
     ]
 
 

@@ -23,7 +23,7 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
         (
             21,
             "waktu: sebentar",
-            'steps.1.waktu: Cannot read the time standard "sebentar": write a whole number and'
+            'step 2, waktu: Cannot read the time standard "sebentar": write a whole number and'
             ' a unit (menit, jam, hari, minggu, bulan), "N x 24 jam", or "kondisional".',
         )
     ],
@@ -58,7 +58,7 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
         (
             22,
             "keteranagn: Bawa toolkit jaringan",
-            "steps.1.keteranagn: Extra inputs are not permitted",
+            "step 2, keteranagn: Extra inputs are not permitted",
         )
     ],
 }

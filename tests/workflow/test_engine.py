@@ -281,10 +281,12 @@ def test_it_writes_an_audit_event_for_every_action(world: World) -> None:
     actions = list(
         Event.objects.filter(agency=world.agency).order_by("seq").values_list("action", flat=True)
     )
-    # The SOP's load is the chain's first event (issue 13 point 5). The disposition's
-    # Lembar Disposisi is issued (numbered) in the step's transaction.
+    # The SOP's load is the chain's first event (issue 13 point 5), with the service it
+    # registers in the catalogue (issue 17). The disposition's Lembar Disposisi is issued
+    # (numbered) in the step's transaction.
     assert actions == [
         "sop.sopdefinition.loaded",
+        "catalogue.service.registered",
         "case.started",
         "step.completed",
         "step.completed",
