@@ -630,8 +630,7 @@ def starter(agency: Agency) -> dict[str, Any]:
     lines = [line for line in (agency.government_name, agency.name) if line]
     return {
         "format": V1,
-        "code": "",
-        "identity": {"nama": "", "instansi": lines},
+        "identity": {"instansi": lines},
         "start": ["report"],
         "lanes": [],
         "steps": [],

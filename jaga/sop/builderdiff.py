@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 from django.utils.translation import gettext as _
@@ -105,11 +105,16 @@ def _rows(
             changes.append(Change("added", added % {"name": name, "label": _label(row)}))
             continue
         for item in _fields(before[name], row, skip=(key,)):
+            old_value, new_value = before[name].get(item), row.get(item)
+            if _keyed(old_value) and _keyed(new_value):
+                # Branches and fields: say which one changed, and how.
+                changes += _keyed_changes(name, item, old_value, new_value, changed)
+                continue
             text = changed % {
                 "name": name,
                 "key": item,
-                "old": show(before[name].get(item)),
-                "new": show(row.get(item)),
+                "old": show(old_value),
+                "new": show(new_value),
             }
             changes.append(Change("changed", text))
     changes += [
@@ -117,6 +122,52 @@ def _rows(
         for name, row in before.items()
         if name not in after
     ]
+    return changes
+
+
+def _keyed(value: object) -> TypeGuard[list[dict[str, Any]]]:
+    """A list of mappings with keys (a decision's branches, a step's fields)."""
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and "key" in item for item in value
+    )
+
+
+def _keyed_changes(
+    name: str, item: str, old: list[dict[str, Any]], new: list[dict[str, Any]], changed: str
+) -> list[Change]:
+    before = {str(entry["key"]): entry for entry in old}
+    after = {str(entry["key"]): entry for entry in new}
+    changes: list[Change] = []
+    for key, entry in after.items():
+        where = f"{item} {key}"
+        if key not in before:
+            text = changed % {"name": name, "key": where, "old": "—", "new": show(entry)}
+            changes.append(Change("changed", text))
+            continue
+        for field_name in _fields(before[key], entry):
+            text = changed % {
+                "name": name,
+                "key": f"{where} {field_name}",
+                "old": show(before[key].get(field_name)),
+                "new": show(entry.get(field_name)),
+            }
+            changes.append(Change("changed", text))
+    changes += [
+        Change(
+            "changed",
+            changed % {"name": name, "key": f"{item} {key}", "old": show(entry), "new": "—"},
+        )
+        for key, entry in before.items()
+        if key not in after
+    ]
+    if not changes and list(before) != list(after):
+        text = changed % {
+            "name": name,
+            "key": item,
+            "old": ", ".join(before),
+            "new": ", ".join(after),
+        }
+        changes.append(Change("changed", text))
     return changes
 
 

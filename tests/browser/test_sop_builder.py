@@ -58,10 +58,14 @@ def add_lane(page: Any, key: str, label: str, positions: list[str], reporter: bo
         row.locator("input[name$='-reporter']").check()
 
 
-def add_step(page: Any, no: str, kegiatan: str, lane: str, waktu: str, kind: str = "activity") -> Any:
+def add_step(
+    page: Any, no: str, kegiatan: str, lane: str, waktu: str, kind: str = "activity"
+) -> Any:
     page.click("#add-step")
     # nth, not last: a later step would otherwise become this locator's row.
-    step = page.locator("#steps-table > tbody").nth(page.locator("#steps-table > tbody").count() - 1)
+    step = page.locator("#steps-table > tbody").nth(
+        page.locator("#steps-table > tbody").count() - 1
+    )
     step.locator("input[name$='-no']").fill(no)
     step.locator("textarea[name$='-kegiatan']").fill(kegiatan)
     step.locator("input[name$='-lane']").fill(lane)
@@ -129,8 +133,9 @@ def test_an_admin_builds_and_publishes_an_sop(live_server: Any, browser: Any) ->
     assert definition.version == 1
     spec = definition.spec
     assert [branch.key for branch in spec.step("2").branches] == ["ringan", "sedang", "berat"]
-    assert spec.step("3").waktu_by is not None
-    assert spec.step("3").waktu_by.branches == {
+    waktu_by = spec.step("3").waktu_by
+    assert waktu_by is not None
+    assert waktu_by.branches == {
         "ringan": "1 hari",
         "sedang": "3 hari",
         "berat": "7 hari",

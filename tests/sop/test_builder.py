@@ -3,6 +3,7 @@ export, the steps sheet, the readable diff, and who may use it."""
 
 from __future__ import annotations
 
+import io
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,17 @@ import yaml
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
+from openpyxl import Workbook, load_workbook
 
+from jaga.audit.models import Event
 from jaga.org.models import User
-from jaga.sop import builder
-from jaga.sop.models import SopDraft
-from jaga.sop.services import LIBRARY
+from jaga.sop import builder, builderdiff, stepsheet
+from jaga.sop.models import SopDefinition, SopDraft
+from jaga.sop.services import LIBRARY, load_definition
 from jaga.sop.validate import check_text, load_spec
 from jaga.tenancy.models import Agency
 from tests.conftest import PASSWORD, make_agency
-from tests.workflow.conftest import add_holder
+from tests.workflow.conftest import MINI_SOP, add_holder
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +236,422 @@ def form_of(state: dict[str, Any]) -> list[tuple[str, str]]:
     for index, fan in enumerate(state["fan_out"]):
         pairs += [(f"fan-{index}-{key}", value) for key, value in fan.items()]
     return pairs
+
+
+# --- drafts, publishing, import and export ----------------------------------------------------
+
+
+def mini_draft(agency: Agency, source: str = MINI_SOP) -> SopDraft:
+    return SopDraft.objects.create(agency=agency, code="mini", source=source)
+
+
+def test_it_publishes_a_draft_as_a_new_audited_version(alpha: Agency, admin: User) -> None:
+    load_definition(alpha, MINI_SOP, path="mini.yaml")
+    draft = mini_draft(alpha, MINI_SOP.replace("waktu: 1 Jam", "waktu: 2 Jam"))
+    response = client("alpha.admin").post(reverse("sop:builder_publish", args=[draft.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sop:builder_versions", args=["mini"])
+    current = SopDefinition.objects.get(agency=alpha, code="mini", is_current=True)
+    assert current.version == 2
+    assert current.loaded_by == admin
+    assert current.spec.step("5").waktu == "2 Jam"
+    draft.refresh_from_db()
+    assert draft.based_on == current
+    event = Event.objects.filter(agency=alpha, action="sop.sopdefinition.loaded").last()
+    assert event is not None
+    assert event.actor_id == admin.pk
+    assert event.after is not None
+    assert event.after["version"] == 2
+    assert event.before is not None
+    assert event.before["version"] == 1
+
+
+def test_it_publishes_nothing_from_a_draft_with_problems(alpha: Agency, admin: User) -> None:
+    draft = mini_draft(
+        alpha, MINI_SOP.replace("lane: kasi, kind: assignment", "lane: kasii, kind: assignment")
+    )
+    response = client("alpha.admin").post(
+        reverse("sop:builder_publish", args=[draft.pk]), follow=True
+    )
+    assert "The SOP was not published" in response.content.decode()
+    assert "unknown lane &quot;kasii&quot;" in response.content.decode()
+    assert not SopDefinition.objects.filter(agency=alpha).exists()
+
+
+def test_it_refuses_to_publish_lanes_naming_positions_the_agency_lacks(
+    alpha: Agency, admin: User
+) -> None:
+    draft = mini_draft(alpha, MINI_SOP.replace("positions: [kabid]", "positions: [sekdis]"))
+    checked = builder.check_source(draft.source, alpha)
+    assert [problem.message for problem in checked.problems] == [
+        'lane "kabid": agency "alpha" has no position "sekdis"'
+    ]
+    with pytest.raises(builder.SopInvalid):
+        builder.publish(draft, admin)
+    assert not SopDefinition.objects.filter(agency=alpha).exists()
+
+
+def test_it_edits_an_sop_in_one_draft_from_its_current_version(alpha: Agency, admin: User) -> None:
+    definition = load_definition(alpha, MINI_SOP, path="mini.yaml").definition
+    url = reverse("sop:builder_edit_sop", args=["mini"])
+    first = client("alpha.admin").post(url)
+    second = client("alpha.admin").post(url)
+    draft = SopDraft.objects.get(agency=alpha)
+    assert first["Location"] == second["Location"] == reverse("sop:builder_draft", args=[draft.pk])
+    assert draft.source == definition.source
+    assert draft.based_on == definition
+
+
+def test_it_starts_a_new_sop_with_the_agencys_name_lines(alpha: Agency, admin: User) -> None:
+    response = client("alpha.admin").post(reverse("sop:builder_new"))
+    draft = SopDraft.objects.get(agency=alpha)
+    assert response["Location"] == reverse("sop:builder_draft", args=[draft.pk])
+    data = builder.parse_yaml(draft.source)
+    assert isinstance(data, dict)
+    assert data["identity"]["instansi"] == [alpha.government_name, alpha.name]
+    page = client("alpha.admin").get(response["Location"]).content.decode()
+    assert "code: Field required" in page
+
+
+def test_it_saves_the_form_and_answers_problems_linked_to_their_row(
+    alpha: Agency, admin: User
+) -> None:
+    draft = mini_draft(alpha)
+    page = client("alpha.admin").get(reverse("sop:builder_draft", args=[draft.pk]))
+    pairs = [
+        (name, "tekniss" if name == "step-6-lane" else value)
+        for name, value in form_pairs(page.content.decode())
+    ]
+    response = post_form(
+        client("alpha.admin"), reverse("sop:builder_check", args=[draft.pk]), pairs
+    )
+    html = response.content.decode()
+    assert 'href="#step-6"' in html
+    assert "step 7: unknown lane &quot;tekniss&quot;" in html
+    assert 'id="builder-preview" class="builder-preview" hx-swap-oob="true"' in html
+    assert "data-no-preview" in html
+    draft.refresh_from_db()
+    assert "lane: tekniss" in draft.source
+    fixed = [(name, "teknis" if name == "step-6-lane" else value) for name, value in pairs]
+    html = post_form(
+        client("alpha.admin"), reverse("sop:builder_check", args=[draft.pk]), fixed
+    ).content.decode()
+    assert 'data-problems="0"' in html
+    assert "sop-flowchart" in html  # the SOP AP preview
+
+
+def test_it_exports_the_draft_as_yaml(alpha: Agency, admin: User) -> None:
+    draft = mini_draft(alpha)
+    response = client("alpha.admin").get(reverse("sop:builder_export", args=[draft.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="sop-mini.yaml"'
+    assert response.content.decode() == MINI_SOP
+
+
+def upload(name: str, content: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+def test_it_imports_a_yaml_file_into_the_draft(alpha: Agency, admin: User) -> None:
+    draft = mini_draft(alpha, "format: jaga-sop/1\n")
+    text = (LIBRARY / "003-bolmut-maintenance-gangguan-jaringan.yaml").read_text(encoding="utf-8")
+    response = client("alpha.admin").post(
+        reverse("sop:builder_import", args=[draft.pk]),
+        {"file": upload("sop.yaml", text.encode())},
+        follow=True,
+    )
+    draft.refresh_from_db()
+    assert draft.source == text
+    assert draft.code == "maintenance-gangguan-jaringan"
+    assert "Imported: the definition is valid." in response.content.decode()
+
+
+def test_it_keeps_an_invalid_yaml_definition_with_its_problems(alpha: Agency, admin: User) -> None:
+    draft = mini_draft(alpha)
+    broken = MINI_SOP.replace("kegiatan: Tim memeriksa", "kegiatann: Tim memeriksa")
+    response = client("alpha.admin").post(
+        reverse("sop:builder_import", args=[draft.pk]),
+        {"file": upload("sop.yaml", broken.encode())},
+        follow=True,
+    )
+    draft.refresh_from_db()
+    assert draft.source == broken
+    page = response.content.decode()
+    assert "kegiatann: Extra inputs are not permitted" in page
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"steps: [1, 2\n", "Not valid YAML: line 2"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
+        (b"- just\n- a list\n", "not an SOP definition"),
+    ],
+)
+def test_it_refuses_a_file_that_is_not_a_yaml_definition_and_changes_nothing(
+    content: bytes, message: str, alpha: Agency, admin: User
+) -> None:
+    draft = mini_draft(alpha)
+    response = client("alpha.admin").post(
+        reverse("sop:builder_import", args=[draft.pk]),
+        {"file": upload("sop.yaml", content)},
+        follow=True,
+    )
+    assert message in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.source == MINI_SOP
+
+
+# --- the steps sheet ----------------------------------------------------------------------------
+
+
+def sheet(rows: list[list[Any]]) -> bytes:
+    workbook = Workbook()
+    page = workbook.active
+    assert page is not None
+    for row in rows:
+        page.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+HEADER = [
+    "No",
+    "Uraian Prosedur",
+    "Kepala Seksi",
+    "Tim Teknis",
+    "Persyaratan",
+    "Waktu",
+    "Output",
+    "Ket",
+]
+
+
+def test_it_imports_a_steps_table_laid_out_like_the_sop_ap(alpha: Agency, admin: User) -> None:
+    draft = mini_draft(alpha)
+    content = sheet(
+        [
+            ["SOP PEMASANGAN"],
+            HEADER,
+            [1, "Kasi menunjuk tim", "x", None, "Disposisi", "15 menit", "Memo", None],
+            [2, "Apakah perangkat rusak?", None, "✓", None, "1 jam", None, None],
+            ["2a", "Tim mengganti perangkat", None, "x", "Spare", "1 hari", "BA", "jika rusak"],
+        ]
+    )
+    response = client("alpha.admin").post(
+        reverse("sop:builder_import_steps", args=[draft.pk]),
+        {"file": upload("langkah.xlsx", content)},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    data = builder.parse_yaml(draft.source)
+    assert isinstance(data, dict)
+    assert data["steps"] == [
+        {
+            "no": 1,
+            "kegiatan": "Kasi menunjuk tim",
+            "lane": "kepala_seksi",
+            "kelengkapan": "Disposisi",
+            "waktu": "15 menit",
+            "output": "Memo",
+        },
+        {
+            "no": 2,
+            "kegiatan": "Apakah perangkat rusak?",
+            "lane": "teknis",
+            "kind": "decision",
+            "waktu": "1 jam",
+            "branches": [
+                {"key": "ya", "label": "Ya", "next": "2a"},
+                {"key": "tidak", "label": "Tidak"},
+            ],
+        },
+        {
+            "no": "2a",
+            "kegiatan": "Tim mengganti perangkat",
+            "lane": "teknis",
+            "kelengkapan": "Spare",
+            "waktu": "1 hari",
+            "output": "BA",
+            "keterangan": "jika rusak",
+        },
+    ]
+    # "Tim Teknis" is a lane's label already; "Kepala Seksi" becomes a new lane.
+    assert data["lanes"][-1] == {"key": "kepala_seksi", "label": "Kepala Seksi"}
+    assert len(data["lanes"]) == 6
+
+
+def test_it_reports_every_bad_row_of_a_steps_table_and_changes_nothing(
+    alpha: Agency, admin: User
+) -> None:
+    draft = mini_draft(alpha)
+    content = sheet(
+        [
+            HEADER,
+            [1, "Kasi menunjuk tim", "x", None, None, "15 menit", None, None],
+            ["x1", "", None, None, None, "sebentar", None, None],
+            [1, "Lagi", "x", None, None, "", None, None],
+        ]
+    )
+    with pytest.raises(stepsheet.SheetInvalid) as refused:
+        stepsheet.import_steps(draft, content, admin)
+    assert refused.value.errors[0].startswith(
+        "Row 3: No must be a step number such as 3 or 3a; Kegiatan is empty; "
+        "no lane column is marked; "
+    )
+    assert refused.value.errors[1] == (
+        "Row 4: step 1 appears twice; "
+        "Waktu is empty (write kondisional when there is no fixed time)."
+    )
+    draft.refresh_from_db()
+    assert draft.source == MINI_SOP
+
+
+def test_it_refuses_a_file_that_is_not_a_steps_table(alpha: Agency, admin: User) -> None:
+    draft = mini_draft(alpha)
+    for content, error in [
+        (b"not a workbook", "The file is not a readable XLSX workbook."),
+        (sheet([["Nama", "Alamat"], ["a", "b"]]), "No header row found"),
+    ]:
+        with pytest.raises(stepsheet.SheetInvalid) as refused:
+            stepsheet.import_steps(draft, content, admin)
+        assert refused.value.errors[0].startswith(error)
+    draft.refresh_from_db()
+    assert draft.source == MINI_SOP
+
+
+def test_its_steps_template_imports_back_to_the_same_steps(alpha: Agency, admin: User) -> None:
+    simple = MINI_SOP.split("  - no: 5")[0]  # steps 1 to 4: no branches or fields
+    draft = mini_draft(alpha, simple)
+    response = client("alpha.admin").get(reverse("sop:builder_steps_template", args=[draft.pk]))
+    content = response.content
+    header = next(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
+    assert header == (
+        "No",
+        "Kegiatan",
+        "OPD Pelapor",
+        "Kadis",
+        "Kabid",
+        "Kasi",
+        "Tim Teknis",
+        "Kelengkapan",
+        "Waktu",
+        "Output",
+        "Keterangan",
+    )
+    before = builder.parse_yaml(draft.source)
+    stepsheet.import_steps(draft, content, admin)
+    after = builder.parse_yaml(draft.source)
+    assert isinstance(before, dict)
+    assert isinstance(after, dict)
+    assert after["lanes"] == before["lanes"]
+    keep = ("no", "kegiatan", "lane", "waktu", "output", "kelengkapan", "keterangan")
+    assert after["steps"] == [
+        {key: value for key, value in step.items() if key in keep} for step in before["steps"]
+    ]
+
+
+# --- the readable diff --------------------------------------------------------------------------
+
+
+def test_it_says_what_changed_between_two_versions() -> None:
+    old = MINI_SOP
+    new = (
+        MINI_SOP.replace("waktu: 1 Jam", "waktu: 2 Jam")
+        .replace("nama: Penanganan Gangguan (uji)", "nama: Penanganan Gangguan")
+        .replace(
+            "  - {key: teknis, label: Tim Teknis, positions: [teknisi]}",
+            "  - {key: teknis, label: Tim Teknis, positions: [teknisi]}\n"
+            "  - {key: kabag, label: Kabag, positions: [kabag]}",
+        )
+        .replace(
+            "  - {no: 10, kegiatan: Kadis review, lane: kadis, kind: report, waktu: 2x24 jam}",
+            "  - {no: 10, kegiatan: Kadis review, lane: kadis, kind: report, waktu: 2x24 jam}\n"
+            "  - {no: 11, kegiatan: Kabag menerima, lane: kabag, waktu: 1 hari}",
+        )
+    )
+    diff = builderdiff.diff_sources(old, new)
+    lines = diff.lines()
+    assert "Identity — nama: Penanganan Gangguan (uji) → Penanganan Gangguan" in lines
+    assert "Lane kabag added (Kabag)" in lines
+    assert "Step 5 — waktu: 1 Jam → 2 Jam" in lines
+    assert "Step 11 added: Kabag menerima" in lines
+    assert len(lines) == 4
+
+
+def test_it_shows_removed_steps_and_no_change_for_a_default_written_out() -> None:
+    new = MINI_SOP.replace(
+        "kegiatan: Laporan masuk, lane: opd,", "kegiatan: Laporan masuk, lane: opd, kind: activity,"
+    )
+    assert builderdiff.diff_sources(MINI_SOP, new).empty
+    fewer = MINI_SOP.split("  - {no: 7,")[0].replace("next: 7", "next: end")
+    lines = builderdiff.diff_sources(MINI_SOP, fewer).lines()
+    assert "Step 7 removed: Berita acara pekerjaan" in lines
+    assert "Step 5 — branches perbaiki next: 7 → end" in lines
+
+
+def test_it_falls_back_to_a_text_diff_when_a_side_is_not_yaml() -> None:
+    diff = builderdiff.diff_sources(MINI_SOP, MINI_SOP + "steps: [\n")
+    assert diff.sections == {}
+    assert "+steps: [" in diff.unified
+
+
+def test_it_shows_the_diff_of_two_versions_and_of_the_draft(alpha: Agency, admin: User) -> None:
+    load_definition(alpha, MINI_SOP, path="mini.yaml")
+    load_definition(alpha, MINI_SOP.replace("waktu: 3 Jam", "waktu: 4 Jam"), path="mini.yaml")
+    draft = mini_draft(alpha, MINI_SOP.replace("waktu: 3 Jam", "waktu: 5 Jam"))
+    page = client("alpha.admin").get(reverse("sop:builder_versions", args=["mini"])).content
+    assert "Step 6 — waktu: 3 Jam → 4 Jam" in page.decode()
+    page = (
+        client("alpha.admin")
+        .get(reverse("sop:builder_versions", args=["mini"]) + "?a=2&b=1")
+        .content
+    )
+    assert "Step 6 — waktu: 4 Jam → 3 Jam" in page.decode()
+    page = client("alpha.admin").get(reverse("sop:builder_diff", args=[draft.pk])).content
+    assert "Step 6 — waktu: 4 Jam → 5 Jam" in page.decode()
+
+
+# --- who may use it -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["alpha.kadis", "alpha.dinkes", "alpha.kasi"])
+def test_it_is_for_the_agencys_administrators_only(username: str, alpha: Agency) -> None:
+    draft = mini_draft(alpha)
+    browser = client(username)
+    assert browser.get(reverse("sop:builder")).status_code == 403
+    assert browser.get(reverse("sop:builder_draft", args=[draft.pk])).status_code == 403
+    assert (
+        browser.post(reverse("sop:builder_check", args=[draft.pk]), {"code": "x"}).status_code
+        == 403
+    )
+    assert browser.post(reverse("sop:builder_new")).status_code == 403
+    draft.refresh_from_db()
+    assert draft.source == MINI_SOP
+    assert SopDraft.objects.count() == 1
+
+
+def test_it_hides_another_agencys_drafts_and_sops(alpha: Agency) -> None:
+    load_definition(alpha, MINI_SOP, path="mini.yaml")
+    draft = mini_draft(alpha)
+    make_agency("beta")
+    browser = client("beta.admin")
+    for name in (
+        "sop:builder_draft",
+        "sop:builder_export",
+        "sop:builder_source",
+        "sop:builder_diff",
+    ):
+        assert browser.get(reverse(name, args=[draft.pk])).status_code == 404
+    for name in ("sop:builder_check", "sop:builder_publish", "sop:builder_delete"):
+        assert browser.post(reverse(name, args=[draft.pk]), {"code": "x"}).status_code == 404
+    assert browser.get(reverse("sop:builder_versions", args=["mini"])).status_code == 404
+    assert browser.post(reverse("sop:builder_edit_sop", args=["mini"])).status_code == 404
+    listed = browser.get(reverse("sop:builder")).content.decode()
+    assert reverse("sop:builder_versions", args=["mini"]) not in listed
+    assert reverse("sop:builder_draft", args=[draft.pk]) not in listed
+    assert browser.get(reverse("sop:builder_draft", args=[2**63])).status_code == 404
+    draft.refresh_from_db()
+    assert draft.source == MINI_SOP
