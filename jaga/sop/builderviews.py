@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -106,6 +106,18 @@ def _admin(request: HttpRequest) -> User:
     if not isinstance(user, User) or not user.is_agency_admin or user.agency_id is None:
         raise PermissionDenied(_("Only the agency's administrators write SOPs."))
     return user
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The editor's form data: its JSON ``payload`` (builder.js), else the plain form (no
+    JavaScript). A payload that is not the editor's is a 400."""
+    raw = request.POST.get("payload")
+    if raw is None:
+        return request.POST
+    try:
+        return builder.FormPairs.from_json(raw)
+    except ValueError:
+        raise BadRequest(_("The editor's data could not be read; reload the page.")) from None
 
 
 def _agency_id(user: User) -> int:
@@ -218,7 +230,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     keeps the form as the draft and shows it again."""
     user, draft = _draft(request, pk)
     if request.method == "POST":
-        builder.save_form(draft, request.POST, user)
+        builder.save_form(draft, _posted(request), user)
         messages.success(request, _("The draft is saved."))
         return redirect("sop:builder_draft", pk=draft.pk)
     try:
@@ -265,7 +277,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
 def check(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: keep the form as the draft; answer its problems and (out of band) its preview."""
     user, draft = _draft(request, pk)
-    builder.save_form(draft, request.POST, user)
+    builder.save_form(draft, _posted(request), user)
     return render(request, "sop/builder/_feedback.html", {**_feedback(draft), "oob": True})
 
 
@@ -274,8 +286,9 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Keep the form (when posted with it) and load the draft as the SOP's new version."""
     user, draft = _draft(request, pk)
-    if "format" in request.POST:
-        builder.save_form(draft, request.POST, user)
+    form = _posted(request)
+    if "format" in form:  # published from the editor: its form first
+        builder.save_form(draft, form, user)
     try:
         result = builder.publish(draft, user)
     except SopInvalid as exc:

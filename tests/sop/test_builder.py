@@ -4,6 +4,7 @@ export, the steps sheet, the readable diff, and who may use it."""
 from __future__ import annotations
 
 import io
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -655,3 +656,47 @@ def test_it_hides_another_agencys_drafts_and_sops(alpha: Agency) -> None:
     assert browser.get(reverse("sop:builder_draft", args=[2**63])).status_code == 404
     draft.refresh_from_db()
     assert draft.source == MINI_SOP
+
+
+def test_it_reads_a_large_sop_from_the_editors_single_payload_field(
+    alpha: Agency, admin: User
+) -> None:
+    draft = mini_draft(alpha)
+    pairs: list[tuple[str, str]] = [("format", "jaga-sop/1"), ("code", "besar")]
+    pairs += [
+        ("identity-nama", "SOP besar"),
+        ("identity-instansi", "DINAS UJI"),
+        ("start", "manual"),
+    ]
+    pairs += [("lane-0-key", "kasi"), ("lane-0-label", "Kasi"), ("lane-0-positions", "kasi")]
+    for number in range(1, 151):  # 150 steps of 12 inputs: more than Django's 1,000 fields
+        pairs += [
+            (f"step-{number}-{key}", value)
+            for key, value in [
+                ("no", str(number)),
+                ("kegiatan", f"Langkah {number}"),
+                ("lane", "kasi"),
+                ("lanes", ""),
+                ("kind", "activity"),
+                ("kelengkapan", ""),
+                ("waktu", "1 jam"),
+                ("output", ""),
+                ("keterangan", ""),
+                ("next", ""),
+                ("return_to", ""),
+                ("to_lane", ""),
+            ]
+        ]
+    assert len(pairs) > 1000
+    response = client("alpha.admin").post(
+        reverse("sop:builder_check", args=[draft.pk]), {"payload": json.dumps(pairs)}
+    )
+    assert response.status_code == 200
+    assert 'data-problems="0"' in response.content.decode()
+    spec = load_spec(SopDraft.objects.get(pk=draft.pk).source)
+    assert len(spec.steps) == 150
+    refused = client("alpha.admin").post(
+        reverse("sop:builder_check", args=[draft.pk]), {"payload": '{"not": "pairs"}'}
+    )
+    assert refused.status_code == 400
+    assert len(load_spec(SopDraft.objects.get(pk=draft.pk).source).steps) == 150
