@@ -28,6 +28,7 @@ urlpatterns = [
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
     path("lapor/", include("jaga.incidents.urls")),
+    path("layanan/", include("jaga.catalogue.urls")),
     path("kasus/", include("jaga.workflow.urls")),
     path("sop/", include("jaga.sop.urls")),
     path("inventaris/", include("jaga.inventory.urls")),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from jaga.catalogue.models import Service, ServiceCategory
 from jaga.incidents.forms import ReportForm
 from jaga.incidents.models import Attachment, Incident
 from jaga.incidents.services import report_disruption, reporting_sop
@@ -47,9 +48,13 @@ def _zone(user: User) -> ZoneInfo:
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    """The report form; a valid report starts a case and leads to "My reports"."""
+    """The report form; a valid report starts a case and leads to "My reports". It
+    reports to the agency's default disruption service, or to the disruption service of
+    the catalogue named by ``?layanan=<code>`` (404 when there is no such service open to
+    OPDs)."""
     user = _opd_user(request)
     zone = _zone(user)
+    sop = _chosen_sop(request, user)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, zone=zone, opd=user.opd)
         if form.is_valid():
@@ -65,6 +70,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     photos=data["photos"],
                     sites=data.get("sites") or (),
                     devices=data.get("devices") or (),
+                    sop=sop,
                 )
             except InvalidInput as exc:
                 for field, message in exc.errors.items():
@@ -90,13 +96,31 @@ def report(request: HttpRequest) -> HttpResponse:
             opd=user.opd,
         )
     try:
-        reporting_sop(user.agency_id or 0)
+        reporting_sop(user.agency_id or 0, sop)
         no_sop = False
     except CannotStart:
         no_sop = True
     return render(
         request, "incidents/report.html", {"form": form, "opd": user.opd, "no_sop": no_sop}
     )
+
+
+def _chosen_sop(request: HttpRequest, user: User) -> str | None:
+    """The SOP code of the disruption service ``?layanan=<code>`` names (None without
+    it: the agency's default); 404 for a service that is not an active disruption service
+    of the user's agency open to OPDs."""
+    code = request.GET.get("layanan")
+    if not code:
+        return None
+    service = Service.objects.filter(
+        agency_id=user.agency_id or 0,
+        code=code,
+        is_active=True,
+        category=ServiceCategory.DISRUPTION,
+    ).first()
+    if service is None or not service.allows("opd"):
+        raise Http404(_("No such service."))
+    return service.sop_code
 
 
 def form_now(zone: ZoneInfo) -> str:

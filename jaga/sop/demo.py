@@ -9,17 +9,25 @@ Kabid, Kasi, teknisi) and Pontianak's seed 002 to Batam (Kadis, Kabid, Kasi, sta
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jaga.org.demo.schema import DemoAgency
 from jaga.sop.services import LIBRARY, LoadResult, load_file
 from jaga.tenancy.models import Agency
 
 #: The disruption SOP lent to the demo agencies whose seed is a periodic round.
 DISRUPTION_SEEDS = {"bogor": "003", "batam": "002"}
+#: Format 2 examples (not transcriptions of real SOPs) a demo agency also offers in its
+#: service catalogue (issue 17): Pontianak's positions fill the example's lanes.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLE_SOPS = {"pontianak": ("pemasangan-access-point.yaml",)}
 
 
 def load_demo_sops(agencies: tuple[DemoAgency, ...]) -> list[LoadResult]:
-    """Load ``jaga/sop/library/<seed>-*.yaml`` for each demo agency (unchanged content
-    loads nothing, so running the demo again changes nothing)."""
+    """Load ``jaga/sop/library/<seed>-*.yaml`` for each demo agency, then its format 2
+    examples (``EXAMPLE_SOPS``): the library's disruption SOP loads first and becomes
+    the agency's default disruption service. Unchanged content loads nothing, so running
+    the demo again changes nothing."""
     results = []
     for data in agencies:
         agency = Agency.objects.get(slug=data.slug)
@@ -30,4 +38,6 @@ def load_demo_sops(agencies: tuple[DemoAgency, ...]) -> list[LoadResult]:
         for seed in seeds:
             for path in sorted(LIBRARY.glob(f"{seed}-*.yaml")):
                 results.append(load_file(agency, path))
+        for name in EXAMPLE_SOPS.get(data.slug, ()):
+            results.append(load_file(agency, EXAMPLES / name))
     return results

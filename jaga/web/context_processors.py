@@ -75,6 +75,8 @@ def navigation(request: HttpRequest) -> list[NavItem]:
             _item("workflow:inbox", _("My tasks"), tasks),
             _item("incidents:report", _("Report a disruption")),
             _item("incidents:mine", _("My reports")),
+            # The service catalogue (issue 17): other services than the disruption report.
+            _item("catalogue:catalogue", _("Services"), namespace="catalogue"),
             _item("maintenance:opd_rounds", _("Maintenance"), to_acknowledge),
         ]
     else:
@@ -89,6 +91,9 @@ def navigation(request: HttpRequest) -> list[NavItem]:
             _item("workflow:inbox", _("My tasks"), waiting),
             _item("workflow:cases", _("Cases")),
         ]
+        if getattr(user, "agency_id", None) is not None:
+            # Requests for the Diskominfo's services, and the help desk's intake (issue 17).
+            items.append(_item("catalogue:catalogue", _("Services"), namespace="catalogue"))
         if may_see_plans(user):  # the Diskominfo side only: a platform administrator gets 403
             items.append(_item("maintenance:plans", _("Maintenance"), namespace="maintenance"))
         if getattr(user, "agency_id", None) is not None:

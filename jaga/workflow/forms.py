@@ -209,10 +209,14 @@ class StepForm(forms.Form):
         return cleaned
 
     def holders(self) -> QuerySet[User]:
-        """The people the step may name: holders of its ``to_lane`` today."""
-        assert self.spec_step.to_lane is not None  # the validator requires it for these kinds
-        lane = self.spec.lane(self.spec_step.to_lane)
-        return lane_holders(self.case, lane, self.on).select_related("employee")
+        """The people the step may name: holders today of its ``to_lane`` (or, for an
+        assignment of several lanes, of any of its ``to_lanes``)."""
+        lanes = self.spec_step.target_lanes
+        assert lanes  # the validator requires a lane for these kinds
+        people = lane_holders(self.case, self.spec.lane(lanes[0]), self.on)
+        for key in lanes[1:]:
+            people = people | lane_holders(self.case, self.spec.lane(key), self.on)
+        return people.distinct().order_by("username").select_related("employee")
 
     def step_data(self) -> dict[str, Any]:
         """The declared fields that were filled in, by their keys."""
@@ -301,6 +305,32 @@ class DispositionForm(StepForm):
             named=[self.cleaned_data["recipient"]],
             instructions=self.cleaned_data.get("instructions", []),
             sifat=self.cleaned_data.get("sifat", ""),
+        )
+
+
+class ForwardForm(StepForm):
+    """A forward upward (SOP format 2 ``kind: forward``): optionally one person of
+    ``to_lane`` (left empty, every holder of the lane may act on the next step), the
+    declared fields and a note that says why."""
+
+    service_fields = {"named": "recipient"}
+
+    def add_kind_fields(self) -> None:
+        self.fields["recipient"] = PersonChoiceField(
+            queryset=self.holders(),
+            label=_("Forward to"),
+            empty_label=_("— every holder of the position —"),
+            required=False,
+        )
+
+    def act(self, user: User) -> StepInstance:
+        recipient = self.cleaned_data.get("recipient")
+        return complete_step(
+            self.step,
+            user,
+            note=self.cleaned_data.get("note", ""),
+            data=self.step_data(),
+            named=[recipient] if recipient is not None else [],
         )
 
 
@@ -488,6 +518,7 @@ FORMS: dict[StepKind, type[StepForm]] = {
     StepKind.REPORT: ReportForm,
     StepKind.DISPOSITION: DispositionForm,
     StepKind.ASSIGNMENT: AssignmentForm,
+    StepKind.FORWARD: ForwardForm,
     StepKind.DECISION: DecisionForm,
     StepKind.CHECK: CheckForm,
 }

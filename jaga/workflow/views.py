@@ -494,6 +494,8 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "current_lanes": _lane_labels(spec, current_step) if current_step else [],
         "returned": return_note(instances, current) if current is not None else None,
         "current_late": current is not None and current.due_at is not None and current.due_at < now,
+        # The whole SOP's deadline (format 2 ``deadline``): past it while open, or closed after.
+        "case_late": case.due_at is not None and (case.closed_at or now) > case.due_at,
         "waiting_for": waiting_for,
         "form": form if grounds is not None else None,
         "on_behalf": grounds is not None and grounds.acting_as == ActingAs.ADMIN,

@@ -552,6 +552,9 @@ def test_it_validates_the_complete_example_in_the_docs() -> None:
     example = section.split("```yaml\n", 1)[1].split("\n```", 1)[0]
     spec = load_spec(example, "docs/sop-format.md")
     assert {str(step.kind) for step in spec.steps} == {str(kind) for kind in StepKind}
+    # The docs print the example file the demo loads, unchanged.
+    shipped = Path("jaga/sop/examples/pemasangan-access-point.yaml")
+    assert example + "\n" == (Path(__file__).resolve().parents[2] / shipped).read_text()
 
 
 # --- fan-outs (issue 14): the per-site steps of the two maintenance rounds ---------------

@@ -12,7 +12,7 @@ from django.test import Client
 
 from jaga.org.demo.agencies import AGENCIES
 from jaga.org.models import Employee, Opd, Position, User
-from jaga.sop.demo import DISRUPTION_SEEDS
+from jaga.sop.demo import DISRUPTION_SEEDS, EXAMPLE_SOPS
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
 
@@ -56,9 +56,12 @@ def test_it_changes_nothing_when_run_twice() -> None:
     call_command("demo", "--quiet")
     assert snapshot() == before
     assert sum(len(agency.opds) for agency in AGENCIES) == Opd.objects.count()
-    # Each agency's seed SOP, and the disruption SOP lent to the two that run rounds.
-    assert SopDefinition.objects.filter(is_current=True).count() == len(AGENCIES) + len(
-        DISRUPTION_SEEDS
+    # Each agency's seed SOP, the disruption SOP lent to the two that run rounds, and the
+    # format 2 examples of the catalogue (issue 17).
+    examples = sum(len(names) for names in EXAMPLE_SOPS.values())
+    assert (
+        SopDefinition.objects.filter(is_current=True).count()
+        == len(AGENCIES) + len(DISRUPTION_SEEDS) + examples
     )
 
 

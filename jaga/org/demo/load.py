@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from jaga.org.demo.schema import DemoAgency, DemoEmployee
@@ -104,6 +105,17 @@ def load_agency(data: DemoAgency, password: str) -> list[DemoLogin]:
             last_name=data.short_name[:150],
         )
         logins.append(DemoLogin(data.slug, data.admin_username, "Admin instansi"))
+        # The help desk (issue 17 point 2): records calls, WhatsApp messages, letters and
+        # visits to the desk as requests, through the group's permission.
+        desk = _user(
+            agency,
+            f"{data.slug}.helpdesk",
+            password,
+            first_name="Meja Layanan",
+            last_name=data.short_name[:150],
+        )
+        desk.groups.add(help_desk_group())
+        logins.append(DemoLogin(data.slug, desk.username, HELP_DESK_ROLE))
 
         units: dict[str, OrgUnit] = {}
         for unit in data.units:  # parents come before their children
@@ -153,6 +165,20 @@ def load_agency(data: DemoAgency, password: str) -> list[DemoLogin]:
 
 
 PLATFORM_ADMIN = "admin"
+#: The role printed for each agency's help-desk login.
+HELP_DESK_ROLE = "Meja layanan (help desk)"
+#: The group whose members record requests on a caller's behalf.
+HELP_DESK_GROUP = "Meja Layanan"
+
+
+def help_desk_group() -> Group:
+    """The group "Meja Layanan" with the permission ``workflow.record_request`` (created
+    when missing)."""
+    group, _ = Group.objects.get_or_create(name=HELP_DESK_GROUP)
+    group.permissions.add(
+        Permission.objects.get(codename="record_request", content_type__app_label="workflow")
+    )
+    return group
 
 
 def load_demo(agencies: tuple[DemoAgency, ...], password: str) -> list[DemoLogin]:
