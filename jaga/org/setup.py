@@ -155,22 +155,34 @@ def _number_patterns_item(agency: Agency, sops: list[SopDefinition]) -> SetupIte
 
 
 def _services_item(agency: Agency, sops: list[SopDefinition]) -> SetupItem:
-    """Services: for now, a current SOP that starts from a disruption report (the service
-    catalogue will replace this line)."""
-    reported = [sop for sop in sops if sop.starts_by_report]
-    detail = (
-        _("Reports start: %(names)s.") % {"names": ", ".join(sop.name for sop in reported)}
-        if reported
-        else _("No SOP starts from a disruption report: OPDs cannot report anything.")
-    )
+    """Services: the catalogue's active services (``jaga.catalogue``), done when one is the
+    default disruption service (what the OPDs' "Lapor Gangguan" form starts) and its SOP
+    has a current version (``sops``: the agency's current SOPs)."""
+    from jaga.catalogue.models import Service
+
+    services = list(Service.objects.filter(agency=agency, is_active=True).order_by("name"))
+    running = {sop.code for sop in sops if sop.starts_by_report}
+    default = next((s for s in services if s.is_default and s.sop_code in running), None)
+    if default is not None:
+        detail = _("%(count)d services; disruption reports start %(name)s.") % {
+            "count": len(services),
+            "name": default.name,
+        }
+    elif services:
+        detail = _(
+            "No default disruption service: the OPDs' Lapor Gangguan form cannot start "
+            "anything. Mark one in the administration."
+        )
+    else:
+        detail = _("No SOP starts from a disruption report: OPDs cannot report anything.")
     return SetupItem(
         "services",
         _("Services"),
         _("Services"),
-        bool(reported),
+        default is not None,
         detail,
-        reverse("sop:sops"),
-        _("SOPs"),
+        reverse("admin:catalogue_service_changelist") if services else reverse("sop:sops"),
+        _("Services") if services else _("SOPs"),
     )
 
 

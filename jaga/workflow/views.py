@@ -49,7 +49,14 @@ from jaga.workflow.panels import case_panels
 from jaga.workflow.permissions import cases_for, visiting_branches
 from jaga.workflow.permissions import inbox as inbox_for
 from jaga.workflow.revisits import return_note
-from jaga.workflow.services import CHECK_ACCEPTED, CHECK_RETURNED, DISPUTED, DONE, start_case
+from jaga.workflow.services import (
+    CHECK_ACCEPTED,
+    CHECK_RETURNED,
+    DISPUTED,
+    DONE,
+    decided_branch,
+    start_case,
+)
 
 PAGE_SIZE = 25
 DONE_STATE, CURRENT_STATE, NOT_REACHED = "done", "current", "not_reached"
@@ -211,6 +218,9 @@ class ChartRow:
     latest: StepInstance | None = None
     duration: dt.timedelta | None = None
     late: bool = False
+    #: The standard the latest pass ran on when it differs from the printed waktu: the
+    #: branch its ``waktu_by`` decision took ("7 hari (Berat)"; SOP format 2).
+    waktu_chosen: str = ""
 
 
 @dataclass
@@ -248,6 +258,18 @@ def _duration(
         return end - visit.started_at
     calendar = step_calendar(working_calendar(case.agency), spec, step)
     return calendar.working_time_between(visit.started_at, end)
+
+
+def _chosen_waktu(case: Case, spec: SopSpec, step: Step, visit: StepInstance) -> str:
+    """The waktu ``visit`` of a ``waktu_by`` step ran on, with the branch that chose it
+    ("7 hari (Berat)"), or "" when the decision was not taken (the printed waktu)."""
+    assert step.waktu_by is not None
+    branch = decided_branch(case, step, visit.branch)
+    if branch is None or branch not in step.waktu_by.branches:
+        return ""
+    decision = spec.step(step.waktu_by.decision)
+    label = next((b.label for b in decision.branches if b.key == branch), branch)
+    return f"{step.waktu_by.branches[branch]} ({label})"
 
 
 def _outcome(spec_step: Step, instance: StepInstance) -> str:
@@ -325,6 +347,8 @@ def _chart(
         )
         if latest is not None and latest.status != StepStatus.CANCELLED:
             row.duration = _duration(case, spec, step, latest, now)
+        if latest is not None and step.waktu_by is not None:
+            row.waktu_chosen = _chosen_waktu(case, spec, step, latest)
         row.late = any(
             instance.due_at is not None and (instance.completed_at or now) > instance.due_at
             for instance in latest_each

@@ -12,7 +12,8 @@ from jaga.catalogue.models import Service
 from jaga.org.models import User
 from jaga.sop.services import load_definition
 from tests.conftest import PASSWORD
-from tests.workflow.conftest import World, world  # noqa: F401 - the fixture
+from tests.workflow.conftest import World
+from tests.workflow.conftest import world as workflow_world
 
 INSTALL_SOP = """
 format: jaga-sop/2
@@ -43,6 +44,10 @@ class Desk:
     install: Service
     disruption: Service
     clerk: User
+
+
+#: The workflow tests' agency and people, as this directory's ``world`` fixture.
+world = workflow_world
 
 
 @pytest.fixture

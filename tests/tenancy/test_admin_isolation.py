@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from jaga.documents.models import Document, NumberPattern
 from jaga.incidents.services import report_disruption
+from jaga.catalogue.models import Service
 from jaga.inventory.models import Device, Link, Site, SpareMinimum
 from jaga.maintenance.inspections import record_inspection
 from jaga.maintenance.models import ChecklistItem, ChecklistTemplate
@@ -175,6 +176,9 @@ def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
             agency=agency, position=Position.objects.get(agency=agency, code="kadis")
         )
         SpareMinimum.objects.create(agency=agency, device_kind="router", minimum=2)
+        Service.objects.create(
+            agency=agency, code="pasang", name="Pemasangan", sop_code="pasang", requesters=["opd"]
+        )
     return agency_a, agency_b
 
 
