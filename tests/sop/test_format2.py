@@ -56,16 +56,18 @@ def test_it_reads_every_format_2_addition() -> None:
         + "  requesters: [opd, staff]\n  fields: [{key: ruangan, label: Ruangan}]\n"
         + LANES
         + CLASSIFY
-        + "  - {no: 4, kegiatan: Tunjuk, lane: kasi, kind: assignment, to_lanes: [teknis, jaringan],"
-        + " waktu: maks. 2 jam}\n"
+        + "  - {no: 4, kegiatan: Tunjuk, lane: kasi, kind: assignment,"
+        + " to_lanes: [teknis, jaringan], waktu: maks. 2 jam}\n"
         + "  - {no: 5, kegiatan: Teruskan, lane: kasi, kind: forward, to_lane: teknis,"
         + " waktu: min. 1 hari}\n"
     )
     spec, problems = check_text(text, "uji.yaml")
     assert problems == []
     assert spec is not None
-    assert spec.deadline_standard is not None and str(spec.deadline_standard) == "14 hari kalender"
-    assert spec.service is not None and spec.service.category is ServiceCategory.DISRUPTION
+    assert spec.deadline_standard is not None
+    assert str(spec.deadline_standard) == "14 hari kalender"
+    assert spec.service is not None
+    assert spec.service.category is ServiceCategory.DISRUPTION
     assert spec.service.requesters == [Requester.OPD, Requester.STAFF]
     assert [field.key for field in spec.intake_fields] == ["ruangan"]
     fix = spec.step("3")

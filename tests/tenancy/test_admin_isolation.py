@@ -14,9 +14,9 @@ from django.forms import ModelChoiceField
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from jaga.catalogue.models import Service
 from jaga.documents.models import Document, NumberPattern
 from jaga.incidents.services import report_disruption
-from jaga.catalogue.models import Service
 from jaga.inventory.models import Device, Link, Site, SpareMinimum
 from jaga.maintenance.inspections import record_inspection
 from jaga.maintenance.models import ChecklistItem, ChecklistTemplate
