@@ -656,7 +656,7 @@ def check_source(source: str, agency: Agency, path: str = "draft") -> Checked:
     lacks (what ``load_definition`` would refuse)."""
     spec, problems = check_text(source, path)
     if spec is not None:
-        problems = problems + check_positions(spec, agency, path)
+        problems = problems + check_positions(spec, agency, path, source)
     return Checked(spec, problems)
 
 
@@ -670,10 +670,11 @@ def _code_of(source: str) -> str:
 
 
 def starter(agency: Agency) -> dict[str, Any]:
-    """A new SOP: the agency's printed name lines, started by a report, nothing else."""
+    """A new SOP in the current format (2): the agency's printed name lines, started by a
+    report, nothing else."""
     lines = [line for line in (agency.government_name, agency.name) if line]
     return {
-        "format": V1,
+        "format": V2,
         "identity": {"instansi": lines},
         "start": ["report"],
         "lanes": [],

@@ -126,18 +126,25 @@ class _Walker:
         self.unused = dict(choices)
         self.sites = sites
         self.path: list[SimulatedStep] = []
+        #: The branch each decision last took on the simulated path (step no -> key).
+        self.decided: dict[str, str] = {}
 
     def walk(self, step: Step, at: dt.datetime, site: int) -> tuple[dt.datetime, str]:
         """Do ``step`` from ``at`` (in visit ``site``, 0 on the trunk); returns when it
         ends and where it leads."""
         if len(self.path) >= MAX_STEPS:
             raise ValueError(f"the path is longer than {MAX_STEPS} steps")
-        due = step_due(self.calendar, self.spec, step, at)
+        # A waktu chosen by an earlier decision (format 2 ``waktu_by``): the branch the
+        # simulated path took there, else the step's own waktu.
+        decided = self.decided.get(step.waktu_by.decision) if step.waktu_by is not None else None
+        due = step_due(self.calendar, self.spec, step, at, decided)
+        waktu = str(step.standard_for(decided)) if decided is not None else step.waktu
         outcome, target = "done", self.spec.following(step)
         if step.kind is StepKind.DECISION:
             key = self.choices.get(step.no, step.branches[0].key)
             branch = next(b for b in step.branches if b.key == key)
             outcome, target = branch.key, branch.next
+            self.decided[step.no] = branch.key
         elif step.kind is StepKind.CHECK:
             choice = self.unused.pop(step.no, "")
             if choice.startswith("return:"):
@@ -145,7 +152,7 @@ class _Walker:
             else:
                 outcome = "accepted"
         self.path.append(
-            SimulatedStep(step.no, step.all_lanes[0], step.kind, step.waktu, at, due, outcome, site)
+            SimulatedStep(step.no, step.all_lanes[0], step.kind, waktu, at, due, outcome, site)
         )
         return due or at, target
 

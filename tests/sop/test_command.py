@@ -177,3 +177,21 @@ def test_it_refuses_a_round_of_no_sites(demo: None) -> None:
             "--sites",
             "0",
         )
+
+
+@pytest.mark.parametrize(("branch", "waktu"), [("ringan", "1 hari"), ("berat", "7 hari")])
+def test_it_simulates_the_waktu_a_decisions_branch_chose(
+    demo: None, branch: str, waktu: str
+) -> None:
+    output = sop(
+        "simulate",
+        "pemasangan-access-point",
+        "--agency",
+        "pontianak",
+        "--start",
+        "2026-11-23 08:00",
+        "--choose",
+        f"6={branch}",
+    )
+    line = next(line for line in output.splitlines() if line.lstrip().startswith("7 "))
+    assert f" {waktu} " in line
