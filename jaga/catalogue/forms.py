@@ -14,14 +14,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jaga.catalogue.models import Service
-from jaga.incidents.forms import LOCAL_FORMAT, MultipleFileField, MultipleFileInput, phone_validator
+from jaga.incidents.forms import (
+    INTAKE_PREFIX,
+    LOCAL_FORMAT,
+    MultipleFileField,
+    MultipleFileInput,
+    phone_validator,
+)
 from jaga.org.models import Opd, User
 from jaga.sop.schema import FormField, Requester
 from jaga.web.bidi import refuse_bidi_controls
 from jaga.workflow.forms import form_field
 from jaga.workflow.models import IntakeChannel
-
-INTAKE_PREFIX = "intake_"
 
 
 class RequestForm(forms.Form):

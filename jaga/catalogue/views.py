@@ -161,7 +161,7 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
     except CannotStart as exc:
         return render(request, "catalogue/unavailable.html", {"service": service, "reason": exc})
     disruption = service.category == ServiceCategory.DISRUPTION
-    fields = [] if disruption else definition.spec.intake_fields
+    fields = definition.spec.intake_fields
     zone = _zone(user)
     if request.method == "POST":
         form = IntakeForm(
@@ -212,6 +212,7 @@ def _record(form: IntakeForm, service: Service, user: User) -> int | None:
                 sop=service.sop_code,
                 opd=data["opd"],
                 channel=channel,
+                intake=form.intake(),
             )
             return incident.case.number
         made = request_service(

@@ -4,6 +4,7 @@ work and checks again; the form gives the reporter field errors before anything 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,9 +26,13 @@ from jaga.incidents.services import (
 from jaga.inventory.fields import IdsChoiceField
 from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.org.models import Opd
+from jaga.sop.schema import FormField
 from jaga.web.bidi import refuse_bidi_controls
+from jaga.workflow.forms import form_field
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+#: Form-field names of an SOP's intake fields: ``intake_<key>``.
+INTAKE_PREFIX = "intake_"
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{4,38}$",
@@ -111,9 +116,14 @@ class ReportForm(forms.Form):
         zone: ZoneInfo,
         opd: Opd | None = None,
         now: dt.datetime | None = None,
+        intake_fields: Sequence[FormField] = (),
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        # The disruption service's intake fields (SOP format 2), after the problem.
+        self.intake_fields = list(intake_fields)
+        for declared in self.intake_fields:
+            self.fields[INTAKE_PREFIX + declared.key] = form_field(declared)
         if opd is not None:
             sites = Site.objects.filter(opd=opd).order_by("code")
             self.fields["sites"].queryset = sites  # type: ignore[attr-defined]
@@ -146,6 +156,25 @@ class ReportForm(forms.Form):
         with timezone.override(self.zone):
             super().full_clean()
         self.mark_invalid()
+
+    def intake_fields_bound(self) -> list[forms.BoundField]:
+        """The intake fields as the template draws them."""
+        return [self[INTAKE_PREFIX + declared.key] for declared in self.intake_fields]
+
+    def intake(self) -> dict[str, Any]:
+        """The intake fields filled in, by their keys (empty ones left out)."""
+        values = (
+            (declared.key, self.cleaned_data.get(INTAKE_PREFIX + declared.key))
+            for declared in self.intake_fields
+        )
+        return {key: value for key, value in values if value is not None and value != ""}
+
+    def add_service_errors(self, errors: dict[str, str]) -> None:
+        """Show ``InvalidInput.errors`` of the report (or of an intake field, under its
+        key) on their fields."""
+        for key, message in errors.items():
+            name = key if key in self.fields else INTAKE_PREFIX + key
+            self.add_error(name if name in self.fields else None, message)
 
     def mark_invalid(self) -> None:
         """Give the widgets of fields with errors Tabler's ``is-invalid`` class."""

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -246,6 +247,7 @@ def report_disruption(
     sop: str | None = None,
     opd: Opd | None = None,
     channel: IntakeChannel = IntakeChannel.WEB,
+    intake: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> Incident:
     """Report a disruption on behalf of ``reporter``'s OPD and start the case.
@@ -255,6 +257,8 @@ def report_disruption(
     the office that called; the case has no reporter account (the OPD's users act on its
     steps, the clerk may act for them) and the contact is the caller's. The report is a
     ``jaga.catalogue`` ``Request`` of the SOP's service when the catalogue has one.
+    ``intake`` holds the values of the SOP's intake fields (checked by ``start_case``,
+    ``InvalidInput`` under their keys).
 
     The case is of the agency's current SOP that starts from a report (``sop`` picks one by
     code when there are several; else the first by code). Its title is the first line of
@@ -332,6 +336,7 @@ def report_disruption(
                 reporter=None if channel.by_staff else reporter,
                 description=problem.strip(),
                 channel=channel,
+                intake=intake,
                 data={
                     "location": location.strip(),
                     "since": since.astimezone(dt.UTC).isoformat(),

@@ -55,8 +55,15 @@ def report(request: HttpRequest) -> HttpResponse:
     user = _opd_user(request)
     zone = _zone(user)
     sop = _chosen_sop(request, user)
+    try:
+        intake_fields = reporting_sop(user.agency_id or 0, sop).spec.intake_fields
+        no_sop = False
+    except CannotStart:
+        intake_fields, no_sop = [], True
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, zone=zone, opd=user.opd)
+        form = ReportForm(
+            request.POST, request.FILES, zone=zone, opd=user.opd, intake_fields=intake_fields
+        )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -71,10 +78,10 @@ def report(request: HttpRequest) -> HttpResponse:
                     sites=data.get("sites") or (),
                     devices=data.get("devices") or (),
                     sop=sop,
+                    intake=form.intake(),
                 )
             except InvalidInput as exc:
-                for field, message in exc.errors.items():
-                    form.add_error(field if field in form.fields else None, message)
+                form.add_service_errors(exc.errors)
             except CannotStart as exc:
                 form.add_error(None, str(exc))
             else:
@@ -94,12 +101,8 @@ def report(request: HttpRequest) -> HttpResponse:
             },
             zone=zone,
             opd=user.opd,
+            intake_fields=intake_fields,
         )
-    try:
-        reporting_sop(user.agency_id or 0, sop)
-        no_sop = False
-    except CannotStart:
-        no_sop = True
     return render(
         request, "incidents/report.html", {"form": form, "opd": user.opd, "no_sop": no_sop}
     )

@@ -111,3 +111,30 @@ def test_its_admin_form_keeps_a_service_on_an_sop_that_runs_requests(desk: Desk)
     assert set(form.errors) == {"sop_code", "is_default"}
     data.update(sop_code="mini", is_default="")
     assert ServiceForm(data, instance=desk.install).is_valid()
+
+
+def test_it_asks_a_disruption_services_intake_fields_on_the_report_form(desk: Desk) -> None:
+    from jaga.sop.services import load_definition
+    from tests.workflow.conftest import MINI_SOP
+
+    disruption = MINI_SOP.replace("jaga-sop/1", "jaga-sop/2").replace(
+        "start: [report, manual]",
+        "start: [report, manual]\nservice:\n  category: disruption\n"
+        "  fields: [{key: ip, label: Alamat IP perangkat}]",
+    )
+    load_definition(desk.world.agency, disruption, path="mini.yaml")
+    client = client_of("gamma.dinkes")
+    assert 'name="intake_ip"' in client.get("/lapor/").content.decode()
+    form = {
+        "location": "Ruang server",
+        "problem": "Putus",
+        "since": "2026-01-05T08:00",
+        "contact_name": "Budi",
+        "contact_phone": "0812 3456 7890",
+    }
+    refused = client.post("/lapor/", form)
+    assert refused.status_code == 200
+    assert "intake_ip" in refused.context["form"].errors
+    done = client.post("/lapor/", {**form, "intake_ip": "10.0.0.1"})
+    assert done.status_code == 302
+    assert Case.objects.get(definition__code="mini").data["intake"] == {"ip": "10.0.0.1"}
