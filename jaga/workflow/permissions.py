@@ -5,7 +5,8 @@
 - An OPD user (a reporter) sees only the cases of their OPD, and the rounds that visit
   one of its sites (a fan-out visit it acknowledges); of such a round only its own part
   (``visiting_branches``): the visits to its sites, their steps and documents.
-- Diskominfo employees and agency administrators see all cases of their agency.
+- Diskominfo employees, agency administrators and the help desk (permission
+  ``workflow.record_request``) see all cases of their agency.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from jaga.org.models import ActingAssignment, User
-from jaga.workflow.models import Case, CaseBranch, StepInstance, StepStatus
+from jaga.workflow.models import Case, CaseBranch, IntakeChannel, StepInstance, StepStatus
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -32,8 +33,8 @@ def cases_for(user: User) -> QuerySet[Case]:
     if user.opd_id is not None:
         visited = Case.objects.filter(branches__site__opd_id=user.opd_id).values("pk")
         return cases.filter(Q(opd_id=user.opd_id) | Q(pk__in=visited))
-    if user.is_staff or hasattr(user, "employee"):
-        return cases
+    if user.is_staff or hasattr(user, "employee") or user.has_perm("workflow.record_request"):
+        return cases  # the Diskominfo side, the help desk included
     return Case.objects.none()
 
 
@@ -67,7 +68,8 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
     """Open steps waiting for ``user`` ("Tugas Saya"), soonest due first (kondisional
     last): those naming them, those of their positions (held or acting, today in the
     agency's zone) in lanes that name nobody, and, for an OPD user, their OPD's steps (in
-    a fan-out visit, those of the visits to their OPD's sites). It
+    a fan-out visit, those of the visits to their OPD's sites), and for the help desk the
+    requesters' steps of the cases it recorded (issue 17). It
     matches ``jaga.workflow.actors.eligibility`` except for administrators, who may act on
     any step but find in their inbox only their own positions' steps. An OPD user holds
     no Diskominfo position, so theirs costs no lookup of positions: one query."""
@@ -94,6 +96,14 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
         trunk = reporting.filter(branch__isnull=True, case__opd_id=user.opd_id)
         visits = reporting.filter(branch__site__opd_id=user.opd_id)
         waiting |= Q(pk__in=trunk.values("pk")) | Q(pk__in=visits.values("pk"))
+    elif user.has_perm("workflow.record_request"):
+        # The help desk: the requesters' steps of the cases it recorded for them (issue 17
+        # point 2), which it may complete on their behalf (jaga.workflow.actors).
+        recorded = StepInstance.objects.filter(agency_id=agency_id, status=StepStatus.OPEN).exclude(
+            case__channel=IntakeChannel.WEB
+        )
+        theirs = recorded.filter(Q(for_reporter=True) | Q(assignees=F("case__reporter")))
+        waiting |= Q(pk__in=theirs.values("pk"))
     return (
         StepInstance.objects.filter(agency_id=agency_id, status=StepStatus.OPEN)
         .filter(waiting)

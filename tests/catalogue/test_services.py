@@ -227,3 +227,27 @@ def test_it_lists_the_services_open_to_each_user(desk: Desk) -> None:
     assert [s.code for s in services_for(world.tech1)] == ["pemasangan"]  # an employee
     assert [s.code for s in services_for(desk.clerk)] == ["pemasangan", "mini"]
     assert services_for(world.outsider) == []
+
+
+def test_it_puts_the_requesters_steps_of_recorded_cases_in_the_help_desks_tasks(
+    desk: Desk,
+) -> None:
+    from jaga.workflow.permissions import cases_for, inbox
+    from jaga.workflow.services import complete_step, decide, open_step
+
+    world = desk.world
+    web = report(desk)
+    phoned = report(desk, reporter=desk.clerk, opd=world.opd, channel=IntakeChannel.PHONE)
+    assert set(cases_for(desk.clerk)) == {web.case, phoned.case}
+    assert list(inbox(desk.clerk)) == []
+    for incident in (web, phoned):  # both cases on to the OPD's acknowledgment (step 8)
+        case = incident.case
+        complete_step(open_step(case), world.kadis, named=[world.kabid])  # type: ignore[arg-type]
+        complete_step(open_step(case), world.kabid, named=[world.kasi])  # type: ignore[arg-type]
+        complete_step(open_step(case), world.kasi, named=[world.tech1])  # type: ignore[arg-type]
+        decide(open_step(case), world.tech1, "perbaiki", data={"lokasi": "R", "tingkat": "ringan"})  # type: ignore[arg-type]
+        complete_step(open_step(case), world.tech1)  # type: ignore[arg-type]
+    waiting = list(inbox(desk.clerk))
+    assert [(step.case_id, step.step_no) for step in waiting] == [(phoned.case.pk, "8")]
+    done = complete_step(waiting[0], desk.clerk)
+    assert done.acting_as == ActingAs.HELPDESK
