@@ -15,22 +15,22 @@ from django.utils.translation import gettext_lazy as _
 
 from jaga.catalogue.models import Service
 from jaga.incidents.forms import (
-    INTAKE_PREFIX,
     LOCAL_FORMAT,
+    IntakeFieldsForm,
     MultipleFileField,
     MultipleFileInput,
-    phone_validator,
 )
 from jaga.org.models import Opd, User
 from jaga.sop.schema import FormField, Requester
 from jaga.web.bidi import refuse_bidi_controls
-from jaga.workflow.forms import form_field
 from jaga.workflow.models import IntakeChannel
 
 
-class RequestForm(forms.Form):
+class RequestForm(IntakeFieldsForm):
     """What a requester writes: the subject, the details, a contact, and the service's
     intake fields."""
+
+    field_order: tuple[str, ...] = ("title", "description", "contact_name", "contact_phone")
 
     title = forms.CharField(
         label=_("Subject"),
@@ -45,50 +45,13 @@ class RequestForm(forms.Form):
         validators=[refuse_bidi_controls],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    contact_name = forms.CharField(
-        label=_("Contact person"),
-        max_length=150,
-        validators=[refuse_bidi_controls],
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    contact_phone = forms.CharField(
-        label=_("Contact phone"),
-        max_length=40,
-        validators=[phone_validator],
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-    )
 
     def __init__(self, *args: Any, intake_fields: list[FormField], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.intake_fields = intake_fields
-        for declared in intake_fields:
-            self.fields[INTAKE_PREFIX + declared.key] = form_field(declared)
+        self.add_intake_fields(intake_fields)
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput | forms.RadioSelect):
                 field.widget.attrs.setdefault("class", "form-control")
-
-    def intake(self) -> dict[str, Any]:
-        """The intake fields filled in, by their keys (empty ones left out)."""
-        data: dict[str, Any] = {}
-        for declared in self.intake_fields:
-            value = self.cleaned_data.get(INTAKE_PREFIX + declared.key)
-            if value is None or value == "":
-                continue
-            data[declared.key] = value
-        return data
-
-    def add_service_errors(self, errors: dict[str, str]) -> None:
-        """Show the service's ``InvalidInput.errors`` on their fields (an intake field's
-        key on ``intake_<key>``)."""
-        for key, message in errors.items():
-            name = key if key in self.fields else INTAKE_PREFIX + key
-            self.add_error(name if name in self.fields else None, message)
-
-    def mark_invalid(self) -> None:
-        """Tabler's ``is-invalid`` on the widgets of fields in error."""
-        for name, field in self.fields.items():
-            css = field.widget.attrs.get("class", "").replace(" is-invalid", "")
-            field.widget.attrs["class"] = f"{css} is-invalid" if name in self.errors else css
 
 
 class OpdChoiceField(forms.ModelChoiceField[Opd]):

@@ -59,7 +59,60 @@ class MultipleFileField(forms.FileField):
         return [clean_one(item, initial) for item in files]
 
 
-class ReportForm(forms.Form):
+class IntakeFieldsForm(forms.Form):
+    """A form that also asks an SOP's intake fields (SOP format 2 ``service.fields``,
+    issue 17), named ``intake_<key>`` and drawn like a step's fields; and shows the
+    engine's ``InvalidInput`` errors on its fields; with the contact person and phone.
+    The OPD's report form and the catalogue's request forms share it."""
+
+    intake_fields: list[FormField]
+
+    contact_name = forms.CharField(
+        label=_("Contact person"),
+        max_length=150,
+        validators=[refuse_bidi_controls],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("Contact phone"),
+        max_length=40,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def add_intake_fields(self, declared: Sequence[FormField]) -> None:
+        """Add a form field per intake field of ``declared``."""
+        self.intake_fields = list(declared)
+        for item in self.intake_fields:
+            self.fields[INTAKE_PREFIX + item.key] = form_field(item)
+
+    def intake_fields_bound(self) -> list[forms.BoundField]:
+        """The intake fields as the template draws them."""
+        return [self[INTAKE_PREFIX + declared.key] for declared in self.intake_fields]
+
+    def intake(self) -> dict[str, Any]:
+        """The intake fields filled in, by their keys (empty ones left out)."""
+        values = (
+            (declared.key, self.cleaned_data.get(INTAKE_PREFIX + declared.key))
+            for declared in self.intake_fields
+        )
+        return {key: value for key, value in values if value is not None and value != ""}
+
+    def add_service_errors(self, errors: dict[str, str]) -> None:
+        """Show ``InvalidInput.errors`` on their fields (an intake field's under its key,
+        on ``intake_<key>``); others on the form."""
+        for key, message in errors.items():
+            name = key if key in self.fields else INTAKE_PREFIX + key
+            self.add_error(name if name in self.fields else None, message)
+
+    def mark_invalid(self) -> None:
+        """Give the widgets of fields with errors Tabler's ``is-invalid`` class."""
+        for name, field in self.fields.items():
+            css = field.widget.attrs.get("class", "").replace(" is-invalid", "")
+            field.widget.attrs["class"] = f"{css} is-invalid" if name in self.errors else css
+
+
+class ReportForm(IntakeFieldsForm):
     """Location, problem, since when (local time of ``zone``), contact and photos."""
 
     location = forms.CharField(
@@ -79,18 +132,6 @@ class ReportForm(forms.Form):
         label=_("Since when?"),
         input_formats=[LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT),
-    )
-    contact_name = forms.CharField(
-        label=_("Contact person"),
-        max_length=150,
-        validators=[refuse_bidi_controls],
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    contact_phone = forms.CharField(
-        label=_("Contact phone"),
-        max_length=40,
-        validators=[phone_validator],
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
     sites = IdsChoiceField[Site](
         label=_("Affected sites"),
@@ -121,9 +162,7 @@ class ReportForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         # The disruption service's intake fields (SOP format 2), after the problem.
-        self.intake_fields = list(intake_fields)
-        for declared in self.intake_fields:
-            self.fields[INTAKE_PREFIX + declared.key] = form_field(declared)
+        self.add_intake_fields(intake_fields)
         if opd is not None:
             sites = Site.objects.filter(opd=opd).order_by("code")
             self.fields["sites"].queryset = sites  # type: ignore[attr-defined]
@@ -156,31 +195,6 @@ class ReportForm(forms.Form):
         with timezone.override(self.zone):
             super().full_clean()
         self.mark_invalid()
-
-    def intake_fields_bound(self) -> list[forms.BoundField]:
-        """The intake fields as the template draws them."""
-        return [self[INTAKE_PREFIX + declared.key] for declared in self.intake_fields]
-
-    def intake(self) -> dict[str, Any]:
-        """The intake fields filled in, by their keys (empty ones left out)."""
-        values = (
-            (declared.key, self.cleaned_data.get(INTAKE_PREFIX + declared.key))
-            for declared in self.intake_fields
-        )
-        return {key: value for key, value in values if value is not None and value != ""}
-
-    def add_service_errors(self, errors: dict[str, str]) -> None:
-        """Show ``InvalidInput.errors`` of the report (or of an intake field, under its
-        key) on their fields."""
-        for key, message in errors.items():
-            name = key if key in self.fields else INTAKE_PREFIX + key
-            self.add_error(name if name in self.fields else None, message)
-
-    def mark_invalid(self) -> None:
-        """Give the widgets of fields with errors Tabler's ``is-invalid`` class."""
-        for name, field in self.fields.items():
-            css = field.widget.attrs.get("class", "").replace(" is-invalid", "")
-            field.widget.attrs["class"] = f"{css} is-invalid" if name in self.errors else css
 
     def clean_since(self) -> dt.datetime:
         since: dt.datetime = self.cleaned_data["since"]
