@@ -114,7 +114,7 @@ def test_an_admin_builds_and_publishes_an_sop(live_server: Any, browser: Any) ->
     )
     add_step(page, "4", "Kepala Seksi melaporkan hasil", "kasi", "1 hari", "report")
     # The lane typed wrong: the live check names the problem and links to the step's row.
-    wait_for_problems(page, 'unknown lane "teknik"')
+    wait_for_problems(page, '"teknik"')  # lajur "teknik" tidak dikenal
     link = page.locator("#builder-problems [data-problem] a").first
     assert link.get_attribute("href") == "#step-2"
     shot(page, "editor-problem-1280")
