@@ -85,22 +85,6 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
-def due_at(
-    case: Case, step: Step, started_at: dt.datetime, branch: CaseBranch | None = None
-) -> dt.datetime | None:
-    """When ``step`` started at ``started_at`` is due (UTC), or None for kondisional, on the
-    clock the step runs on (``jaga.sop.timing.step_calendar``). A step whose waktu depends
-    on an earlier decision (``waktu_by``, format 2) runs on the waktu of the branch that
-    decision last took in this case (in fan-out visit ``branch``, or on the trunk)."""
-    return step_due(
-        working_calendar(case.agency),
-        case.definition.spec,
-        step,
-        started_at,
-        decided_branch(case, step, branch),
-    )
-
-
 def decided_branch(case: Case, step: Step, branch: CaseBranch | None = None) -> str | None:
     """The branch key the decision ``step.waktu_by`` names last took in ``case`` (in visit
     ``branch`` or on the trunk), or None when the step has no ``waktu_by`` or the decision
@@ -189,9 +173,10 @@ def start_case(
     converted like any step's fields (``InvalidInput`` naming each bad field, nothing
     written) and kept in ``Case.data["intake"]``; when the request completes the first
     step, they are that step's data too. ``channel`` says how the request arrived
-    (``IntakeChannel``): anything but ``web`` was recorded by help-desk staff (``reporter``
-    is then the staff member, and the completion of a first step in the requester's lane is
-    recorded as ``ActingAs.HELPDESK``). A case of an SOP with a ``deadline`` gets
+    (``IntakeChannel``): anything but ``web`` was recorded by help-desk staff ``by`` on the
+    requester's behalf (``reporter`` is then the requesting employee, or None for a caller
+    of an OPD), and the request's completion of a first step in the requester's lane is the
+    clerk's, recorded as ``ActingAs.HELPDESK``. A case of an SOP with a ``deadline`` gets
     ``Case.due_at`` (``jaga.sop.timing.case_due``).
 
     ``sites`` become the case's sites (``Case.sites``, sites of the same agency): a
