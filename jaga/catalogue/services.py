@@ -25,9 +25,10 @@ from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.sop.schema import FORMAT, Requester, StartMode
 from jaga.tenancy.models import Agency
-from jaga.web.bidi import has_bidi_controls
+from jaga.web.texts import text_errors
 from jaga.workflow.errors import CannotStart, InvalidInput
 from jaga.workflow.models import Case, CaseSource, IntakeChannel
+from jaga.workflow.permissions import is_help_desk
 from jaga.workflow.services import start_case
 
 #: Longest caller name and contact, and a request's title (``Case.title`` holds 250).
@@ -135,17 +136,6 @@ def requester_kind(user: User) -> Requester | None:
     return None
 
 
-def is_help_desk(user: User) -> bool:
-    """Help-desk staff of an agency: permission ``workflow.record_request`` (group "Meja
-    Layanan" in the demo), not an OPD user."""
-    return (
-        user.is_authenticated
-        and user.agency_id is not None
-        and user.opd_id is None
-        and user.has_perm("workflow.record_request")
-    )
-
-
 def services_for(user: User) -> list[Service]:
     """The active services ``user`` may request or record, by name."""
     kinds: set[str] = set()
@@ -158,22 +148,6 @@ def services_for(user: User) -> list[Service]:
         return []
     services = Service.objects.filter(agency_id=user.agency_id, is_active=True).order_by("name")
     return [service for service in services if kinds & set(service.requesters or [])]
-
-
-def _text_errors(values: Mapping[str, tuple[str, int, bool]]) -> dict[str, str]:
-    """Errors of text fields: ``name -> (value, limit, required)``."""
-    errors: dict[str, str] = {}
-    for name, (value, limit, required) in values.items():
-        if required and not value.strip():
-            errors[name] = _("This field is required.")
-        elif len(value.strip()) > limit:
-            errors[name] = _("At most %(limit)d characters.") % {"limit": limit}
-        elif has_bidi_controls(value):
-            errors[name] = _(
-                "The text contains invisible characters that change its direction "
-                "(such as U+202E); type it again without them."
-            )
-    return errors
 
 
 def request_service(
@@ -208,7 +182,7 @@ def request_service(
     channel = IntakeChannel(channel)
     if user.agency_id != service.agency_id or not service.is_active:
         raise CannotStart(_("This service is not offered to you."))
-    errors = _text_errors(
+    errors = text_errors(
         {
             "title": (title, MAX_TITLE, True),
             "description": (description, 5000, False),

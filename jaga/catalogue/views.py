@@ -27,7 +27,6 @@ from jaga.catalogue.forms import IntakeForm, RequestForm
 from jaga.catalogue.models import Request, Service, ServiceCategory
 from jaga.catalogue.services import (
     current_definition_of,
-    is_help_desk,
     request_service,
     requester_kind,
     services_for,
@@ -38,6 +37,7 @@ from jaga.org.models import User
 from jaga.sop.schema import Requester
 from jaga.workflow.errors import CannotStart, InvalidInput
 from jaga.workflow.models import IntakeChannel
+from jaga.workflow.permissions import is_help_desk
 
 PAGE_SIZE = 25
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from jaga.audit.services import record
 from jaga.catalogue.models import Service
-from jaga.catalogue.services import default_disruption_service, is_help_desk, record_request
+from jaga.catalogue.services import default_disruption_service, record_request
 from jaga.incidents import images
 from jaga.incidents.images import Header
 from jaga.incidents.models import Attachment, Incident
@@ -40,10 +40,11 @@ from jaga.inventory.models import Device, Site
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
 from jaga.tenancy.models import Agency
-from jaga.web.bidi import has_bidi_controls
+from jaga.web.texts import text_errors
 from jaga.workflow.affected import set_affected
 from jaga.workflow.errors import CannotStart, InvalidInput
 from jaga.workflow.models import CaseSource, IntakeChannel
+from jaga.workflow.permissions import is_help_desk
 from jaga.workflow.services import start_case
 
 logger = logging.getLogger(__name__)
@@ -207,24 +208,15 @@ def _check_fields(
     at: dt.datetime,
 ) -> dict[str, str]:
     """Field errors of the report's text and time (empty when all is well)."""
-    errors: dict[str, str] = {}
     texts = {
         "location": location,
         "problem": problem,
         "contact_name": contact_name,
         "contact_phone": contact_phone,
     }
-    for field, value in texts.items():
-        limit = _MAX_LENGTHS.get(field)
-        if not value.strip():
-            errors[field] = _("This field is required.")
-        elif limit is not None and len(value.strip()) > limit:
-            errors[field] = _("At most %(limit)d characters.") % {"limit": limit}
-        elif has_bidi_controls(value):
-            errors[field] = _(
-                "The text contains invisible characters that change its direction "
-                "(such as U+202E); type it again without them."
-            )
+    errors = text_errors(
+        {field: (value, _MAX_LENGTHS.get(field), True) for field, value in texts.items()}
+    )
     if timezone.is_naive(since):
         raise ValueError("since must be timezone-aware")
     problem_with_since = since_error(since, at)

@@ -18,6 +18,7 @@ from django.db.models import Max, Q, QuerySet
 from jaga.org.models import ActingAssignment, ActingKind, Position, User
 from jaga.sop.schema import Lane
 from jaga.workflow.models import ActingAs, Case, CaseBranch, IntakeChannel, LaneAssignee
+from jaga.workflow.permissions import is_help_desk
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,7 @@ def _help_desk_for(user: User, case: Case) -> bool:
     return (
         case.channel != IntakeChannel.WEB
         and user.agency_id == case.agency_id
-        and user.opd_id is None
-        and user.has_perm("workflow.record_request")
+        and is_help_desk(user)
     )
 
 

@@ -34,7 +34,7 @@ def cases_for(user: User) -> QuerySet[Case]:
     if user.opd_id is not None:
         visited = Case.objects.filter(branches__site__opd_id=user.opd_id).values("pk")
         return cases.filter(Q(opd_id=user.opd_id) | Q(pk__in=visited))
-    if user.is_staff or hasattr(user, "employee") or user.has_perm("workflow.record_request"):
+    if user.is_staff or hasattr(user, "employee") or is_help_desk(user):
         return cases  # the Diskominfo side, the help desk included
     return Case.objects.none()
 
@@ -63,6 +63,17 @@ def position_ids_of(user: User, on: dt.date) -> set[int]:
         employee=employee, start_date__lte=on, end_date__gte=on
     ).values_list("position_id", flat=True)
     return held | set(acting)
+
+
+def is_help_desk(user: User) -> bool:
+    """Help-desk staff of an agency (issue 17 point 2): the permission
+    ``workflow.record_request`` (group "Meja Layanan" in the demo), not an OPD user."""
+    return (
+        user.is_authenticated
+        and user.agency_id is not None
+        and user.opd_id is None
+        and user.has_perm("workflow.record_request")
+    )
 
 
 def help_desk_condition(user: User) -> Q:
