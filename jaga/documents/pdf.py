@@ -14,6 +14,10 @@ from jaga.web.bidi import strip_bidi_controls
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "Liberation Sans"
+#: Printed invisibly (white, 2 pt) in the space of the document's principal signature block
+#: (``documents/_sign.html`` with ``tag=True``): BSrE's esign-client places the visible
+#: electronic signature where it finds this text (issue 18 point 6).
+SIGNATURE_TAG = "#ttd#"
 _FACES = (
     ("LiberationSans-Regular.ttf", "normal", "normal"),
     ("LiberationSans-Bold.ttf", "bold", "normal"),
