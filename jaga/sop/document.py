@@ -20,9 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from jaga.documents.pdf import font_face_css, render_pdf
 from jaga.org.nip import format_nip
-from jaga.sop.drawing import svg
+from jaga.sop.drawing import flowchart_svgs
 from jaga.sop.layout import A4_LANDSCAPE, RULE, Layout, Page, PageSize, labels_of, layout
-from jaga.sop.routing import route
 from jaga.sop.schema import SopSpec
 from jaga.tenancy.models import Agency
 
@@ -153,13 +152,14 @@ def _logo(agency: Agency | None) -> str:
     return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
 
 
-def _page_view(document_layout: Layout, page: Page) -> PageView:
+def _page_view(document_layout: Layout, page: Page, overlay: str) -> PageView:
+    """``page`` as the templates print it, with its SVG ``overlay`` placed over the lanes."""
     columns = document_layout.columns
     header = document_layout.header
     left = columns.lanes_x + BORDER / 2
     top = header.height + BORDER / 2
     style = f"left: {mm(left)}; top: {mm(top)}"
-    markup = svg(route(document_layout, page)).replace("<svg ", f'<svg style="{style}" ', 1)
+    markup = overlay.replace("<svg ", f'<svg style="{style}" ', 1)
     rows = [
         RowView(
             no=row.step.no,
@@ -248,7 +248,10 @@ def build_document(
         page_margin=mm(size.margin),
         identity_page=IDENTITY_PAGE,
         identity_margin=IDENTITY_MARGIN,
-        pages=[_page_view(document_layout, page) for page in document_layout.pages],
+        pages=[
+            _page_view(document_layout, page, overlay)
+            for page, overlay in zip(document_layout.pages, flowchart_svgs(spec, size), strict=True)
+        ],
     )
 
 

@@ -6,14 +6,33 @@ Permenpan-RB 35/2012: terminator (capsule), process (rectangle), decision (diamo
 connector (pentagon pointing down, with its letter), and arrows; a fan-out block (steps run
 once per site) is framed by a dashed rectangle. Every word drawn (letters,
 "Ya" / "Tidak", "Mulai" / "Selesai") is SVG ``<text>``, so it stays real, extractable text.
+
+``flowchart_svgs(spec)`` lays out, routes and draws every page of a spec once per content:
+routing with its label placement is the costly part (tens of ms for a library SOP), and
+every SOP page view, PDF and builder preview of the same content draws the same pages.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
-from jaga.sop.routing import LINE_SPACING, Drawing, Figure, Frame, Label, Line, Shape, pentagon
+from jaga.sop.layout import A4_LANDSCAPE, PageSize, layout
+from jaga.sop.routing import (
+    LINE_SPACING,
+    Drawing,
+    Figure,
+    Frame,
+    Label,
+    Line,
+    Shape,
+    pentagon,
+    route,
+)
+from jaga.sop.schema import SopSpec
 from jaga.sop.textfit import PT_TO_MM
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -133,3 +152,47 @@ def svg(drawing: Drawing) -> str:
     parts += [label_svg(label) for label in drawing.labels]
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: How many drawn specs (all pages of one spec at one page size) the process keeps.
+FLOWCHART_CACHE_SIZE = 64
+
+
+def content_digest(spec: SopSpec) -> str:
+    """A digest of everything ``spec`` holds (its canonical JSON): equal for equal content
+    whatever object, definition or draft it comes from; different after any edit."""
+    return hashlib.sha256(spec.model_dump_json().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class _Content:
+    """The cache key of ``_drawn``: a spec and a page size, compared and hashed by the
+    spec's ``digest`` and the size, never by identity or database id."""
+
+    spec: SopSpec
+    size: PageSize
+    digest: str
+
+    def __hash__(self) -> int:
+        return hash((self.digest, self.size))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Content):
+            return NotImplemented
+        return self.digest == other.digest and self.size == other.size
+
+
+@lru_cache(maxsize=FLOWCHART_CACHE_SIZE)
+def _drawn(content: _Content) -> tuple[str, ...]:
+    plan = layout(content.spec, content.size)
+    return tuple(svg(route(plan, page)) for page in plan.pages)
+
+
+def flowchart_svgs(spec: SopSpec, size: PageSize = A4_LANDSCAPE) -> tuple[str, ...]:
+    """The SVG overlay of every flowchart page of ``spec`` laid out on ``size`` pages
+    (``layout``, ``route``, ``svg``), in page order. Kept per content (``content_digest``)
+    in a bounded LRU cache (``FLOWCHART_CACHE_SIZE`` entries): drawing the same content
+    again costs a digest, and a changed spec (a new version, an edited draft) is another
+    key, so it is never shown a stale drawing. The strings are immutable, so no caller can
+    spoil what another is given."""
+    return _drawn(_Content(spec, size, content_digest(spec)))
