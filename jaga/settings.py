@@ -288,3 +288,9 @@ JAGA_TELEGRAM_FILE_URL = config.env_str(
 )
 # The bot's @username, shown on the notifications page so people know whom to write to.
 JAGA_TELEGRAM_BOT_NAME = config.env_str("JAGA_TELEGRAM_BOT_NAME", "")
+# --- Electronic signatures (issue 18 point 6; docs/signatures.md) ----------------------------
+INSTALLED_APPS += ["jaga.signatures"]
+# A PEM (or DER) bundle of the certificates signatures are validated against: in production
+# BSrE's root and intermediate CA certificates, installed by the deployer. Empty: no
+# electronic signature is trusted (the verification page says so).
+JAGA_TTE_TRUST_ROOTS = config.env_str("JAGA_TTE_TRUST_ROOTS", "")

@@ -40,6 +40,7 @@ urlpatterns = [
     path("laporan/", include("jaga.reports.urls")),
     path("organisasi/", include("jaga.org.urls")),
     path("verifikasi/", include(verify_urlpatterns)),
+    path("tte/", include("jaga.signatures.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

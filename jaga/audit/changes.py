@@ -66,12 +66,19 @@ AUDITED_MODELS = frozenset(
         "maintenance.checklisttemplate",
         "maintenance.checklistitem",
         "notifications.escalationposition",
+        "signatures.esignclient",
+        "signatures.signer",
     }
 )
 
 #: Fields never written to an event: secrets (the password hash) and internal values that
 #: change by themselves (the calendar cache token).
-_LEFT_OUT = {"org.user": {"password"}, "tenancy.agency": {"calendar_token"}}
+_LEFT_OUT = {
+    "org.user": {"password"},
+    "tenancy.agency": {"calendar_token"},
+    # The esign-client's service account password (docs/signatures.md).
+    "signatures.esignclient": {"password"},
+}
 
 _M = TypeVar("_M", bound=models.Model)
 

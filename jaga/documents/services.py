@@ -302,13 +302,23 @@ def pdf_bytes(document: Document) -> bytes:
 
 
 def verify(document: Document, uploaded: bytes) -> bool:
-    """True when ``uploaded`` is byte for byte the issued PDF of ``document`` (SHA-256)."""
+    """True when ``uploaded`` is byte for byte the issued PDF of ``document``, or its
+    electronically signed version (``jaga.signatures``, issue 18 point 6) (SHA-256)."""
+    from jaga.signatures.services import signed_digests
+
     if not document.sha256:
         pdf_bytes(document)
-    return secrets.compare_digest(hashlib.sha256(uploaded).hexdigest(), document.sha256)
+    digest = hashlib.sha256(uploaded).hexdigest()
+    if secrets.compare_digest(digest, document.sha256):
+        return True
+    return any(secrets.compare_digest(digest, signed) for signed in signed_digests(document))
 
 
 def find_by_digest(uploaded: bytes) -> Document | None:
-    """The issued document whose archived PDF is exactly ``uploaded``, or None."""
+    """The issued document whose archived PDF, or signed version, is exactly
+    ``uploaded``, or None."""
+    from jaga.signatures.services import document_by_signed_digest
+
     digest = hashlib.sha256(uploaded).hexdigest()
-    return Document.objects.filter(sha256=digest).select_related("agency").first()
+    found = Document.objects.filter(sha256=digest).select_related("agency").first()
+    return found if found is not None else document_by_signed_digest(digest)
