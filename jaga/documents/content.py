@@ -36,11 +36,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from jaga.documents import naskah, work
 from jaga.documents.indonesian import pembuka_berita_acara
 from jaga.documents.models import AnyDocumentType, ReportType
+from jaga.documents.signatories import person
 from jaga.inventory.models import Device, Site
-from jaga.org.models import Employee, Position, User
-from jaga.sop.schema import DocumentType, SopSpec, Step, StepKind
+from jaga.org.models import User
+from jaga.sop.schema import DocumentType, FieldRecord, SopSpec, Step, StepKind
 from jaga.tenancy.models import Agency
 from jaga.workflow.models import (
     DISPOSITION_SIFAT,
@@ -49,6 +51,7 @@ from jaga.workflow.models import (
     StepInstance,
     StepStatus,
 )
+from jaga.workflow.services import DISPUTED
 
 TITLES: dict[AnyDocumentType, str] = {
     DocumentType.LEMBAR_DISPOSISI: "Lembar Disposisi",
@@ -125,29 +128,6 @@ def kop(agency: Agency) -> dict[str, Any]:
     }
 
 
-def person(user: User | None, position: Position | None = None) -> dict[str, str]:
-    """A signatory: the employee linked to ``user`` with ``position`` (else the employee's
-    first position); an OPD user without an employee record signs for the OPD."""
-    if user is None:
-        return {"name": "", "nip": "", "position": "", "unit": ""}
-    employee = Employee.objects.filter(user=user).first()
-    if employee is not None:
-        held = position or employee.positions.select_related("unit").order_by("pk").first()
-        return {
-            "name": employee.name,
-            "nip": employee.nip_display,
-            "position": held.title if held is not None else "",
-            "unit": held.unit.name if held is not None else "",
-        }
-    opd = user.opd
-    return {
-        "name": user.get_full_name() or user.username,
-        "nip": "",
-        "position": f"Pelapor {opd.name}" if opd is not None else "",
-        "unit": opd.name if opd is not None else "",
-    }
-
-
 def report_content(
     document_type: ReportType, agency: Agency, user: User | None, issued_on: dt.date
 ) -> dict[str, Any]:
@@ -158,9 +138,10 @@ def report_content(
     return {
         "kop": kop(agency),
         "title": TITLES[document_type].upper(),
-        "place": agency.region_name,
+        "place": agency.place,
         "date": _long_date(issued_on),
-        "signer": person(user),
+        "signer": person(user, on=issued_on),
+        "naskah": naskah.metadata(document_type, TITLES[document_type]),
     }
 
 
@@ -200,16 +181,32 @@ def _case_block(case: Case, site: Site | None = None) -> dict[str, str]:
     return block
 
 
-def _appointer(case: Case, before: StepInstance) -> dict[str, str] | None:
+def _appointer(
+    case: Case, before: StepInstance, on: dt.date | None = None
+) -> dict[str, str] | None:
     """The official who last disposed or assigned work in the case before ``before``: the
-    "Mengetahui" of Berita Acara and reports."""
+    "Mengetahui" of Berita Acara and reports (Plt./Plh. as on local date ``on``)."""
     spec = case.definition.spec
     done = case.steps.filter(status=StepStatus.DONE, pk__lt=before.pk).order_by("-pk")
     for step in done.select_related("actor", "on_behalf_of"):
         kind = spec.step(step.step_no).kind
         if kind in (StepKind.ASSIGNMENT, StepKind.DISPOSITION) and step.actor is not None:
-            return person(step.actor, step.on_behalf_of)
+            return person(step.actor, step.on_behalf_of, on)
     return None
+
+
+def _mengetahui(
+    case: Case, step: StepInstance, on: dt.date, signer: dict[str, str]
+) -> dict[str, str] | None:
+    """The "Mengetahui" of a document issued by ``step``: ``_appointer``, unless that is the
+    signer (an official does not acknowledge their own document)."""
+    appointer = _appointer(case, step, on)
+    if appointer is None or (appointer["name"], appointer["nip"]) == (
+        signer["name"],
+        signer["nip"],
+    ):
+        return None
+    return appointer
 
 
 def _named(step: StepInstance) -> list[dict[str, str]]:
@@ -228,7 +225,8 @@ def _fields(step: Step, data: dict[str, Any]) -> list[dict[str, str]]:
     """The step's fields the SOP declares ``printable`` (issue 13 point 12), with values."""
     rows = []
     for field in step.fields:
-        if not field.printable:
+        # A finding or work done is printed in its own section (``work.recorded``).
+        if not field.printable or field.records is not None:
             continue
         value = data.get(field.key)
         if value in (None, ""):
@@ -308,30 +306,86 @@ def _replacement_items(
     return rows
 
 
-def _basis(case: Case) -> str:
-    document = case.documents.filter(
-        document_type__in=[DocumentType.SURAT_TUGAS, DocumentType.LEMBAR_DISPOSISI],
-        superseded_by__isnull=True,
-    ).first()
-    if document is None:
-        return f"Laporan gangguan {_case_block(case)['opd']} nomor kasus #{case.number}".strip()
-    return f"{TITLES[DocumentType(document.document_type)]} Nomor {document.number}"
-
-
-def _history(case: Case, spec: SopSpec) -> list[dict[str, str]]:
-    rows = []
-    steps = case.steps.filter(status=StepStatus.DONE).select_related("actor").order_by("pk")
-    for step in steps:
-        done = local(case.agency, step.completed_at) if step.completed_at else None
-        rows.append(
-            {
-                "no": step.step_no,
-                "kegiatan": spec.step(step.step_no).kegiatan,
-                "by": person(step.actor)["name"],
-                "done": f"{done:%d-%m-%Y %H.%M}" if done else "",
-            }
+def _reference(case: Case) -> dict[str, str] | None:
+    """The document a Berita Acara is based on: the current version of the case's Surat
+    Tugas, else of its latest Lembar Disposisi, as ``{"type", "title", "number", "token"}``
+    (issue 18 point 5: a new version cites the current versions it refers to)."""
+    for document_type in (DocumentType.SURAT_TUGAS, DocumentType.LEMBAR_DISPOSISI):
+        document = (
+            case.documents.filter(document_type=document_type, superseded_by__isnull=True)
+            .order_by("-pk")
+            .first()
         )
-    return rows
+        if document is not None:
+            return {
+                "type": document.document_type,
+                "title": TITLES[document_type],
+                "number": document.number,
+                "token": document.token,
+            }
+    return None
+
+
+def basis_of(case: Case, reference: dict[str, str] | None) -> str:
+    """The "Berdasarkan …" of a Berita Acara: the referenced document, else the report."""
+    if reference is None:
+        return f"Laporan gangguan {_case_block(case)['opd']} nomor kasus #{case.number}".strip()
+    return f"{reference['title']} Nomor {reference['number']}"
+
+
+#: The parties of a case's Berita Acara, in print order (issue 18 point 1; docs/documents.md,
+#: "Parties"): PIHAK PERTAMA the Tim Teknis who carries out the work and hands it over,
+#: PIHAK KEDUA the reporting OPD that receives and acknowledges it (seed 003 steps 9-11).
+TIM_TEKNIS, OPD_PELAPOR = 0, 1
+
+
+def _parties(
+    case: Case, step: StepInstance, spec: SopSpec, site: Site | None, on: dt.date
+) -> list[dict[str, str]]:
+    """PIHAK PERTAMA and PIHAK KEDUA of a Berita Acara issued by ``step``: the same people
+    as the case's earlier Berita Acara in the same visit (the first one fixes them), else
+    the technician (the step's actor when a staff lane does the step, else the first
+    person the latest assignment named) and the OPD (``opd_party``)."""
+    earlier = (
+        case.documents.filter(
+            document_type__in=[
+                DocumentType.BERITA_ACARA_PENGGANTIAN,
+                DocumentType.BERITA_ACARA_PEKERJAAN,
+            ],
+            step__branch_id=step.branch_id,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if earlier is not None and len(earlier.content.get("parties", [])) == 2:
+        return [dict(party) for party in earlier.content["parties"]]
+    lanes = [spec.lane(key) for key in spec.step(step.step_no).all_lanes]
+    by_staff = bool(lanes) and not any(lane.requesting for lane in lanes)
+    team = _team(case)
+    technician = (
+        person(step.actor, step.on_behalf_of, on)
+        if by_staff
+        else (team[0] if team else person(None))
+    )
+    return [technician, opd_party(case, site)]
+
+
+def _principal(parties: list[dict[str, str]], step: StepInstance, spec: SopSpec) -> int:
+    """The index of the party whose block carries the signature tag: the OPD's when the
+    OPD's lane issued the Berita Acara (seed 003 step 9a), else the Tim Teknis's."""
+    lanes = [spec.lane(key) for key in spec.step(step.step_no).all_lanes]
+    return OPD_PELAPOR if lanes and all(lane.requesting for lane in lanes) else TIM_TEKNIS
+
+
+def _hal(document_type: DocumentType, case: Case, block: dict[str, str]) -> str:
+    subject = case.title
+    if block.get("opd") and block["opd"] not in subject:
+        subject = f"{subject} ({block['opd']})"
+    if document_type is DocumentType.SURAT_TUGAS:
+        return f"Penugasan penanganan {subject}"
+    if document_type is DocumentType.LEMBAR_DISPOSISI:
+        return subject
+    return f"{TITLES[document_type]} {subject}"
 
 
 def build(
@@ -342,26 +396,31 @@ def build(
     case = step.case
     agency = case.agency
     spec = case.definition.spec
-    signer = person(step.actor, step.on_behalf_of)
+    signer = person(step.actor, step.on_behalf_of, issued_on)
     # A step of a fan-out visit speaks of the visit's site and its OPD.
     site = step.branch.site if step.branch is not None else None
+    block = _case_block(case, site)
+    data = step.data or {}
     content: dict[str, Any] = {
         "kop": kop(agency),
         "title": TITLES[document_type].upper(),
-        "place": agency.region_name,
+        "place": agency.place,
         "date": _long_date(issued_on),
         "opening": pembuka_berita_acara(issued_on),
-        "case": _case_block(case, site),
+        "case": block,
         "sop": {"name": spec.identity.nama, "number": spec.identity.nomor, "step": step.step_no},
         "kegiatan": spec_step.kegiatan,
         "signer": signer,
         # The actor's free note is printed only where the SOP says so (issue 13 point 12).
         "note": step.note if spec_step.note_printable else "",
-        "fields": _fields(spec_step, step.data or {}),
+        "fields": _fields(spec_step, data),
+        "findings": [],
+        "work": [],
         "parties": [],
-        "mengetahui": _appointer(case, step),
+        "principal": TIM_TEKNIS,
+        "mengetahui": _mengetahui(case, step, issued_on, signer),
         "recipients": [],
-        "instructions": list((step.data or {}).get("instructions", [])),
+        "instructions": list(data.get("instructions", [])),
         "instruction_options": spec_step.disposition_instructions
         if spec_step.kind is StepKind.DISPOSITION
         else [],
@@ -369,32 +428,80 @@ def build(
         "photos": [],
         "steps": [],
         "basis": "",
+        "references": [],
     }
     if document_type is DocumentType.LEMBAR_DISPOSISI:
         recipients = _named(step)
         if not recipients and spec_step.to_lane:
             label = spec.lane(spec_step.to_lane).label
-            recipients = [{"name": "", "nip": "", "position": label, "unit": ""}]
+            recipients = [{**person(None), "position": label}]
         content["recipients"] = recipients
         # Sifat as the disposition form asked for it; "" (not printed) when left empty.
-        content["sifat"] = str((step.data or {}).get("sifat", ""))
+        content["sifat"] = str(data.get("sifat", ""))
         content["sifat_options"] = list(SIFAT)
     elif document_type is DocumentType.SURAT_TUGAS:
         content["recipients"] = _named(step)
-    elif document_type is DocumentType.BERITA_ACARA_PENGGANTIAN:
-        content["parties"] = [signer, *_team(case)[:1]]
-        content["items"] = _items(case, spec, step)
-        content["basis"] = _basis(case)
-    elif document_type is DocumentType.BERITA_ACARA_PEKERJAAN:
-        content["parties"] = [signer, opd_party(case, site)]
-        content["items"] = _replacement_items(case, step, site) or _items(case, spec, step)
-        content["basis"] = _basis(case)
-        content["photos"] = _photos(case)
-    else:
-        content["steps"] = _history(case, spec)
+    elif document_type in (
+        DocumentType.BERITA_ACARA_PENGGANTIAN,
+        DocumentType.BERITA_ACARA_PEKERJAAN,
+    ):
+        content["parties"] = _parties(case, step, spec, site, issued_on)
+        content["principal"] = _principal(content["parties"], step, spec)
+        reference = _reference(case)
+        content["references"] = [reference] if reference is not None else []
+        content["basis"] = basis_of(case, reference)
+        if document_type is DocumentType.BERITA_ACARA_PENGGANTIAN:
+            content["items"] = _items(case, spec, step)
+        else:
+            content["items"] = _replacement_items(case, step, site) or _items(case, spec, step)
+            content["photos"] = _photos(case)
+    if document_type in (
+        DocumentType.BERITA_ACARA_PEKERJAAN,
+        DocumentType.LAPORAN_TINDAK_LANJUT,
+        DocumentType.RENCANA_KERJA,
+    ):
+        branch_id = step.branch_id
+        content["findings"] = work.recorded(case, spec, FieldRecord.TEMUAN, step, branch_id)
+        content["work"] = work.recorded(case, spec, FieldRecord.PEKERJAAN, step, branch_id)
+    if document_type in (DocumentType.LAPORAN_TINDAK_LANJUT, DocumentType.RENCANA_KERJA):
+        content["steps"] = work.timeline(case, spec, lambda user: person(user)["name"])
+        content["items"] = _replacement_items(case, step, site)
+        content["acknowledgments"] = acknowledgments(case)
+    content["naskah"] = naskah.metadata(
+        document_type,
+        _hal(document_type, case, block),
+        disposition_sifat=content.get("sifat", ""),
+        annexes=1 if content["photos"] else 0,
+    )
     for hook in CONTENT_HOOKS:
         hook(document_type, step, content)
     return content
+
+
+def acknowledgments(case: Case) -> list[dict[str, str]]:
+    """The reporting OPD's acknowledgments recorded in Jaga of the case's documents so far,
+    as ``{"document", "by", "at", "outcome"}`` ("Berita Acara Pekerjaan Nomor …", the
+    acknowledging user's name, the local date and time, "diketahui" or "disanggah")."""
+    from jaga.documents.panels import document_to_acknowledge
+
+    rows = []
+    done = case.steps.filter(
+        kind=StepKind.ACKNOWLEDGMENT.value, status=StepStatus.DONE
+    ).select_related("actor")
+    for ack in done.order_by("pk"):
+        document = document_to_acknowledge(ack)
+        if document is None or ack.completed_at is None:
+            continue
+        at = local(case.agency, ack.completed_at)
+        rows.append(
+            {
+                "document": f"{document.title} Nomor {document.number}",
+                "by": person(ack.actor)["name"],
+                "at": f"{_long_date(at.date())} {at:%H.%M}",
+                "outcome": "disanggah" if ack.outcome == DISPUTED else "diketahui",
+            }
+        )
+    return rows
 
 
 def _photos(case: Case) -> list[str]:

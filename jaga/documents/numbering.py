@@ -17,13 +17,79 @@ from jaga.documents.models import (
     AnyDocumentType,
     DocumentCounter,
     NumberPattern,
+    ReportType,
     check_number_pattern,
 )
+from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
 
 MAX_TRIES = 100
+#: The fallback of a pattern that cannot be used (one saved before patterns were checked).
 DEFAULT_PATTERN = "{urut}/{tahun}"
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShippedPattern:
+    """A default number pattern and its kode klasifikasi arsip (Permendagri 83/2022)."""
+
+    pattern: str
+    klasifikasi: str
+
+
+#: Kode klasifikasi arsip of Permendagri 83/2022: 500.12 Komunikasi dan Informatika (the
+#: network's upkeep and the reports on it), 800.1.11.1 the Surat Tugas of personnel. They
+#: are starting points: a region refines them to its own Peraturan Kepala Daerah on the
+#: klasifikasi arsip in the admin (Documents → Number patterns; docs/documents.md).
+KOMINFO = "500.12"
+SURAT_TUGAS = "800.1.11.1"
+_LETTER = "{klasifikasi}/{urut}/{unit}/{tahun}"
+_MONTHLY = "{klasifikasi}/{urut}/{unit}/{bulan_romawi}/{tahun}"
+SHIPPED_PATTERNS: dict[str, ShippedPattern] = {
+    DocumentType.LEMBAR_DISPOSISI.value: ShippedPattern(_LETTER, KOMINFO),
+    DocumentType.SURAT_TUGAS.value: ShippedPattern(_LETTER, SURAT_TUGAS),
+    DocumentType.BERITA_ACARA_PENGGANTIAN.value: ShippedPattern(
+        "{klasifikasi}/{urut}/BA/{unit}/{bulan_romawi}/{tahun}", KOMINFO
+    ),
+    DocumentType.BERITA_ACARA_PEKERJAAN.value: ShippedPattern(
+        "{klasifikasi}/{urut}/BA/{unit}/{bulan_romawi}/{tahun}", KOMINFO
+    ),
+    DocumentType.LAPORAN_TINDAK_LANJUT.value: ShippedPattern(_MONTHLY, KOMINFO),
+    DocumentType.RENCANA_KERJA.value: ShippedPattern(_MONTHLY, KOMINFO),
+    ReportType.LAPORAN_KETERSEDIAAN.value: ShippedPattern(_MONTHLY, KOMINFO),
+    ReportType.REKAPITULASI.value: ShippedPattern(_MONTHLY, KOMINFO),
+    ReportType.LAPORAN_BERKALA.value: ShippedPattern(_MONTHLY, KOMINFO),
+    ReportType.DAFTAR_BUKTI_DUKUNG.value: ShippedPattern(_MONTHLY, KOMINFO),
+}
+
+
+def unit_code_of(agency: Agency) -> str:
+    """The unit code of the agency's numbers when it set none: the first word of its short
+    name ("Diskominfostandi", "Diskominfo" of "Diskominfo dan Persandian"), else its slug
+    in capitals."""
+    words = (agency.short_name or agency.slug.upper()).split()
+    return (words[0] if words else agency.slug.upper())[:60]
+
+
+def shipped_pattern(agency: Agency, document_type: str) -> NumberPattern:
+    """The shipped default of ``document_type`` for ``agency`` as an unsaved
+    ``NumberPattern`` (``SHIPPED_PATTERNS``, unit code ``unit_code_of(agency)``)."""
+    shipped = SHIPPED_PATTERNS[document_type]
+    return NumberPattern(
+        agency=agency,
+        document_type=document_type,
+        pattern=shipped.pattern,
+        klasifikasi=shipped.klasifikasi,
+        unit_code=unit_code_of(agency),
+        digits=0,
+    )
+
+
+def pattern_for(agency: Agency, document_type: str) -> NumberPattern:
+    """The pattern numbering ``document_type`` in ``agency``: the agency's own
+    (``NumberPattern``), else the shipped default (``shipped_pattern``)."""
+    own = NumberPattern.objects.filter(agency=agency, document_type=document_type).first()
+    return own if own is not None else shipped_pattern(agency, document_type)
 
 
 class NumberingBusy(RuntimeError):
@@ -32,10 +98,12 @@ class NumberingBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class IssuedNumber:
-    """A number issued: the year's sequence (1, 2, 3…) and the formatted text."""
+    """A number issued: the year's sequence (1, 2, 3…), the formatted text and the kode
+    klasifikasi arsip it was issued under ("" when the pattern has none)."""
 
     sequence: int
     text: str
+    klasifikasi: str = ""
 
 
 def _default_number(sequence: int, on: dt.date) -> str:
@@ -109,12 +177,13 @@ def _next_sequence(agency: Agency, document_type: str, year: int) -> int:
 
 def issue_number(agency: Agency, document_type: AnyDocumentType, on: dt.date) -> IssuedNumber:
     """Take the next number of ``document_type`` (a step's or a report's) for ``agency`` in
-    the year of local date ``on``. Call it inside the transaction that stores the document,
-    so a rolled-back document gives its number back. Raises ``NumberingBusy`` after
-    ``MAX_TRIES`` lost races."""
+    the year of local date ``on``, formatted by ``pattern_for`` (the agency's pattern, else
+    the shipped default built on the kode klasifikasi arsip). Call it inside the
+    transaction that stores the document, so a rolled-back document gives its number back.
+    Raises ``NumberingBusy`` after ``MAX_TRIES`` lost races."""
     with transaction.atomic():
         sequence = _next_sequence(agency, document_type.value, on.year)
-        pattern = NumberPattern.objects.filter(
-            agency=agency, document_type=document_type.value
-        ).first()
-        return IssuedNumber(sequence, format_number(pattern, sequence, on))
+        pattern = pattern_for(agency, document_type.value)
+        return IssuedNumber(
+            sequence, format_number(pattern, sequence, on), klasifikasi=pattern.klasifikasi
+        )

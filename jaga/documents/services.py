@@ -76,6 +76,8 @@ def issue(
     on = contents.local(agency, at).date()
     with transaction.atomic():
         number = issue_number(agency, document_type, on)
+        content = contents.build(document_type, step, spec_step, on)
+        content["naskah"]["klasifikasi"] = number.klasifikasi
         document = Document.objects.create(
             agency=agency,
             document_type=document_type.value,
@@ -91,7 +93,7 @@ def issue(
             version=supersedes.version + 1 if supersedes is not None else 1,
             supersedes=supersedes,
             correction_reason=reason,
-            content=contents.build(document_type, step, spec_step, on),
+            content=content,
             token=secrets.token_urlsafe(24),
         )
         record(
@@ -141,6 +143,9 @@ def issue_report(
     frozen = {**contents.report_content(document_type, agency, user, on), **content}
     with transaction.atomic():
         number = issue_number(agency, document_type, on)
+        naskah = frozen.get("naskah")
+        if isinstance(naskah, dict):
+            naskah["klasifikasi"] = number.klasifikasi
         document = Document.objects.create(
             agency=agency,
             document_type=document_type.value,

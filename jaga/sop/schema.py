@@ -216,12 +216,22 @@ class Branch(Strict):
     next: Target
 
 
+class FieldRecord(StrEnum):
+    """What a field's value is a record of, for the case's reports (issue 18 point 1)."""
+
+    TEMUAN = "temuan"  # a finding: what was found, measured or diagnosed
+    PEKERJAAN = "pekerjaan"  # work done: what was repaired, configured, replaced
+
+
 class FormField(Strict):
     """A field the actor fills in (a form step, or findings recorded on any step).
 
     ``printable``: the value is printed on the official document the step issues; by
     default it is recorded and shown in the case only (issue 13 point 12: what people type
-    for their colleagues does not reach official letters unless the SOP says so)."""
+    for their colleagues does not reach official letters unless the SOP says so).
+    ``records`` (``temuan`` or ``pekerjaan``): the value is a finding or work done, printed
+    under "Temuan" or "Pekerjaan yang dilakukan" on the case's Berita Acara Pekerjaan and
+    Laporan Tindak Lanjut issued after it, whichever step issues them (issue 18 point 1)."""
 
     key: Key
     label: Text
@@ -230,6 +240,7 @@ class FormField(Strict):
     choices: list[Text] = Field(default=[], max_length=MAX_ITEMS)
     help: LongText = ""
     printable: bool = False
+    records: FieldRecord | None = None
 
 
 class WaktuByBranch(Strict):

@@ -257,7 +257,10 @@ class AgencyAdmin(AuditedAdminMixin, TenantAdminMixin, admin.ModelAdmin):  # typ
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("slug", "name", "short_name", "government_name", "is_active")}),
-        (_("Region"), {"fields": ("region_kind", "region_name", "kemendagri_code", "timezone")}),
+        (
+            _("Region"),
+            {"fields": ("region_kind", "region_name", "town", "kemendagri_code", "timezone")},
+        ),
         (_("Contact"), {"fields": ("address", "phone", "email", "website")}),
         (_("Letterhead"), {"fields": ("logo", "letterhead")}),
         (_("Working calendar"), {"fields": ("calendar_mode", "national_holidays")}),

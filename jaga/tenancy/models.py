@@ -72,6 +72,15 @@ class Agency(models.Model):
     )
     region_kind = models.CharField(_("region kind"), max_length=12, choices=RegionKind.choices)
     region_name = models.CharField(_("region name"), max_length=120)
+    town = models.CharField(
+        _("town of the documents"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "The place printed before the date of documents, usually the capital of the "
+            "region (Boroko for Kabupaten Bolaang Mongondow Utara). Empty: the region name."
+        ),
+    )
     kemendagri_code = models.CharField(
         _("Kemendagri region code"), max_length=5, validators=[kemendagri_code_validator]
     )
@@ -114,6 +123,12 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.short_name or self.name} {self.region_name}"
+
+    @property
+    def place(self) -> str:
+        """The place line of documents: ``town``, else the region name (Permendagri 1/2023,
+        Lampiran: the place and date above the signature block)."""
+        return self.town.strip() or self.region_name
 
     @property
     def letterhead_lines(self) -> list[str]:

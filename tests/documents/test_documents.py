@@ -16,20 +16,18 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
-from pytest_django.fixtures import Settings
 
-from jaga.documents.models import Document, DocumentImmutable, NumberPattern
+from jaga.documents.models import Document, DocumentImmutable
 from jaga.documents.services import correct, pdf_bytes
 from jaga.incidents.models import Attachment, Incident
 from jaga.org.models import Employee, User
 from jaga.sop.schema import DocumentType
-from jaga.tenancy.models import Agency
 from jaga.workflow.models import Case, LaneAssignee
+from tests.documents.conftest import doc_of, name_of
 from tests.pdf_support import pdf_text, save_pngs
 from tests.workflow.seeds_support import run
 from tests.workflow.test_seeds import (
     BOGOR_REPAIR,
-    BOLMUT_REPLACED,
     BROKEN_SWITCH,
     SPARE_SWITCH,
 )
@@ -39,43 +37,6 @@ OPENING_24_NOV = (
 )
 
 
-@pytest.fixture
-def media(settings: Settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def replaced(demo_data: None, db: None, media: Path) -> Case:
-    """Seed 003 run to the end through the replacement branch (step 11 done twice), with
-    the agency's Berita Acara Pekerjaan numbered by a pattern (the demo loaded once for
-    the module)."""
-    agency = Agency.objects.get(slug="bolmut")
-    NumberPattern.objects.create(
-        agency=agency,
-        document_type=DocumentType.BERITA_ACARA_PEKERJAAN.value,
-        pattern="{klasifikasi}/{urut}/{unit}/{bulan_romawi}/{tahun}",
-        klasifikasi="000.8.3.3",
-        unit_code="Diskominfo",
-        digits=3,
-    )
-    return run(BOLMUT_REPLACED)
-
-
-def _doc(case: Case, document_type: DocumentType, version: int = 1) -> Document:
-    document = (
-        case.documents.filter(document_type=document_type.value, version=version)
-        .order_by("pk")
-        .first()
-    )
-    assert document is not None
-    return document
-
-
-def _name(username: str) -> str:
-    return Employee.objects.get(user__username=username).name
-
-
 def test_it_issues_each_document_from_the_step_whose_output_it_is(replaced: Case) -> None:
     issued = list(
         replaced.documents.order_by("pk").values_list(
@@ -83,15 +44,16 @@ def test_it_issues_each_document_from_the_step_whose_output_it_is(replaced: Case
         )
     )
     assert issued == [
-        ("2", "lembar_disposisi", "1/2026", 1),
-        ("3", "lembar_disposisi", "2/2026", 1),
-        ("4", "surat_tugas", "1/2026", 1),
-        ("9a", "berita_acara_penggantian", "1/2026", 1),
+        # The demo agency's patterns (jaga.documents.demo) on the kode klasifikasi arsip.
+        ("2", "lembar_disposisi", "500.12/001/DKIP/2026", 1),
+        ("3", "lembar_disposisi", "500.12/002/DKIP/2026", 1),
+        ("4", "surat_tugas", "800.1.11.1/001/DKIP/2026", 1),
+        ("9a", "berita_acara_penggantian", "500.12/001/BA/DKIP/XI/2026", 1),
         ("11", "berita_acara_pekerjaan", "000.8.3.3/001/Diskominfo/XI/2026", 1),
         # The Kepala Seksi returned the case to step 11: its Berita Acara is issued again.
         ("11", "berita_acara_pekerjaan", "000.8.3.3/002/Diskominfo/XI/2026", 2),
     ]
-    first, second = (_doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, v) for v in (1, 2))
+    first, second = (doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, v) for v in (1, 2))
     assert second.supersedes == first
     assert first.is_superseded
     assert not second.is_superseded
@@ -100,16 +62,16 @@ def test_it_issues_each_document_from_the_step_whose_output_it_is(replaced: Case
 def test_it_prints_the_replacement_request_with_parties_date_in_words_and_devices(
     replaced: Case,
 ) -> None:
-    document = _doc(replaced, DocumentType.BERITA_ACARA_PENGGANTIAN)
+    document = doc_of(replaced, DocumentType.BERITA_ACARA_PENGGANTIAN)
     pdf = pdf_bytes(document)
     text = pdf_text(pdf)
     assert "BERITA ACARA PENGAJUAN PENGGANTIAN PERANGKAT" in text
-    assert "Nomor: 1/2026" in text
+    assert "Nomor: 500.12/001/BA/DKIP/XI/2026" in text
     assert OPENING_24_NOV in text
     assert "PIHAK PERTAMA" in text
     assert "PIHAK KEDUA" in text
-    assert _name("bolmut.teknisi1") in text  # the technician appointed in step 4
-    assert "Surat Tugas Nomor 1/2026" in text  # the basis
+    assert name_of("bolmut.teknisi1") in text  # the technician appointed in step 4
+    assert "Surat Tugas Nomor 800.1.11.1/001/DKIP/2026" in text  # the basis
     row = ["1", "Switch 8 port", "TP-Link TL-SG1008D", "-", "1", "Rusak berat", "Port terbakar"]
     assert " ".join(row) in text, text
     assert "PEMERINTAH KABUPATEN BOLAANG MONGONDOW UTARA" in text
@@ -119,7 +81,7 @@ def test_it_prints_the_replacement_request_with_parties_date_in_words_and_device
 def test_it_prints_the_work_report_with_the_opd_and_the_mengetahui_block(
     replaced: Case,
 ) -> None:
-    document = _doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
+    document = doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
     pdf = pdf_bytes(document)
     text = pdf_text(pdf)
     assert "Nomor: 000.8.3.3/002/Diskominfo/XI/2026" in text
@@ -130,7 +92,7 @@ def test_it_prints_the_work_report_with_the_opd_and_the_mengetahui_block(
     assert f"NIP. {technician.nip_display}" in text
     assert "Dinas Kesehatan" in text  # the reporting OPD, PIHAK KEDUA
     assert "Mengetahui," in text
-    assert _name("bolmut.kasi") in text
+    assert name_of("bolmut.kasi") in text
     # Both devices of the replacement at step 10, from the inventory: the broken one taken
     # out, the spare put in its place.
     broken = ["1", "Switch 8 port", "TP-Link TL-SG1008D", BROKEN_SWITCH, "1", "Rusak"]
@@ -142,25 +104,25 @@ def test_it_prints_the_work_report_with_the_opd_and_the_mengetahui_block(
 
 
 def test_it_prints_the_disposition_and_the_assignment_letter(replaced: Case) -> None:
-    disposition_pdf = pdf_bytes(_doc(replaced, DocumentType.LEMBAR_DISPOSISI))
+    disposition_pdf = pdf_bytes(doc_of(replaced, DocumentType.LEMBAR_DISPOSISI))
     assert save_pngs(disposition_pdf, "documents", "lembar_disposisi")
     disposition = pdf_text(disposition_pdf)
     assert "LEMBAR DISPOSISI" in disposition
     assert "Diteruskan kepada" in disposition
-    assert _name("bolmut.kabid") in disposition
+    assert name_of("bolmut.kabid") in disposition
     assert "X Tindak lanjuti" in disposition  # the ticked instruction
-    assert _name("bolmut.kadis") in disposition
-    surat = _doc(replaced, DocumentType.SURAT_TUGAS)
+    assert name_of("bolmut.kadis") in disposition
+    surat = doc_of(replaced, DocumentType.SURAT_TUGAS)
     pdf = pdf_bytes(surat)
     text = pdf_text(pdf)
     assert "SURAT TUGAS" in text
-    assert "Nomor: 1/2026" in text
+    assert "Nomor: 800.1.11.1/001/DKIP/2026" in text
     named = LaneAssignee.objects.filter(named_by=surat.step).values_list("user", flat=True)
     technicians = Employee.objects.filter(user__in=named)
     assert technicians.exists()
     for technician in technicians:
         assert f"{technician.name} {technician.nip_display}" in text
-    assert _name("bolmut.kasi") in text  # the signer
+    assert name_of("bolmut.kasi") in text  # the signer
     assert save_pngs(pdf, "documents", "surat_tugas")
 
 
@@ -168,7 +130,7 @@ def test_it_prints_the_follow_up_report_with_the_steps_done(
     demo_data: None, db: None, media: Path
 ) -> None:
     case = run(BOGOR_REPAIR)
-    document = _doc(case, DocumentType.LAPORAN_TINDAK_LANJUT)
+    document = doc_of(case, DocumentType.LAPORAN_TINDAK_LANJUT)
     pdf = pdf_bytes(document)
     text = pdf_text(pdf)
     assert "LAPORAN TINDAK LANJUT" in text
@@ -177,7 +139,7 @@ def test_it_prints_the_follow_up_report_with_the_steps_done(
 
 
 def test_it_archives_the_pdf_once_and_refuses_changes(replaced: Case, media: Path) -> None:
-    document = _doc(replaced, DocumentType.SURAT_TUGAS)
+    document = doc_of(replaced, DocumentType.SURAT_TUGAS)
     first = pdf_bytes(document)
     again = pdf_bytes(Document.objects.get(pk=document.pk))
     assert first == again  # not rendered a second time
@@ -195,7 +157,7 @@ def _upload(data: bytes) -> SimpleUploadedFile:
 
 
 def test_it_verifies_the_issued_pdf_and_rejects_one_changed_byte(replaced: Case) -> None:
-    document = _doc(replaced, DocumentType.BERITA_ACARA_PENGGANTIAN)
+    document = doc_of(replaced, DocumentType.BERITA_ACARA_PENGGANTIAN)
     pdf = pdf_bytes(document)
     client = Client()  # anonymous: the page is public
     url = reverse("verify", args=[document.token])
@@ -219,7 +181,7 @@ def test_it_verifies_the_issued_pdf_and_rejects_one_changed_byte(replaced: Case)
 
 
 def test_it_shows_a_superseded_version_as_superseded(replaced: Case) -> None:
-    old, new = (_doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, v) for v in (1, 2))
+    old, new = (doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, v) for v in (1, 2))
     page = Client().get(reverse("verify", args=[old.token])).content.decode()
     assert 'id="superseded"' in page
     assert new.number in page
@@ -228,7 +190,7 @@ def test_it_shows_a_superseded_version_as_superseded(replaced: Case) -> None:
 
 
 def test_it_lets_the_cases_people_download_and_only_the_admin_correct(replaced: Case) -> None:
-    document = _doc(replaced, DocumentType.SURAT_TUGAS)
+    document = doc_of(replaced, DocumentType.SURAT_TUGAS)
     reporter, admin = Client(), Client()
     reporter.force_login(User.objects.get(username="bolmut.dinkes"))
     admin.force_login(User.objects.get(username="bolmut.admin"))
@@ -236,7 +198,7 @@ def test_it_lets_the_cases_people_download_and_only_the_admin_correct(replaced: 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert "surat_tugas-1-2026.pdf" in response["Content-Disposition"]
+    assert "surat_tugas-800.1.11.1-001-DKIP-2026.pdf" in response["Content-Disposition"]
     case_page = reporter.get(reverse("workflow:case", args=[replaced.pk])).content.decode()
     assert document.number in case_page
     url = reverse("documents:correct", args=[document.pk])
@@ -250,7 +212,7 @@ def test_it_lets_the_cases_people_download_and_only_the_admin_correct(replaced: 
         assert not Document.objects.filter(supersedes=document).exists()
         admin.post(url, {"reason": "Nama teknisi salah ketik"})
     corrected = Document.objects.get(supersedes=document)
-    assert (corrected.version, corrected.number) == (2, "2/2026")
+    assert (corrected.version, corrected.number) == (2, "800.1.11.1/002/DKIP/2026")
     assert corrected.correction_reason == "Nama teknisi salah ketik"
     case_page = admin.get(reverse("workflow:case", args=[replaced.pk])).content.decode()
     assert f'data-document="{document.pk}" data-superseded' in case_page
@@ -287,7 +249,7 @@ def test_it_annexes_the_reports_photos_to_the_work_report(replaced: Case) -> Non
         uploaded_by=replaced.reporter,
     )
     photo.file.save("switch.png", ContentFile(buffer.getvalue()))
-    current = _doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
+    current = doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
     admin = User.objects.get(username="bolmut.admin")
     corrected = correct(current, admin, "Foto kerusakan dilampirkan")
     pdf = pdf_bytes(corrected)
@@ -301,7 +263,7 @@ def test_it_prints_the_agencys_logo_on_the_letterhead(replaced: Case) -> None:
     Image.new("RGB", (40, 40), "navy").save(buffer, format="PNG")
     agency = replaced.agency
     agency.logo.save("logo.png", ContentFile(buffer.getvalue()))
-    current = _doc(replaced, DocumentType.SURAT_TUGAS)
+    current = doc_of(replaced, DocumentType.SURAT_TUGAS)
     corrected = correct(current, User.objects.get(username="bolmut.admin"), "Kop dengan logo")
     assert corrected.content["kop"]["logo"] == agency.logo.name
     first_page = PdfReader(BytesIO(pdf_bytes(corrected))).pages[0]

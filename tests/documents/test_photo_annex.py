@@ -18,10 +18,8 @@ from jaga.incidents.models import Attachment, Incident
 from jaga.org.models import User
 from jaga.sop.schema import DocumentType
 from jaga.workflow.models import Case
-from tests.documents.test_documents import _doc, media, replaced
+from tests.documents.conftest import doc_of
 from tests.pdf_support import pdf_text
-
-__all__ = ["media", "replaced"]  # fixtures shared with test_documents
 
 
 def stored(media: Path, name: str, image: Image.Image, kind: str, **options: object) -> str:
@@ -112,7 +110,7 @@ def test_the_work_report_annexes_small_copies_of_legacy_photos(replaced: Case, m
             uploaded_by=replaced.reporter,
         )
         photo.file.save(original_name, ContentFile(buffer.getvalue()))
-    current = _doc(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
+    current = doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
     corrected = correct(current, User.objects.get(username="bolmut.admin"), "Foto dilampirkan")
     pdf = pdf_bytes(corrected)
     text = pdf_text(pdf)

@@ -638,6 +638,8 @@ BOLMUT_REPAIRED = Path(
 #: Serial numbers of the devices seed 003's replacement step swaps (prepare_inventory).
 BROKEN_SWITCH = "SN22010RSK"
 SPARE_SWITCH = "SN22020CDG"
+BOLMUT_FINDINGS = "Port 3 switch terbakar tersambar petir\nKabel patch ke router longgar"
+BOLMUT_WORK = "Switch diganti dengan cadangan dari gudang\nKabel patch dikrimp ulang dan diuji"
 
 BOLMUT_REPLACED = Path(
     name="003-ya-diganti-ya-kasi-mengembalikan",
@@ -725,6 +727,10 @@ BOLMUT_REPLACED = Path(
             due="Tue 2026-11-24 15:30",
             ground=NAMED,
             refused=("bolmut.teknisi3", "bolmut.kasi"),
+            # What the documents print of the work (tests/documents): the findings and the
+            # work done with their line breaks; the note is for colleagues, never printed.
+            data={"temuan": BOLMUT_FINDINGS, "tindakan": BOLMUT_WORK},
+            note="BA sudah dicetak untuk ditandatangani",
         ),
         Act(
             "11a",

@@ -86,6 +86,7 @@ def load_agency(data: DemoAgency, password: str) -> list[DemoLogin]:
                 "government_name": data.government_name,
                 "region_kind": data.region_kind,
                 "region_name": data.region_name,
+                "town": data.town,
                 "kemendagri_code": data.kemendagri_code,
                 "address": data.address,
                 "phone": data.phone,

@@ -93,3 +93,5 @@ class DemoAgency:
     units: tuple[DemoUnit, ...]
     positions: tuple[DemoPosition, ...]
     opds: tuple[DemoOpd, ...]
+    #: The place line of its documents (the region's capital); "" prints the region name.
+    town: str = ""

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from jaga.documents.demo import load_demo_number_patterns
 from jaga.inventory.demo import load_demo_inventory
 from jaga.maintenance.demo import load_demo_checklists
 from jaga.maintenance.demo_plans import load_demo_plans
@@ -47,6 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         logins = load_demo(AGENCIES, options["password"])
         sops = load_demo_sops(AGENCIES)
+        load_demo_number_patterns(AGENCIES)
         load_demo_inventory(AGENCIES)
         load_demo_monitor(AGENCIES, history=options["monitor_history"])
         load_demo_checklists(AGENCIES)
