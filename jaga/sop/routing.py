@@ -764,6 +764,27 @@ class _LabelPlacer:
         self.heads = heads
         self.bends = bends
         self.rules = [((0.0, y), (drawing.width, y)) for y in rules]
+        self.label_boxes: list[Box] = []  # the boxes of ``drawing.labels``, in step with it
+        self.extents = [
+            (min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1]), a, b)
+            for a, b in segments
+        ]
+
+    def segments_near(self, box: Box) -> list[tuple[Point, Point]]:
+        """The segments whose extent reaches into ``box``: any other lies wholly on or
+        beyond one of its edges, so it cannot pass through its interior."""
+        left, right, top, bottom = box.left, box.right, box.top, box.bottom
+        return [
+            (a, b)
+            for x_low, x_high, y_low, y_high, a, b in self.extents
+            if x_high > left and x_low < right and y_high > top and y_low < bottom
+        ]
+
+    def _label_boxes(self) -> list[Box]:
+        """The boxes of the labels placed so far (each computed once)."""
+        labels = self.drawing.labels
+        self.label_boxes += [label.box for label in labels[len(self.label_boxes) :]]
+        return self.label_boxes
 
     def blocked(self, box: Box) -> bool:
         """Whether ``box`` comes nearer than ``LABEL_GAP`` to a symbol (a diamond by its
@@ -774,7 +795,7 @@ class _LabelPlacer:
                     return True
             elif boxes_overlap(figure.box, box, LABEL_GAP):
                 return True
-        return any(boxes_overlap(label.box, box, LABEL_GAP) for label in self.drawing.labels)
+        return any(boxes_overlap(other, box, LABEL_GAP) for other in self._label_boxes())
 
     def fit(self, text: str, width: float) -> tuple[tuple[str, ...], float]:
         """``text`` as lines no wider than ``width`` mm, and their size in points: one line
@@ -804,11 +825,18 @@ class _LabelPlacer:
         low_y, high_y = LABEL_GAP, self.drawing.height - LABEL_GAP
         px, py = start
 
-        def cost(left: float, top: float) -> float | None:
+        def cost(left: float, top: float, limit: float = math.inf) -> float | None:
+            """The place's cost, or None when it is not allowed or cannot cost less than
+            ``limit`` (its distance alone, never more than its cost, reaches it)."""
             box = Box(left + width / 2, top + height / 2, width, height)
             if left < low_x - 1e-9 or left + width > high_x + 1e-9:
                 return None
             if top < low_y - 1e-9 or top + height > high_y + 1e-9:
+                return None
+            dx = max(box.left - px, 0.0, px - box.right)
+            dy = max(box.top - py, 0.0, py - box.bottom)
+            distance = math.hypot(dx, dy)
+            if distance >= limit:
                 return None
             if self.blocked(box):
                 return None
@@ -819,12 +847,10 @@ class _LabelPlacer:
 
             if any(covers(head) for head in self.heads):
                 return None  # every arrowhead stays in sight
-            crossings = sum(1 for a, b in self.segments if _segment_hits(a, b, box))
+            crossings = sum(1 for a, b in self.segments_near(box) if _segment_hits(a, b, box))
             crossings += sum(1 for bend in self.bends if covers(bend))
             rules = sum(1 for a, b in self.rules if _segment_hits(a, b, box))
-            dx = max(box.left - px, 0.0, px - box.right)
-            dy = max(box.top - py, 0.0, py - box.bottom)
-            return math.hypot(dx, dy) + LINE_COST * crossings + RULE_COST * rules
+            return distance + LINE_COST * crossings + RULE_COST * rules
 
         step = 0.5
         candidates: list[tuple[float, float]] = []
@@ -843,8 +869,10 @@ class _LabelPlacer:
                     candidates.append((left, py - LABEL_GAP - height - j * step))
                     candidates.append((left, py + LABEL_GAP + j * step))
         best: tuple[float, int, float, float] | None = None
+        # A later candidate wins only by costing less, so each is costed against the best
+        # so far: the far ones are turned down before their crossings are counted.
         for rank, (left, top) in enumerate(candidates):
-            found = cost(left, top)
+            found = cost(left, top, math.inf if best is None else best[0])
             if found is not None and (best is None or (found, rank) < best[:2]):
                 best = (found, rank, left, top)
         if best is None or best[0] >= 2 * LINE_COST:
@@ -853,7 +881,7 @@ class _LabelPlacer:
             tops = [py - 15 + j * step for j in range(int(30 / step) + 1)]
             for left in lefts:
                 for top in tops:
-                    found = cost(left, top)
+                    found = cost(left, top, math.inf if best is None else best[0])
                     if found is not None and (best is None or found < best[0]):
                         best = (found, 0, left, top)
         if best is None:
