@@ -63,8 +63,8 @@ class EsignClient(AgencyScoped):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("esign client")
-        verbose_name_plural = _("esign clients")
+        verbose_name = _("TTE client")
+        verbose_name_plural = _("TTE clients")
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["agency"],

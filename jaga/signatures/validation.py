@@ -243,7 +243,7 @@ def validate(data: bytes, original: bytes | None = None) -> Validation:
         "trusted": bool(status.trusted),
         "signer_name": str(subject.get("common_name", "")),
         "signer_serial": str(subject.get("serial_number", "")),
-        "issuer": cert.issuer.human_friendly if cert is not None else "",
+        "issuer": _issuer(cert),
         "signing_time": signing_time.astimezone(dt.UTC) if signing_time else None,
         "timestamp_valid": ts_time is not None,
         "coverage": coverage,
@@ -261,6 +261,16 @@ def validate(data: bytes, original: bytes | None = None) -> Validation:
     else:
         reason = Reason.VALID
     return Validation(reason, **fields)  # type: ignore[arg-type]
+
+
+def _issuer(cert: Any) -> str:
+    """The issuing CA as people read it: "common name (organisation)"."""
+    if cert is None:
+        return ""
+    issuer = cert.issuer.native
+    name = str(issuer.get("common_name", ""))
+    org = str(issuer.get("organization_name", ""))
+    return f"{name} ({org})" if name and org else name or org or cert.issuer.human_friendly
 
 
 def _only_validation_data(status: Any) -> bool:

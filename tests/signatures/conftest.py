@@ -20,6 +20,7 @@ from jaga.org.models import User
 from jaga.signatures.models import ApiVersion, EsignClient, Signer
 from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
+from jaga.workflow.models import Case
 from tests.incidents.conftest import load_report_sop, report
 from tests.signatures.fake_esign import PASSWORD, USERNAME, FakeEsign, serve
 from tests.signatures.pki import NIK_KADIS, TestPki, make_pki
@@ -91,7 +92,7 @@ def make_client(agency: Agency, url: str, version: int, timeout: int = 5) -> Esi
 
 
 def archived_document(
-    agency: Agency, pdf: bytes, *, issued_by: User | None, case: object = None, kind: str = ""
+    agency: Agency, pdf: bytes, *, issued_by: User | None, case: Case | None = None, kind: str = ""
 ) -> Document:
     """A document whose archived PDF is ``pdf`` (rendered already)."""
     now = timezone.now()

@@ -40,7 +40,7 @@ SEAL_ID = "SUB-0001"
 SEAL_TOTP = "913377"
 
 
-def tag_box(pdf: bytes, tag: str = SIGNATURE_TAG) -> tuple[int, tuple[float, float, float, float]]:
+def tag_box(pdf: bytes, tag: str = SIGNATURE_TAG) -> tuple[int, tuple[int, int, int, int]]:
     """The page index and a box (x1, y1, x2, y2 in points) where ``tag`` is printed; the
     lower left of page 0 when it is not found."""
     reader = PdfReader(BytesIO(pdf))
@@ -53,7 +53,7 @@ def tag_box(pdf: bytes, tag: str = SIGNATURE_TAG) -> tuple[int, tuple[float, flo
 
         page.extract_text(visitor_text=visit)
         if found:
-            x, y = found[0]
+            x, y = int(found[0][0]), int(found[0][1])
             return index, (x, y - 45, x + 150, y + 15)
     return 0, (50, 50, 200, 110)
 
@@ -82,10 +82,9 @@ class FakeEsign:
     def sign(self, pdf: bytes, seal: bool = False, reason: str = "", location: str = "") -> bytes:
         ident = self.identity(seal)
         roots = [self.pki.other_root.cert if self.mode == "other_ca" else self.pki.root.cert]
+        registry = SimpleCertificateStore.from_certs(roots)  # type: ignore[no-untyped-call]
         signer = signers.SimpleSigner(
-            signing_cert=ident.cert,
-            signing_key=ident.key,
-            cert_registry=SimpleCertificateStore.from_certs(roots),
+            signing_cert=ident.cert, signing_key=ident.key, cert_registry=registry
         )
         page, box = tag_box(pdf)
         meta = signers.PdfSignatureMetadata(
@@ -97,7 +96,9 @@ class FakeEsign:
         stamper = DummyTimeStamper(
             tsa_cert=self.pki.tsa.cert,
             tsa_key=self.pki.tsa.key,
-            certs_to_embed=SimpleCertificateStore.from_certs([self.pki.root.cert]),
+            certs_to_embed=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+                [self.pki.root.cert]
+            ),
         )
         pdf_signer = signers.PdfSigner(
             meta,

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn1crypto import keys as asn1_keys
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -161,17 +161,27 @@ def make_pki(signer_name: str = "Kepala Dinas Uji") -> TestPki:
     now = dt.datetime.now(dt.UTC)
     ca, root = _root("Root CA Uji TTE", now)
     other_ca, other_root = _root("CA Lain", now)
-    valid = {"not_before": now - dt.timedelta(days=30), "not_after": now + dt.timedelta(days=365)}
+    start, end = now - dt.timedelta(days=30), now + dt.timedelta(days=365)
     return TestPki(
         root=root,
-        signer=ca.issue(_name(signer_name, NIK_KADIS, "Pemerintah Daerah"), **valid),
+        signer=ca.issue(
+            _name(signer_name, NIK_KADIS, "Pemerintah Daerah"), not_before=start, not_after=end
+        ),
         expired=ca.issue(
             _name(signer_name, NIK_KADIS, "Pemerintah Daerah"),
             not_before=now - dt.timedelta(days=400),
             not_after=now - dt.timedelta(days=30),
         ),
         other_root=other_root,
-        other=other_ca.issue(_name(signer_name, NIK_KADIS, "Pemerintah Daerah"), **valid),
-        seal=ca.issue(_name("Dinas Komunikasi dan Informatika", org="Pemerintah Daerah"), **valid),
-        tsa=ca.issue(_name("Timestamp Authority Uji"), timestamping=True, **valid),
+        other=other_ca.issue(
+            _name(signer_name, NIK_KADIS, "Pemerintah Daerah"), not_before=start, not_after=end
+        ),
+        seal=ca.issue(
+            _name("Dinas Komunikasi dan Informatika", org="Pemerintah Daerah"),
+            not_before=start,
+            not_after=end,
+        ),
+        tsa=ca.issue(
+            _name("Timestamp Authority Uji"), timestamping=True, not_before=start, not_after=end
+        ),
     )
