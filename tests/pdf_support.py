@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,10 +17,19 @@ from pypdf import PdfReader
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
+#: A line broken after the slash of a document number ("500.12/003/Diskominfo/XII/" and
+#: "2026" on the next line): the number is read whole again.
+_BROKEN_NUMBER = re.compile(r"(?<=[0-9A-Za-z]/)\n(?=[0-9A-Za-z])")
+
+
 def pdf_pages(pdf: bytes) -> list[str]:
-    """The text of each page, whitespace collapsed to single spaces."""
+    """The text of each page, whitespace collapsed to single spaces; a document number
+    broken across lines after one of its slashes is joined again."""
     reader = PdfReader(io.BytesIO(pdf))
-    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+    return [
+        " ".join(_BROKEN_NUMBER.sub("", page.extract_text() or "").split())
+        for page in reader.pages
+    ]
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -482,14 +482,14 @@ def acknowledgments(case: Case) -> list[dict[str, str]]:
     """The reporting OPD's acknowledgments recorded in Jaga of the case's documents so far,
     as ``{"document", "by", "at", "outcome"}`` ("Berita Acara Pekerjaan Nomor …", the
     acknowledging user's name, the local date and time, "diketahui" or "disanggah")."""
-    from jaga.documents.panels import document_to_acknowledge
+    from jaga.documents.panels import acknowledged_document
 
     rows = []
     done = case.steps.filter(
         kind=StepKind.ACKNOWLEDGMENT.value, status=StepStatus.DONE
     ).select_related("actor")
     for ack in done.order_by("pk"):
-        document = document_to_acknowledge(ack)
+        document = acknowledged_document(ack)
         if document is None or ack.completed_at is None:
             continue
         at = local(case.agency, ack.completed_at)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from jaga.documents.models import Document
 from jaga.org.models import User
 from jaga.sop.schema import StepKind
-from jaga.workflow.models import Case, StepInstance
+from jaga.workflow.models import Case, StepInstance, StepStatus
 from jaga.workflow.panels import CasePanel
 from jaga.workflow.services import issuing_step
 
@@ -67,3 +67,28 @@ def documents_to_acknowledge(steps: list[StepInstance]) -> dict[int, Document]:
             if same_place and done_before:
                 found[step.pk] = document  # the latest wins
     return found
+
+
+def acknowledged_document(ack: StepInstance) -> Document | None:
+    """The document a completed acknowledgment ``ack`` was about: the latest issued by its
+    issuing step (``issuing_step``), superseded since or not; None when there is none."""
+    issuer = issuing_step(ack)
+    if issuer is None:
+        return None
+    return Document.objects.filter(step=issuer).order_by("-pk").first()
+
+
+def acknowledgments_of(document: Document) -> list[StepInstance]:
+    """The completed acknowledgments of ``document`` by the OPD in Jaga (issue 18 point 1:
+    shown on the Berita Acara it acknowledged), oldest first, with ``actor`` loaded; each
+    ``outcome`` is "" (acknowledged) or ``jaga.workflow.services.DISPUTED``."""
+    if document.case_id is None or document.step_id is None:
+        return []
+    acks = StepInstance.objects.filter(
+        case_id=document.case_id,
+        branch_id=document.step.branch_id if document.step is not None else None,
+        kind=StepKind.ACKNOWLEDGMENT.value,
+        status=StepStatus.DONE,
+        started_at__gte=document.issued_at,
+    ).select_related("actor", "case__definition")
+    return [ack for ack in acks.order_by("pk") if acknowledged_document(ack) == document]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from jaga.documents.forms import CorrectionForm, VerifyForm
 from jaga.documents.models import Document
+from jaga.documents.panels import acknowledgments_of
 from jaga.documents.services import (
     ArchiveMissing,
     NotCorrectable,
@@ -28,6 +30,7 @@ from jaga.documents.services import (
 )
 from jaga.org.models import User
 from jaga.workflow.permissions import cases_for
+from jaga.workflow.services import DISPUTED
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +130,45 @@ def verify_page(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             result = verify(document, form.cleaned_data["file"])
     successor = Document.objects.filter(supersedes=document).first()
-    context = {"document": document, "successor": successor, "form": form, "result": result}
+    context = {
+        "document": document,
+        "successor": successor,
+        "form": form,
+        "result": result,
+        **holder_view(document),
+    }
     return render(request, "documents/verify.html", context)
+
+
+def holder_view(document: Document) -> dict[str, Any]:
+    """What a holder of the paper needs to check it (issue 18 point 7), from the frozen
+    content: ``hal``, ``signer`` (name and position), ``parties`` (names and positions),
+    ``mengetahui`` and the OPD's ``acknowledgments`` in Jaga (name, local time, outcome);
+    nothing else of the case."""
+    content = document.content or {}
+    naskah = content.get("naskah") or {}
+    case_block = content.get("case") or {}
+
+    def who(person: Any) -> dict[str, str] | None:
+        if not isinstance(person, dict) or not (person.get("name") or person.get("position")):
+            return None
+        return {"name": str(person.get("name", "")), "position": str(person.get("position", ""))}
+
+    acknowledgments = [
+        {
+            "by": ack.actor.get_full_name() or ack.actor.username if ack.actor else "",
+            "at": ack.completed_at,  # UTC; the page shows it in the agency's zone
+            "disputed": ack.outcome == DISPUTED,
+        }
+        for ack in acknowledgments_of(document)
+    ]
+    return {
+        "hal": naskah.get("hal") or case_block.get("title", ""),
+        "signer": who(content.get("signer")),
+        "parties": [p for p in (who(party) for party in content.get("parties", [])) if p],
+        "mengetahui": who(content.get("mengetahui")),
+        "acknowledgments": acknowledgments,
+    }
 
 
 def verify_upload(request: HttpRequest) -> HttpResponse:

@@ -4,7 +4,11 @@ dinas prints it. Seed 003 (Bolaang Mongondow Utara) along the replacement branch
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from django.test import Client
+from django.urls import reverse
 
 from jaga.documents.services import pdf_bytes
 from jaga.org.models import ActingAssignment, ActingKind, Employee, Position
@@ -131,3 +135,31 @@ def test_it_lists_both_devices_of_a_replacement_in_the_follow_up_report(replaced
     document = doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
     serials = [row["no_seri"] for row in document.content["items"]]
     assert serials == [BROKEN_SWITCH, SPARE_SWITCH]
+
+
+def test_it_shows_a_holder_what_to_check_and_nothing_else_of_the_case(replaced: Case) -> None:
+    document = doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
+    pdf_bytes(document)
+    page = Client().get(reverse("verify", args=[document.token]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    soup = {key: _text_of(html, key) for key in ("number", "hal", "signer", "parties")}
+    assert soup["number"] == document.number
+    assert soup["hal"] == "Berita Acara Pekerjaan Gangguan jaringan di Dinkes (Dinas Kesehatan)"
+    technician = name_of("bolmut.teknisi1")
+    assert technician in soup["signer"]
+    assert technician in soup["parties"]
+    assert "dr. Hartini Mokoginta, M.Kes." in soup["parties"]
+    # The OPD acknowledged this version in Jaga (step 11a, Wednesday 25 November 08.00).
+    assert 'data-acknowledgment="acknowledged"' in html
+    assert "25 November 2026 08.00" in _text_of(html, "acknowledgments")
+    # Nothing else of the case: not the problem, the findings, nor the colleagues' note.
+    for private in ("Koneksi internet terputus", "Port 3 switch", "BA sudah dicetak"):
+        assert private not in html
+
+
+def _text_of(html: str, element_id: str) -> str:
+    """The text inside the element with ``id="element_id"``, tags and spaces collapsed."""
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</d[dt]>', html, re.S)
+    assert match is not None, element_id
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
