@@ -21,7 +21,11 @@ from jaga.tenancy.admin import (
 
 
 class EsignClientForm(AgencyBoundForm):
-    """The service password is never shown back; left empty, the stored one stays."""
+    """The service password is never shown back; left empty, the stored one stays. An
+    esign-client usually sits on the agency's intranet, often without TLS: a base URL typed
+    without a scheme is taken as http:// (give https:// when it has a certificate)."""
+
+    base_url = forms.URLField(label=_("base URL"), max_length=200, assume_scheme="http")
 
     password = forms.CharField(
         label=_("service password"),

@@ -162,6 +162,22 @@ def document_by_signed_digest(digest: str) -> Document | None:
     return signature.document if signature is not None else None
 
 
+def certificate_status(
+    user: User, client: EsignClient, transport: httpx.BaseTransport | None = None
+) -> esign.UserStatus | None:
+    """The esign-client's word on ``user``'s certificate (user status endpoint: v1 ``GET
+    /api/user/status/{nik}``, v2 ``POST /api/v2/user/check/status``), or None when the user
+    has no NIK or the service could not answer (logged; signing may still be tried)."""
+    signer = signer_of(user)
+    if signer is None:
+        return None
+    try:
+        return esign.connect(client, transport).user_status(signer.nik)
+    except esign.EsignFailure as exc:
+        logger.warning("user status of signer %s unavailable: %s", signer.pk, exc)
+        return None
+
+
 def _placement(document: Document) -> esign.Placement:
     place = str(document.content.get("place", "") or document.agency.region_name)
     return esign.Placement(link_qr=verify_url(document), reason=REASON, location=place)

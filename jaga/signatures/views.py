@@ -135,6 +135,14 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
         "pending": pending,
         "kind": services.kind_for(document),
         "back": back_url(document),
+        "certificate": (
+            services.certificate_status(user, client)
+            if request.method == "GET"
+            and services.kind_for(document) == SignatureKind.PERSONAL
+            and signed is None
+            and pending is None
+            else None
+        ),
         "last_failed": Signature.objects.filter(
             document=document, status=SignatureStatus.FAILED
         ).first(),

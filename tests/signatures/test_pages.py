@@ -16,6 +16,7 @@ from jaga.signatures.models import ApiVersion, SignatureStatus
 from tests.incidents.conftest import client_for
 from tests.signatures.conftest import make_client
 from tests.signatures.fake_esign import PASSPHRASE, FakeEsign
+from tests.signatures.pki import NIK_KADIS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("trusted")]
 
@@ -38,6 +39,8 @@ def test_it_offers_the_signing_to_the_principal_signer_and_then_the_signed_versi
     assert 'id="tte-passphrase"' in html
     assert 'autocomplete="off"' in html
     assert 'id="tte-totp"' not in html  # API v1: a passphrase only
+    assert 'id="tte-certificate" data-ok="1"' in html  # GET /api/user/status/<nik>
+    assert fake.seen[-1] == f"GET /api/user/status/{NIK_KADIS}"
     response = client_for("alpha.kadis").post(
         reverse("signatures:sign", args=[disposisi.pk]), {"passphrase": PASSPHRASE}
     )
@@ -86,6 +89,18 @@ def test_it_shows_an_unknown_outcome_and_reconciles_it_from_the_page(
     signature.refresh_from_db()
     assert signature.status == SignatureStatus.SIGNED
     assert signature.reconciled_by == User.objects.get(username="alpha.admin")
+
+
+def test_it_shows_the_certificate_status_from_the_v2_service(
+    disposisi: Document, kadis: User, fake: FakeEsign
+) -> None:
+    make_client(disposisi.agency, fake.url, ApiVersion.V2)
+    html = client_for("alpha.kadis").get(reverse("signatures:sign", args=[disposisi.pk]))
+    assert 'id="tte-certificate" data-ok="1"' in html.content.decode()
+    assert fake.seen[-1] == "POST /api/v2/user/check/status"
+    fake.users.clear()  # BSrE no longer knows the NIK
+    html = client_for("alpha.kadis").get(reverse("signatures:sign", args=[disposisi.pk]))
+    assert 'id="tte-certificate" data-ok="0"' in html.content.decode()
 
 
 def test_it_says_on_the_verification_page_that_a_document_was_not_signed(
