@@ -93,7 +93,8 @@ def local(agency: Agency, at: dt.datetime) -> dt.datetime:
     return at.astimezone(ZoneInfo(agency.timezone))
 
 
-def _long_date(day: dt.date) -> str:
+def long_date(day: dt.date) -> str:
+    """The date as documents print it: "23 November 2026"."""
     return format_date(day, format="d MMMM y", locale="id")
 
 
@@ -139,7 +140,7 @@ def report_content(
         "kop": kop(agency),
         "title": TITLES[document_type].upper(),
         "place": agency.place,
-        "date": _long_date(issued_on),
+        "date": long_date(issued_on),
         "signer": person(user, on=issued_on),
         "naskah": naskah.metadata(document_type, TITLES[document_type]),
     }
@@ -405,7 +406,7 @@ def build(
         "kop": kop(agency),
         "title": TITLES[document_type].upper(),
         "place": agency.place,
-        "date": _long_date(issued_on),
+        "date": long_date(issued_on),
         "opening": pembuka_berita_acara(issued_on),
         "case": block,
         "sop": {"name": spec.identity.nama, "number": spec.identity.nomor, "step": step.step_no},
@@ -454,7 +455,7 @@ def build(
             content["items"] = _items(case, spec, step)
         else:
             content["items"] = _replacement_items(case, step, site) or _items(case, spec, step)
-            content["photos"] = _photos(case)
+            content["photos"] = photos_of(case)
     if document_type in (
         DocumentType.BERITA_ACARA_PEKERJAAN,
         DocumentType.LAPORAN_TINDAK_LANJUT,
@@ -497,14 +498,15 @@ def acknowledgments(case: Case) -> list[dict[str, str]]:
             {
                 "document": f"{document.title} Nomor {document.number}",
                 "by": person(ack.actor)["name"],
-                "at": f"{_long_date(at.date())} {at:%H.%M}",
+                "at": f"{long_date(at.date())} {at:%H.%M}",
                 "outcome": "disanggah" if ack.outcome == DISPUTED else "diketahui",
             }
         )
     return rows
 
 
-def _photos(case: Case) -> list[str]:
+def photos_of(case: Case) -> list[str]:
+    """The media paths of the report's photos (a Berita Acara Pekerjaan's annex)."""
     incident = getattr(case, "incident", None)
     if incident is None:
         return []

@@ -1,9 +1,14 @@
-"""Forms of the documents pages: checking an uploaded PDF, and a correction's reason."""
+"""Forms of the documents pages: checking an uploaded PDF, and a correction (its reason and
+the texts it changes)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from jaga.documents.corrections import MAX_TEXT, Editable
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -21,11 +26,44 @@ class VerifyForm(forms.Form):
         return data
 
 
+#: The prefix of a correction form's field named after a content path ("edit__case.title").
+EDIT_PREFIX = "edit__"
+
+
 class CorrectionForm(forms.Form):
-    """Why a document is issued again."""
+    """Why a document is issued again, and its texts as they should read: one field per
+    ``Editable`` part, named ``EDIT_PREFIX`` + its content path, prefilled with the current
+    text (issue 18 point 5)."""
 
     reason = forms.CharField(
         label=_("Reason for the correction"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, parts: list[Editable], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parts = parts
+        for part in parts:
+            widget = forms.Textarea(attrs={"rows": 3}) if part.multiline else forms.TextInput()
+            self.fields[EDIT_PREFIX + part.path] = forms.CharField(
+                label=part.label,
+                initial=part.value,
+                required=False,
+                max_length=MAX_TEXT,
+                strip=True,
+                widget=widget,
+            )
+
+    def edits(self) -> dict[str, str]:
+        """The parts whose text was changed: content path → new text (valid form only). A
+        part the post does not name is left as it is (never blanked)."""
+        changed = {}
+        for part in self.parts:
+            name = EDIT_PREFIX + part.path
+            if name not in self.data:
+                continue
+            value = self.cleaned_data.get(name, "")
+            if value != part.value.strip():
+                changed[part.path] = value
+        return changed

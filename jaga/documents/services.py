@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from jaga.audit.services import record
 from jaga.documents import content as contents
+from jaga.documents import corrections
+from jaga.documents.indonesian import pembuka_berita_acara
 from jaga.documents.models import Document, ReportType, document_path, document_type_of
 from jaga.documents.numbering import issue_number
 from jaga.documents.pdf import render_pdf
@@ -65,10 +67,13 @@ def issue(
     *,
     supersedes: Document | None = None,
     reason: str = "",
+    content: dict[str, Any] | None = None,
 ) -> Document:
     """Issue a ``document_type`` from ``step`` (a completed step instance whose SOP row is
     ``spec_step``), signed by ``user`` at ``at`` (aware), with the next number of the year
-    of the agency's local date; ``supersedes`` makes it the next version of that document.
+    of the agency's local date; ``supersedes`` makes it the next version of that document,
+    ``content`` (a correction's, ``jaga.documents.corrections``) is frozen instead of the
+    content built from the case.
     Writes the audit event and queues the PDF rendering after commit. Raises
     ``NumberingBusy`` when the counter cannot be taken."""
     case = step.case
@@ -76,8 +81,11 @@ def issue(
     on = contents.local(agency, at).date()
     with transaction.atomic():
         number = issue_number(agency, document_type, on)
-        content = contents.build(document_type, step, spec_step, on)
-        content["naskah"]["klasifikasi"] = number.klasifikasi
+        if content is None:
+            content = contents.build(document_type, step, spec_step, on)
+        naskah = content.get("naskah")
+        if isinstance(naskah, dict):
+            naskah["klasifikasi"] = number.klasifikasi
         document = Document.objects.create(
             agency=agency,
             document_type=document_type.value,
@@ -214,11 +222,22 @@ def issue_for_step(step: StepInstance, spec_step: Step, at: dt.datetime) -> Docu
     )
 
 
-def correct(document: Document, user: User, reason: str, at: dt.datetime | None = None) -> Document:
-    """Issue a corrected version of ``document`` from the case as it is now, with a new
-    number; the old version stays archived and is shown as superseded. Raises
-    ``NotCorrectable`` for a superseded version, a document without a step, or an empty
-    reason."""
+def correct(
+    document: Document,
+    user: User,
+    reason: str,
+    at: dt.datetime | None = None,
+    edits: dict[str, str] | None = None,
+) -> Document:
+    """Issue the corrected version of ``document`` (issue 18 point 5): its frozen content
+    with ``edits`` (content path → new text; ``jaga.documents.corrections.editable`` lists
+    the paths) applied, dated ``at`` (aware, default now), with a new number; the letterhead,
+    the report's photos and the documents it refers to are brought up to date. The old
+    version stays archived and is shown as superseded.
+
+    Raises ``NotCorrectable`` for a superseded version, a document without a step, an
+    empty reason, or a correction that changes nothing; ``InvalidCorrection`` (a
+    ``ValueError``) for an edit of a part that cannot be edited."""
     if not reason.strip():
         raise NotCorrectable("a correction needs a reason")
     if document.step is None:
@@ -230,15 +249,28 @@ def correct(document: Document, user: User, reason: str, at: dt.datetime | None 
             raise NotCorrectable(f"{current.number} was corrected already")
         step = current.step
         assert step is not None
-        spec_step = step.case.definition.spec.step(step.step_no)
+        case = step.case
+        on = contents.local(case.agency, at).date()
+        refresh = {
+            "date": contents.long_date(on),
+            "opening": pembuka_berita_acara(on),
+            "kop": contents.kop(case.agency),
+            "photos": contents.photos_of(case),
+        }
+        content = corrections.corrected(current, edits or {}, on, refresh=refresh)
+        if not corrections.changed(current.content, content):
+            raise NotCorrectable(
+                f"{current.number}: nothing was changed; a correction changes the content"
+            )
         return issue(
             DocumentType(current.document_type),
             step,
-            spec_step,
+            case.definition.spec.step(step.step_no),
             user,
             at,
             supersedes=current,
             reason=reason.strip(),
+            content=content,
         )
 
 

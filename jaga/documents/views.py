@@ -15,8 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from jaga.documents.corrections import InvalidCorrection, editable
 from jaga.documents.forms import CorrectionForm, VerifyForm
 from jaga.documents.models import Document
 from jaga.documents.panels import acknowledgments_of
@@ -90,28 +90,33 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def correction(request: HttpRequest, pk: int) -> HttpResponse:
-    """Issue a corrected version (agency administrators of the document's agency only)."""
+    """The correction page (agency administrators of the document's agency only): the
+    document's texts to edit and the reason; a valid post issues the corrected version
+    (issue 18 point 5) and returns to the case. A refused correction (nothing changed, a
+    version already corrected) shows the form again with the reason, answered 400."""
     user = _user(request)
     document = get_object_or_404(documents_for(user), pk=pk)
     if not (user.is_staff and user.agency_id == document.agency_id):
         raise PermissionDenied(_("Only the agency's administrator may correct a document."))
-    form = CorrectionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("A correction needs a reason."))
-    else:
-        try:
-            new = correct(document, user, form.cleaned_data["reason"])
-        except NotCorrectable as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request,
-                _("%(title)s %(old)s is superseded by %(new)s.")
-                % {"title": document.title, "old": document.number, "new": new.number},
-            )
-    return redirect("workflow:case", pk=document.case_id)
+    form = CorrectionForm(editable(document.content), request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                new = correct(document, user, form.cleaned_data["reason"], edits=form.edits())
+            except (NotCorrectable, InvalidCorrection) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("%(title)s %(old)s is superseded by %(new)s.")
+                    % {"title": document.title, "old": document.number, "new": new.number},
+                )
+                return redirect("workflow:case", pk=document.case_id)
+    context = {"document": document, "form": form}
+    return render(request, "documents/correct.html", context, status=status)
 
 
 def verify_page(request: HttpRequest, token: str) -> HttpResponse:

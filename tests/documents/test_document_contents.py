@@ -4,14 +4,17 @@ dinas prints it. Seed 003 (Bolaang Mongondow Utara) along the replacement branch
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
-from jaga.documents.services import pdf_bytes
-from jaga.org.models import ActingAssignment, ActingKind, Employee, Position
+from jaga.documents.corrections import InvalidCorrection
+from jaga.documents.services import NotCorrectable, correct, pdf_bytes
+from jaga.org.models import ActingAssignment, ActingKind, Employee, Position, User
 from jaga.sop.schema import DocumentType
 from jaga.workflow.models import Case
 from tests.documents.conftest import doc_of, name_of
@@ -163,3 +166,28 @@ def _text_of(html: str, element_id: str) -> str:
     match = re.search(rf'id="{element_id}"[^>]*>(.*?)</d[dt]>', html, re.S)
     assert match is not None, element_id
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def test_it_cites_the_current_version_of_the_documents_a_correction_refers_to(
+    replaced: Case,
+) -> None:
+    admin = User.objects.get(username="bolmut.admin")
+    surat = doc_of(replaced, DocumentType.SURAT_TUGAS)
+    work = doc_of(replaced, DocumentType.BERITA_ACARA_PEKERJAAN, version=2)
+    assert work.content["basis"] == f"Surat Tugas Nomor {surat.number}"
+    at = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)  # the case's year, whatever today is
+    # Nothing changed (its Surat Tugas is still in force): no correction.
+    with pytest.raises(NotCorrectable):
+        correct(work, admin, "Tanpa perubahan", at=at)
+    new_surat = correct(surat, admin, "Judul", at=at, edits={"case.title": "Gangguan LAN Dinkes"})
+    new_work = correct(work, admin, "Nomor seri", at=at, edits={"items.1.no_seri": "SN22020CDG-B"})
+    assert new_work.content["basis"] == f"Surat Tugas Nomor {new_surat.number}"
+    assert new_work.content["references"][0]["token"] == new_surat.token
+    assert new_work.content["items"][1]["no_seri"] == "SN22020CDG-B"
+    assert new_work.content["parties"] == work.content["parties"]
+    assert new_work.content["date"] == "1 Desember 2026"
+    text = pdf_text(pdf_bytes(new_work))
+    assert f"Berdasarkan Surat Tugas Nomor {new_surat.number}" in text
+    assert "SN22020CDG-B" in text
+    with pytest.raises(InvalidCorrection):
+        correct(new_work, admin, "Orang", at=at, edits={"parties.0.name": "Orang lain"})

@@ -210,10 +210,22 @@ def test_it_lets_the_cases_people_download_and_only_the_admin_correct(replaced: 
     with time_machine.travel(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC), tick=False):
         admin.post(url, {"reason": ""})
         assert not Document.objects.filter(supersedes=document).exists()
-        admin.post(url, {"reason": "Nama teknisi salah ketik"})
+        # Issuing the same content again is not a correction (issue 18 point 5).
+        unchanged = admin.post(url, {"reason": "Nama teknisi salah ketik"})
+        assert unchanged.status_code == 400
+        assert 'id="correction-error"' in unchanged.content.decode()
+        assert not Document.objects.filter(supersedes=document).exists()
+        form = admin.get(url).content.decode()
+        assert 'name="edit__case.location"' in form
+        fixed = "Ruang pelayanan lantai 2"
+        admin.post(url, {"reason": "Lokasi kurang lengkap", "edit__case.location": fixed})
     corrected = Document.objects.get(supersedes=document)
     assert (corrected.version, corrected.number) == (2, "800.1.11.1/002/DKIP/2026")
-    assert corrected.correction_reason == "Nama teknisi salah ketik"
+    assert corrected.correction_reason == "Lokasi kurang lengkap"
+    # The frozen content was edited, nothing else: the title and the parties stay.
+    assert corrected.content["case"] == {**document.content["case"], "location": fixed}
+    assert corrected.content["recipients"] == document.content["recipients"]
+    assert fixed in pdf_text(pdf_bytes(corrected))
     case_page = admin.get(reverse("workflow:case", args=[replaced.pk])).content.decode()
     assert f'data-document="{document.pk}" data-superseded' in case_page
     assert corrected.number in case_page
