@@ -24,6 +24,11 @@ from jaga.tenancy.models import AgencyScoped
 nik_validator = RegexValidator(r"^\d{16}$", _("A NIK has exactly 16 digits."), code="invalid_nik")
 
 
+#: The longest call to the esign-client: gunicorn's sync workers are killed after 30 s
+#: (``jaga run``), which would leave an attempt ``pending`` until it goes stale.
+MAX_TIMEOUT_SECONDS = 25
+
+
 class ApiVersion(models.IntegerChoices):
     """The esign-client API an agency's service speaks: v1 (multipart, passphrase only) or
     v2 (JSON with base64 files, passphrase or TOTP, the e-seal)."""
@@ -39,8 +44,8 @@ class EsignClient(AgencyScoped):
     ``username``/``password`` are the service account BSrE's installation created (sent as
     HTTP Basic auth on every call, v1 and v2); ``seal_id_subscriber`` is the agency's
     ``idSubscriber`` for the e-seal (v2 only; empty: no e-seal); ``timeout_seconds`` bounds
-    every call (a signing call that times out after it was sent leaves its outcome unknown
-    until reconciled)."""
+    every call, at most ``MAX_TIMEOUT_SECONDS`` (a signing call that times out after it was
+    sent leaves its outcome unknown until reconciled)."""
 
     name = models.CharField(_("name"), max_length=100, default="esign-client")
     base_url = models.URLField(_("base URL"), max_length=200)
@@ -57,8 +62,12 @@ class EsignClient(AgencyScoped):
     )
     timeout_seconds = models.PositiveSmallIntegerField(
         _("timeout (seconds)"),
-        default=30,
-        validators=[MinValueValidator(1), MaxValueValidator(300)],
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TIMEOUT_SECONDS)],
+        help_text=_(
+            "How long a call may take. Below the web server's worker timeout (30 seconds), "
+            "so that a slow signing ends as 'outcome unknown' rather than a killed request."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -81,8 +81,7 @@ def _report(request: HttpRequest, signature: Signature) -> None:
         )
     elif signature.status == SignatureStatus.UNKNOWN:
         messages.warning(request, signature.error)
-    else:
-        messages.error(request, signature.error)
+    # A failed attempt's message is shown by the signing page it returns to.
 
 
 @sensitive_variables("secret", "form")

@@ -32,7 +32,7 @@ def test_it_configures_the_tte_client_and_audits_it_without_the_password(
             "username": "jaga",
             "password": SERVICE_PASSWORD,
             "seal_id_subscriber": "",
-            "timeout_seconds": "30",
+            "timeout_seconds": "20",
             "is_active": "on",
         },
     )
