@@ -23,7 +23,7 @@ from jaga.tenancy.models import Agency
 from jaga.workflow.models import Case
 from tests.incidents.conftest import load_report_sop, report
 from tests.signatures.fake_esign import PASSWORD, USERNAME, FakeEsign, serve
-from tests.signatures.pki import NIK_KADIS, TestPki, make_pki
+from tests.signatures.pki import NIK_KADIS, Pki, make_pki
 
 _PDF_HTML = """<!doctype html><html><head><style>{fonts}
 @page {{ size: A4; margin: 20mm; }}
@@ -40,7 +40,7 @@ body {{ font-family: 'Liberation Sans'; font-size: 11pt; }}
 
 
 @pytest.fixture(scope="session")
-def pki() -> TestPki:
+def pki() -> Pki:
     return make_pki("Kadis alpha")
 
 
@@ -59,7 +59,7 @@ def media(settings: Settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def trusted(settings: Settings, tmp_path: Path, pki: TestPki) -> Path:
+def trusted(settings: Settings, tmp_path: Path, pki: Pki) -> Path:
     """``JAGA_TTE_TRUST_ROOTS`` names a bundle holding the test root only."""
     path = pki.write_roots(tmp_path)
     settings.JAGA_TTE_TRUST_ROOTS = str(path)
@@ -67,7 +67,7 @@ def trusted(settings: Settings, tmp_path: Path, pki: TestPki) -> Path:
 
 
 @pytest.fixture
-def fake(pki: TestPki) -> Iterator[FakeEsign]:
+def fake(pki: Pki) -> Iterator[FakeEsign]:
     with serve(pki) as server:
         yield server
 

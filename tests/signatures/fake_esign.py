@@ -30,7 +30,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pypdf import PdfReader
 
 from jaga.documents.pdf import SIGNATURE_TAG
-from tests.signatures.pki import NIK_KADIS, Identity, TestPki
+from tests.signatures.pki import NIK_KADIS, Identity, Pki
 
 USERNAME = "jaga"
 PASSWORD = "layanan-esign"
@@ -64,7 +64,7 @@ class FakeEsign:
     the outputs it kept (``outputs``: every signed file, as a real esign-client keeps
     them) and the requests it saw (``seen``: path and auth, never bodies)."""
 
-    pki: TestPki
+    pki: Pki
     mode: str = "ok"
     sleep_seconds: float = 3.0
     users: dict[str, str] = field(default_factory=lambda: {NIK_KADIS: PASSPHRASE})
@@ -289,7 +289,7 @@ def _handler(fake: FakeEsign) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(pki: TestPki) -> Iterator[FakeEsign]:
+def serve(pki: Pki) -> Iterator[FakeEsign]:
     """Run the fake on 127.0.0.1 (a free port) for the ``with`` block."""
     fake = FakeEsign(pki)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))

@@ -137,7 +137,7 @@ def _root(cn: str, now: dt.datetime) -> tuple[_CA, Identity]:
 
 
 @dataclass(frozen=True)
-class TestPki:
+class Pki:
     """The certificates of a test: ``root`` (trusted), ``signer`` (NIK ``NIK_KADIS``),
     ``expired`` (same NIK, not valid after 30 days ago), ``other`` (signed by
     ``other_root``, not trusted), ``seal`` (the agency's e-seal) and ``tsa``."""
@@ -157,12 +157,12 @@ class TestPki:
         return path
 
 
-def make_pki(signer_name: str = "Kepala Dinas Uji") -> TestPki:
+def make_pki(signer_name: str = "Kepala Dinas Uji") -> Pki:
     now = dt.datetime.now(dt.UTC)
     ca, root = _root("Root CA Uji TTE", now)
     other_ca, other_root = _root("CA Lain", now)
     start, end = now - dt.timedelta(days=30), now + dt.timedelta(days=365)
-    return TestPki(
+    return Pki(
         root=root,
         signer=ca.issue(
             _name(signer_name, NIK_KADIS, "Pemerintah Daerah"), not_before=start, not_after=end
@@ -181,7 +181,12 @@ def make_pki(signer_name: str = "Kepala Dinas Uji") -> TestPki:
             not_before=start,
             not_after=end,
         ),
+        # The TSA outlives the signers' certificates, as BSrE's does (point-in-time
+        # validation at the timestamp's time needs a timestamp still trusted).
         tsa=ca.issue(
-            _name("Timestamp Authority Uji"), timestamping=True, not_before=start, not_after=end
+            _name("Timestamp Authority Uji"),
+            timestamping=True,
+            not_before=start,
+            not_after=now + dt.timedelta(days=3000),
         ),
     )
