@@ -270,8 +270,17 @@ def test_it_applies_the_agency_e_seal_to_a_report_with_the_permission(
     clerk = User.objects.get(username="alpha.dinkes")
     with pytest.raises(services.SigningRefused):
         services.sign_document(laporan, clerk, totp=Secret(SEAL_TOTP))
+    verify_url = reverse("verify", args=[laporan.token])
+    assert 'id="tte-sign"' not in client_for("alpha.admin").get(verify_url).content.decode()
     admin.user_permissions.add(Permission.objects.get(codename="apply_seal"))
     admin = User.objects.get(pk=admin.pk)  # fresh permission cache
+    # The report's verification page offers the seal to a holder of the permission.
+    page = client_for("alpha.admin").get(verify_url).content.decode()
+    assert f'id="tte-sign" data-tte-sign="{laporan.pk}"' in page
+    assert 'id="tte-sign"' not in client_for(None).get(verify_url).content.decode()
+    form = client_for("alpha.admin").get(reverse("signatures:sign", args=[laporan.pk]))
+    assert 'id="tte-totp"' in form.content.decode()
+    assert 'id="tte-passphrase"' not in form.content.decode()  # the e-seal takes a TOTP
     signature = services.sign_document(laporan, admin, totp=Secret(SEAL_TOTP))
     assert signature.status == SignatureStatus.SIGNED, signature.error
     assert signature.kind == SignatureKind.SEAL

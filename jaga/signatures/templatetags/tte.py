@@ -76,7 +76,9 @@ def tte_state(context: template.Context, document: Document) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def tte_verification(context: template.Context, document: Document) -> dict[str, Any]:
-    """For the public verification page: ``signature`` (the signed version or None),
+    """For the public verification page: ``may_sign`` (the request's user may sign it
+    now: its principal signer, or for a report a holder of ``signatures.apply_seal``),
+    ``kind``, ``signature`` (the signed version or None),
     ``validation`` (pyHanko's verdict on the archived signed PDF, now), ``position`` (the
     signer's position printed on the document), and ``upload`` (the verdict on a PDF the
     visitor uploaded through the page's form, when it carries a signature)."""
@@ -97,7 +99,21 @@ def tte_verification(context: template.Context, document: Document) -> dict[str,
         except ArchiveMissing:
             original = None
         upload = validate(data["file"], original)
+    user = context.get("user")
+    may_sign = bool(
+        signature is None
+        and user is not None
+        and user.is_authenticated
+        and not Signature.objects.filter(
+            document=document,
+            status__in=[SignatureStatus.PENDING, SignatureStatus.UNKNOWN],
+        ).exists()
+        and not document.is_superseded
+        and services.may_sign(user, document)
+    )
     return {
+        "may_sign": may_sign,
+        "kind": services.kind_for(document),
         "signature": signature,
         "validation": verdict,
         "missing": missing,
