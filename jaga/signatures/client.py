@@ -358,13 +358,17 @@ class EsignV2(_Base):
         return UserStatus(status.upper() == "ISSUE", status, str(body.get("message", "")))
 
 
-def connect(config: Any, transport: httpx.BaseTransport | None = None) -> EsignV1 | EsignV2:
-    """The API of ``config`` (an ``EsignClient`` row): ``EsignV1`` or ``EsignV2``."""
+def connect(
+    config: Any, transport: httpx.BaseTransport | None = None, timeout: float | None = None
+) -> EsignV1 | EsignV2:
+    """The API of ``config`` (an ``EsignClient`` row): ``EsignV1`` or ``EsignV2``, with
+    its timeout (seconds), or ``timeout`` when that is shorter."""
     cls = EsignV1 if int(config.api_version) == 1 else EsignV2
+    seconds = float(config.timeout_seconds)
     return cls(
         config.base_url,
         config.username,
         config.password,
-        float(config.timeout_seconds),
+        min(seconds, timeout) if timeout is not None else seconds,
         transport=transport,
     )

@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 #: A ``pending`` attempt older than its client's timeout plus this is treated as unknown
 #: (the process that made the call died before writing its outcome).
 STALE_MARGIN = dt.timedelta(seconds=60)
+#: The longest the signing page waits for the certificate status (seconds).
+STATUS_TIMEOUT = 5.0
 #: Printed in the signature dictionary of every signature Jaga asks for.
 REASON = "Ditandatangani secara elektronik"
 
@@ -172,7 +174,7 @@ def certificate_status(
     if signer is None:
         return None
     try:
-        return esign.connect(client, transport).user_status(signer.nik)
+        return esign.connect(client, transport, STATUS_TIMEOUT).user_status(signer.nik)
     except esign.EsignFailure as exc:
         logger.warning("user status of signer %s unavailable: %s", signer.pk, exc)
         return None
@@ -222,7 +224,6 @@ def _finish(
     }
     name = ""
     if signed is not None:
-        signature.started_at = signature.started_at or now
         name = default_storage.save(
             signed_path(signature, f"{signature.document.token}-{pysecrets.token_hex(4)}.pdf"),
             ContentFile(signed),
