@@ -11,9 +11,17 @@ from jaga.tenancy.admin import AgencyScopedAdmin, AuditedAgencyScopedAdmin, Read
 
 @admin.register(NumberPattern)
 class NumberPatternAdmin(AuditedAgencyScopedAdmin):
-    list_display = ("document_type", "pattern", "klasifikasi", "unit_code", "digits", "agency")
-    list_filter = ("document_type", "agency")
-    fields = ("document_type", "pattern", "klasifikasi", "unit_code", "digits")
+    list_display = (
+        "document_type",
+        "pattern",
+        "klasifikasi",
+        "unit_code",
+        "digits",
+        "numbered_by",
+        "agency",
+    )
+    list_filter = ("document_type", "numbered_by", "agency")
+    fields = ("document_type", "numbered_by", "pattern", "klasifikasi", "unit_code", "digits")
 
 
 @admin.register(Document)
@@ -36,5 +44,8 @@ class DocumentAdmin(ReadOnlyAdminMixin, AgencyScopedAdmin):
         "correction_reason",
         "sha256",
         "rendered_at",
+        "numbered_by",
+        "registered_at",
+        "registered_by",
     )
     exclude = ("agency", "content", "token", "pdf", "year", "sequence")

@@ -67,3 +67,28 @@ class CorrectionForm(forms.Form):
             if value != part.value.strip():
                 changed[part.path] = value
         return changed
+
+
+class RegistrationForm(forms.Form):
+    """The number and date SRIKANDI gave a document at registration (issue 18 point 4)."""
+
+    number = forms.CharField(label=_("Number from SRIKANDI"), max_length=160)
+    date = forms.DateField(
+        label=_("Date of registration"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class PeriodForm(forms.Form):
+    """The documents issued from ``dari`` to ``sampai`` (local dates, inclusive)."""
+
+    dari = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    sampai = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        start, end = cleaned.get("dari"), cleaned.get("sampai")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The end of the period is before its start."))
+        if start and end and (end - start).days > 366:
+            raise forms.ValidationError(_("Export at most a year at a time."))
+        return cleaned

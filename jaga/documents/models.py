@@ -149,6 +149,15 @@ def check_number_pattern(pattern: str, klasifikasi: str, unit_code: str, digits:
         )
 
 
+class NumberedBy(models.TextChoices):
+    """Who gives a document type its number (issue 18 point 4): Jaga's yearly counter, or
+    SRIKANDI, where the secretariat registers the naskah and enters the number and date it
+    got there (never both: the counter is not used for that type)."""
+
+    JAGA = "jaga", _("Jaga (the agency's counter)")
+    SRIKANDI = "srikandi", _("SRIKANDI (entered after registration)")
+
+
 class NumberPattern(AgencyScoped):
     """How an agency numbers one document type, e.g. ``{klasifikasi}/{urut}/{unit}/
     {bulan_romawi}/{tahun}`` with klasifikasi ``005`` and unit ``Diskominfo`` gives
@@ -171,6 +180,16 @@ class NumberPattern(AgencyScoped):
         validators=[MaxValueValidator(MAX_DIGITS)],
         help_text=_("0: no leading zeros."),
     )
+    numbered_by = models.CharField(
+        _("numbered by"),
+        max_length=10,
+        choices=NumberedBy.choices,
+        default=NumberedBy.JAGA,
+        help_text=_(
+            "SRIKANDI: documents of this type wait for the number and date the secretariat "
+            "enters after registering them in SRIKANDI; the pattern is then not used."
+        ),
+    )
 
     class Meta:
         verbose_name = _("number pattern")
@@ -188,6 +207,18 @@ class NumberPattern(AgencyScoped):
         """The pattern with these codes and digits gives numbers that fit
         (``check_number_pattern``); the admin shows the reason next to the field. A bad
         pattern or digits are already reported by the fields' validators."""
+        if (
+            self.numbered_by == NumberedBy.SRIKANDI
+            and self.document_type == ReportType.DAFTAR_BUKTI_DUKUNG
+        ):
+            raise ValidationError(
+                {
+                    "numbered_by": _(
+                        "The SPBE evidence index is built into its bundle when it is "
+                        "issued, so Jaga numbers it; register it in SRIKANDI with that number."
+                    )
+                }
+            )
         try:
             check_pattern(self.pattern)
         except ValidationError:
@@ -231,6 +262,11 @@ class Document(AgencyScoped):
     is the same whenever it is rendered. Immutable once saved; a correction is a new
     ``Document`` whose ``supersedes`` points at the old one.
 
+    A type numbered by SRIKANDI (``NumberPattern.numbered_by``) is issued without a number
+    (``number`` empty, ``sequence`` None) and completed once by
+    ``jaga.documents.srikandi.register``: the number, ``issued_on`` and ``year`` as SRIKANDI
+    gave them; nothing else ever changes.
+
     ``token`` is the unguessable part of the public verification URL (the QR code);
     ``sha256`` is the hex digest of the archived PDF (empty until it is rendered);
     ``issued_at`` is UTC, ``issued_on`` the agency's local date printed on the document."""
@@ -238,9 +274,22 @@ class Document(AgencyScoped):
     document_type = models.CharField(
         _("document type"), max_length=40, choices=DOCUMENT_TYPE_CHOICES
     )
-    number = models.CharField(_("number"), max_length=NUMBER_MAX_LENGTH)
+    number = models.CharField(_("number"), max_length=NUMBER_MAX_LENGTH, blank=True)
     year = models.PositiveSmallIntegerField(_("year"))
-    sequence = models.PositiveIntegerField(_("sequence in the year"))
+    # None for a document numbered by SRIKANDI (``numbered_by``): Jaga's counter is not used.
+    sequence = models.PositiveIntegerField(_("sequence in the year"), null=True, blank=True)
+    numbered_by = models.CharField(
+        _("numbered by"), max_length=10, choices=NumberedBy.choices, default=NumberedBy.JAGA
+    )
+    registered_at = models.DateTimeField(_("registered in SRIKANDI"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
     title = models.CharField(_("title"), max_length=200)
     case = models.ForeignKey(
         "workflow.Case",
@@ -308,6 +357,12 @@ class Document(AgencyScoped):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         """Issued documents are archived, never deleted (``DocumentImmutable``)."""
         raise DocumentImmutable(f"document {self.number} is archived and cannot be deleted")
+
+    @property
+    def awaiting_registration(self) -> bool:
+        """A document numbered by SRIKANDI whose number and date are not entered yet: it has
+        no PDF until they are (the PDF prints them)."""
+        return self.numbered_by == NumberedBy.SRIKANDI and not self.number
 
     @property
     def is_superseded(self) -> bool:

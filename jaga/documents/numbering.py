@@ -16,6 +16,7 @@ from jaga.documents.models import (
     NUMBER_MAX_LENGTH,
     AnyDocumentType,
     DocumentCounter,
+    NumberedBy,
     NumberPattern,
     ReportType,
     check_number_pattern,
@@ -99,11 +100,14 @@ class NumberingBusy(RuntimeError):
 @dataclass(frozen=True)
 class IssuedNumber:
     """A number issued: the year's sequence (1, 2, 3…), the formatted text and the kode
-    klasifikasi arsip it was issued under ("" when the pattern has none)."""
+    klasifikasi arsip it was issued under ("" when the pattern has none). For a type
+    numbered by SRIKANDI: no sequence and no text (``numbered_by`` "srikandi"): the number
+    is entered after registration."""
 
-    sequence: int
+    sequence: int | None
     text: str
     klasifikasi: str = ""
+    numbered_by: str = NumberedBy.JAGA
 
 
 def _default_number(sequence: int, on: dt.date) -> str:
@@ -178,12 +182,15 @@ def _next_sequence(agency: Agency, document_type: str, year: int) -> int:
 def issue_number(agency: Agency, document_type: AnyDocumentType, on: dt.date) -> IssuedNumber:
     """Take the next number of ``document_type`` (a step's or a report's) for ``agency`` in
     the year of local date ``on``, formatted by ``pattern_for`` (the agency's pattern, else
-    the shipped default built on the kode klasifikasi arsip). Call it inside the
+    the shipped default built on the kode klasifikasi arsip); no number at all for a type
+    the agency has SRIKANDI number (``NumberedBy.SRIKANDI``). Call it inside the
     transaction that stores the document, so a rolled-back document gives its number back.
     Raises ``NumberingBusy`` after ``MAX_TRIES`` lost races."""
     with transaction.atomic():
-        sequence = _next_sequence(agency, document_type.value, on.year)
         pattern = pattern_for(agency, document_type.value)
+        if pattern.numbered_by == NumberedBy.SRIKANDI:
+            return IssuedNumber(None, "", pattern.klasifikasi, NumberedBy.SRIKANDI)
+        sequence = _next_sequence(agency, document_type.value, on.year)
         return IssuedNumber(
             sequence, format_number(pattern, sequence, on), klasifikasi=pattern.klasifikasi
         )

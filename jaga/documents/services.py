@@ -44,9 +44,18 @@ from jaga.workflow.models import StepInstance
 LAPORAN_TYPES = {DocumentType.LAPORAN_TINDAK_LANJUT, DocumentType.RENCANA_KERJA}
 
 
-class ArchiveMissing(RuntimeError):
+class NoPdf(RuntimeError):
+    """The document has no PDF to give: ``ArchiveMissing`` or ``AwaitingRegistration``."""
+
+
+class ArchiveMissing(NoPdf):
     """The document's PDF was archived (it has a digest) but the file is gone from the
     media storage (issue 13 point 9): restore it from a backup."""
+
+
+class AwaitingRegistration(NoPdf):
+    """The document is numbered by SRIKANDI and its number and date are not entered yet
+    (issue 18 point 4): its PDF, which prints them, is rendered after registration."""
 
 
 class NotCorrectable(ValueError):
@@ -92,6 +101,7 @@ def issue(
             number=number.text,
             year=on.year,
             sequence=number.sequence,
+            numbered_by=number.numbered_by,
             title=contents.TITLES[document_type],
             case=case,
             step=step,
@@ -120,7 +130,8 @@ def issue(
             },
             at=at,
         )
-        transaction.on_commit(lambda: _queue_render(document.pk))
+        if not document.awaiting_registration:
+            transaction.on_commit(lambda: _queue_render(document.pk))
     return document
 
 
@@ -160,6 +171,7 @@ def issue_report(
             number=number.text,
             year=on.year,
             sequence=number.sequence,
+            numbered_by=number.numbered_by,
             title=(title or contents.TITLES[document_type])[:200],
             case=None,
             step=None,
@@ -184,7 +196,8 @@ def issue_report(
             },
             at=at,
         )
-        transaction.on_commit(lambda: _queue_render(document.pk))
+        if not document.awaiting_registration:
+            transaction.on_commit(lambda: _queue_render(document.pk))
     return document
 
 
@@ -322,9 +335,12 @@ def _archived(document: Document) -> bytes:
 def pdf_bytes(document: Document) -> bytes:
     """The archived PDF of ``document``; rendered and archived the first time (concurrent
     first renders keep exactly one: compare-and-set on the empty digest). Raises
-    ``ArchiveMissing`` when the archived file is gone from the media storage."""
+    ``ArchiveMissing`` when the archived file is gone from the media storage,
+    ``AwaitingRegistration`` for a document waiting for its number from SRIKANDI."""
     if document.sha256:
         return _archived(document)
+    if document.awaiting_registration:
+        raise AwaitingRegistration(f"document {document.pk} waits for its SRIKANDI number")
     pdf = render(document)
     name = default_storage.save(
         document_path(document, f"{document.token}-{secrets.token_hex(4)}.pdf"), ContentFile(pdf)

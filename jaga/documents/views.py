@@ -22,6 +22,7 @@ from jaga.documents.models import Document
 from jaga.documents.panels import acknowledgments_of
 from jaga.documents.services import (
     ArchiveMissing,
+    AwaitingRegistration,
     NotCorrectable,
     correct,
     find_by_digest,
@@ -42,6 +43,14 @@ def archive_missing(
     13 point 9); the error is logged for the administrator, who restores it from a backup."""
     logger.error("%s (number %s, agency %s)", error, document.number, document.agency_id)
     return render(request, "documents/archive_missing.html", {"document": document}, status=410)
+
+
+def awaiting_registration(request: HttpRequest, document: Document) -> HttpResponse:
+    """409 Conflict in Jaga's layout: the document waits for the number and date SRIKANDI
+    gives it (issue 18 point 4); its PDF exists once the secretariat enters them."""
+    return render(
+        request, "documents/awaiting_registration.html", {"document": document}, status=409
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -75,6 +84,8 @@ def pdf_response(request: HttpRequest, document: Document, *, inline: bool = Fal
         pdf = pdf_bytes(document)
     except ArchiveMissing as exc:
         return archive_missing(request, document, exc)
+    except AwaitingRegistration:
+        return awaiting_registration(request, document)
     response = HttpResponse(pdf, content_type="application/pdf")
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename(document)}"'
@@ -128,6 +139,8 @@ def verify_page(request: HttpRequest, token: str) -> HttpResponse:
         pdf_bytes(document)
     except ArchiveMissing as exc:
         return archive_missing(request, document, exc)
+    except AwaitingRegistration:
+        return awaiting_registration(request, document)
     result: bool | None = None
     form = VerifyForm()
     if request.method == "POST":

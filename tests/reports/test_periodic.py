@@ -13,7 +13,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jaga.documents.indonesian import bulan_romawi
 from jaga.documents.models import Document, ReportType
+from jaga.documents.numbering import unit_code_of
 from jaga.reports import periodic
 from jaga.reports.periods import Period
 from tests.conftest import PASSWORD
@@ -61,7 +63,13 @@ def test_it_issues_the_rekapitulasi_as_a_numbered_pdf(rekap: Rekap) -> None:
     document = Document.objects.get(document_type=ReportType.REKAPITULASI.value)
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:periodic_document", args=[document.pk])
-    assert (document.case, document.number) == (None, f"1/{document.issued_on.year}")
+    # The shipped pattern on the kode klasifikasi arsip, in the month it was issued.
+    on = document.issued_on
+    roman = bulan_romawi(on.month)
+    assert (document.case, document.number) == (
+        None,
+        f"500.12/1/{unit_code_of(document.agency)}/{roman}/{on.year}",
+    )
     label = periodic.period_label_id(month)
     assert document.title == f"Rekapitulasi {label}"
     pdf = client.get(response["Location"])

@@ -48,6 +48,10 @@ from tests.inventory.test_pages import add_device, make_net
 from tests.pdf_support import pdf_pages, pdf_text, save_pngs
 from tests.reports.conftest import REKAP_SOP
 
+#: The index numbers in March 2026 (the shipped pattern: jaga.documents.numbering).
+FIRST = "500.12/1/Diskominfo/III/2026"
+SECOND = "500.12/2/Diskominfo/III/2026"
+
 UTC = dt.UTC
 #: "Now" in every test: Monday 16 March 2026, 10.00 WIB.
 NOW = dt.datetime(2026, 3, 16, 3, 0, tzinfo=UTC)
@@ -307,7 +311,8 @@ def test_it_issues_the_index_as_a_numbered_document_naming_each_file_and_indicat
     world: World,
 ) -> None:
     index = world.index
-    assert index.number == "1/2026"  # the agency has no pattern for the type: {urut}/{tahun}
+    # The agency has no pattern for the type: the shipped one, on the kode klasifikasi arsip.
+    assert index.number == FIRST
     assert index.title == "Daftar Bukti Dukung Evaluasi SPBE Tahun 2026"
     assert index.issued_by == world.kadis
     pdf = members(world.zip_bytes)[MEMBERS[0]]
@@ -315,7 +320,7 @@ def test_it_issues_the_index_as_a_numbered_document_naming_each_file_and_indicat
     assert pdf == index.pdf.open("rb").read()
     text = pdf_text(pdf)
     assert "DAFTAR BUKTI DUKUNG EVALUASI SPBE" in text
-    assert "Nomor: 1/2026" in text
+    assert f"Nomor : {FIRST}" in text
     assert "Tahun 2026 (1 Januari s.d. 16 Maret 2026)" in text
     for name in MEMBERS:
         assert name in text.replace(" ", "") or name in text
@@ -354,7 +359,7 @@ def test_it_heads_each_spreadsheet_with_the_index_number_and_the_period(world: W
         if not name.endswith(".xlsx"):
             continue
         first = openpyxl.load_workbook(io.BytesIO(files[name])).worksheets[0]
-        assert first["A2"].value == f"Lampiran {no} Daftar Bukti Dukung Evaluasi SPBE Nomor 1/2026"
+        assert first["A2"].value == f"Lampiran {no} Daftar Bukti Dukung Evaluasi SPBE Nomor {FIRST}"
         assert "periode Tahun 2026 (1 Januari s.d. 16 Maret 2026)" in str(first["A3"].value)
         assert "data per 16 Maret 2026 10.00 WIB" in str(first["A3"].value)
 
@@ -582,7 +587,7 @@ def test_it_reports_a_past_year_whole(world: World) -> None:
     assert "07-ketersediaan/dinkes.xlsx" in files  # monitored now: twelve empty months
     book = openpyxl.load_workbook(io.BytesIO(files["07-ketersediaan/dinkes.xlsx"]))
     assert len(book.sheetnames) == 13
-    index = Document.objects.get(agency=world.agency, number="2/2026")  # this year's sequence
+    index = Document.objects.get(agency=world.agency, number=SECOND)  # this year's sequence
     assert index.content["period"] == "Tahun 2025"
     _header, body = table(sheet_rows(files[MEMBERS[3]], "Kasus"), "Nomor kasus")
     assert [row[1] for row in body] == ["Kasus Z"]
@@ -650,10 +655,10 @@ def test_it_downloads_the_bundle_of_the_posted_year(world: World) -> None:
     assert list(members(data)) == MEMBERS
     issued = Document.objects.filter(agency=world.agency).order_by("-pk").first()
     assert issued is not None
-    assert issued.number == "2/2026"
+    assert issued.number == SECOND
     assert issued.issued_by == world.admin
     page = client_for(world.admin).get(reverse(PAGE))
-    assert b"2/2026" in page.content
+    assert SECOND.encode() in page.content
 
 
 @pytest.mark.parametrize("year", ["", "abc", "1999", "2027", "2026.5", "99999999999999999999"])
