@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,6 +60,38 @@ def demo_data(
         call_command("demo", "--quiet")
         yield
         transaction.set_rollback(True)
+
+
+#: Variables a test's own ``jaga`` processes must not inherit: they run on a SQLite database
+#: of their own (``migrated_sqlite``), with the default settings and task backend.
+OWN_PROCESS_UNSET = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "JAGA_TASK_BACKEND")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose SQLite database ``jaga migrate`` has brought up to date, made
+    once per session for the tests that start real ``jaga`` processes on a database of
+    their own (``jaga run``, the task worker): migrating one takes 15-30 s on a busy
+    machine. Never used directly: ``copy_migrated_sqlite`` gives each test its own copy."""
+    data = tmp_path_factory.mktemp("migrated-sqlite")
+    env = {key: value for key, value in os.environ.items() if key not in OWN_PROCESS_UNSET}
+    env["JAGA_DATA_DIR"] = str(data)
+    subprocess.run(
+        [sys.executable, "-m", "jaga", "migrate", "--noinput", "-v0"],
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    return data
+
+
+def copy_migrated_sqlite(template: Path, data_dir: Path) -> Path:
+    """``data_dir`` (created if missing) holding a copy of the migrated database of
+    ``template`` (``migrated_sqlite``), as if ``jaga migrate`` had just run there."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for database in template.glob("jaga.sqlite3*"):  # the file, and its WAL if one is left
+        shutil.copy2(database, data_dir / database.name)
+    return data_dir
 
 
 def make_agency(slug: str, timezone: str = "Asia/Jakarta") -> Agency:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from jaga.web.management.commands.run import ProcessSpec, Supervisor, child_environment
+from tests.conftest import copy_migrated_sqlite
 
 
 def test_it_gives_the_children_the_public_url_of_the_bind_address() -> None:
@@ -68,17 +69,14 @@ def children_of(pid: int) -> set[int]:
 
 
 def test_jaga_run_exports_the_bind_address_as_public_url_to_the_web_server(
-    tmp_path: Path,
+    tmp_path: Path, migrated_sqlite: Path
 ) -> None:
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "JAGA_PUBLIC_URL")
     }
-    env["JAGA_DATA_DIR"] = str(tmp_path)
-    subprocess.run(
-        [sys.executable, "-m", "jaga", "migrate", "-v0"], env=env, check=True, timeout=300
-    )
+    env["JAGA_DATA_DIR"] = str(copy_migrated_sqlite(migrated_sqlite, tmp_path))
     port = free_port()
     process = subprocess.Popen(
         [

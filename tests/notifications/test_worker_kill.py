@@ -24,6 +24,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import connection
 
+from tests.conftest import copy_migrated_sqlite
 from tests.notifications.conftest import free_port
 
 COUNT = 12
@@ -73,18 +74,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     return values
 
 
-def jaga(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jaga", *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "jaga", *args],
@@ -96,10 +85,12 @@ def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
 
 
 def test_it_delivers_every_notification_once_across_a_killed_worker(
-    env: dict[str, str],
+    env: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("runs its processes on a SQLite database of its own: the SQLite run has it")
+    # The session's migrated database (asked for only here: the PostgreSQL run skips).
+    copy_migrated_sqlite(request.getfixturevalue("migrated_sqlite"), Path(env["JAGA_DATA_DIR"]))
     handler = HoldingHandler()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -107,7 +98,6 @@ def test_it_delivers_every_notification_once_across_a_killed_worker(
     env = env | {"JAGA_SMTP_HOST": "127.0.0.1", "JAGA_SMTP_PORT": str(port)}
     children: list[subprocess.Popen[bytes]] = []
     try:
-        jaga(env, "migrate", "--noinput")
         subprocess.run(
             [sys.executable, "-m", "tests.notifications.outbox_fill", str(COUNT)],
             env=env,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.forms import ModelChoiceField
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from jaga.catalogue.models import Service
 from jaga.documents.models import Document, NumberPattern
@@ -27,7 +29,7 @@ from jaga.sop.services import load_definition
 from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod
 from jaga.workflow.models import CaseSource
 from jaga.workflow.services import start_case
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_agency
 
 pytestmark = pytest.mark.django_db
 
@@ -77,109 +79,128 @@ def login(username: str) -> Client:
     return client
 
 
+@pytest.fixture(scope="module")
+def _both_loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The agencies "alpha" and "beta" (``make_agency``), each with rows of every scoped
+    model, made once for the module (about 0.25 s, once per test before): as with
+    ``demo_data``, each test runs in a savepoint of the transaction that holds them (the
+    ``db`` fixture nests in it), so each sees them as made and what it changes is rolled
+    back; they are rolled back when the module ends."""
+    with django_db_blocker.unblock(), translation.override("en"), transaction.atomic():
+        for agency in (make_agency("alpha"), make_agency("beta", timezone="Asia/Makassar")):
+            fill(agency)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def both(agency_a: Agency, agency_b: Agency) -> tuple[Agency, Agency]:
-    for agency in (agency_a, agency_b):
-        period = SpecialPeriod.objects.create(
-            agency=agency, name="Ramadan", start_date="2027-02-08", end_date="2027-03-09"
-        )
-        assert period.pk
-        DayOff.objects.create(agency=agency, date="2026-11-30", name="HUT Kota")
-        employee = Employee.objects.get(agency=agency)
-        ActingAssignment.objects.create(
-            agency=agency,
-            position=employee.positions.get(),
-            employee=employee,
-            kind="plh",
-            start_date="2026-11-23",
-            end_date="2026-11-27",
-        )
-        NumberPattern.objects.create(
-            agency=agency,
-            document_type="laporan_tindak_lanjut",
-            pattern="{urut}/{unit}/{tahun}",
-            unit_code=f"Unit-{agency.slug}",
-        )
-        definition = load_definition(agency, TINY_SOP, path="tiny.yaml").definition
-        reporter = User.objects.get(username=f"{agency.slug}.dinkes")
-        start_case(
-            definition,
-            source=CaseSource.REPORT,
-            title=f"Gangguan {agency.slug}",
-            reporter=reporter,
-        )
-        assert Document.objects.filter(agency=agency).exists()  # step 1 issued its report
-        report_disruption(
-            reporter,
-            location=f"Kantor {agency.slug}",
-            problem=f"Gangguan {agency.slug}",
-            since=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
-            contact_name=f"Pelapor {agency.slug}",
-            contact_phone="0812 0000 0000",
-            at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
-        )
-        site = Site.objects.create(
-            agency=agency,
-            code=f"kantor-{agency.slug}",
-            name=f"Kantor {agency.slug}",
-            opd=Opd.objects.get(agency=agency),
-        )
-        device = Device.objects.create(
-            agency=agency,
-            name=f"Router {agency.slug}",
-            kind="router",
-            serial_number=f"SN-{agency.slug}",
-            site=site,
-        )
-        device.addresses.create(agency=agency, address="10.0.0.1")
-        Link.objects.create(
-            agency=agency,
-            a_device=device,
-            medium="fibre",
-            bandwidth_mbps=100,
-            provider=f"ISP {agency.slug}",
-        )
-        agent = Agent.objects.create(
-            agency=agency, name=f"Agen {agency.slug}", token_sha256=agency.slug * 8
-        )
-        check = Check.objects.create(
-            agency=agency, name=f"Ping {agency.slug}", kind="icmp", device=device, agent=agent
-        )
-        Outage.objects.create(
-            agency=agency,
-            monitor_check=check,
-            kind="down",
-            started_at=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
-            confirmed_at=dt.datetime(2026, 11, 2, 1, 1, tzinfo=dt.UTC),
-        )
-        MaintenanceWindow.objects.create(
-            agency=agency,
-            site=site,
-            starts_at=dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC),
-            ends_at=dt.datetime(2026, 11, 3, 3, 0, tzinfo=dt.UTC),
-            reason=f"Pemeliharaan {agency.slug}",
-        )
-        template = ChecklistTemplate.objects.create(
-            agency=agency, name=f"Router {agency.slug}", device_kind="router"
-        )
-        item = ChecklistItem.objects.create(
-            agency=agency, template=template, position=1, kind="pass_fail", label="Lampu"
-        )
-        record_inspection(
-            device,
-            template,
-            {item.pk: {"passed": "pass"}},
-            User.objects.get(username=f"{agency.slug}.kadis"),
-            at=dt.datetime(2026, 11, 4, 2, 0, tzinfo=dt.UTC),
-        )
-        EscalationPosition.objects.create(
-            agency=agency, position=Position.objects.get(agency=agency, code="kadis")
-        )
-        SpareMinimum.objects.create(agency=agency, device_kind="router", minimum=2)
-        Service.objects.create(
-            agency=agency, code="pasang", name="Pemasangan", sop_code="pasang", requesters=["opd"]
-        )
-    return agency_a, agency_b
+def both(db: None, _both_loaded: None) -> tuple[Agency, Agency]:
+    """The agencies "alpha" (this test's admin's) and "beta" (another), with their rows."""
+    return Agency.objects.get(slug="alpha"), Agency.objects.get(slug="beta")
+
+
+def fill(agency: Agency) -> None:
+    """Rows of every scoped model for ``agency``: a case with its issued document, an
+    incident, a site with a linked router, monitoring, an inspection, a service..."""
+    period = SpecialPeriod.objects.create(
+        agency=agency, name="Ramadan", start_date="2027-02-08", end_date="2027-03-09"
+    )
+    assert period.pk
+    DayOff.objects.create(agency=agency, date="2026-11-30", name="HUT Kota")
+    employee = Employee.objects.get(agency=agency)
+    ActingAssignment.objects.create(
+        agency=agency,
+        position=employee.positions.get(),
+        employee=employee,
+        kind="plh",
+        start_date="2026-11-23",
+        end_date="2026-11-27",
+    )
+    NumberPattern.objects.create(
+        agency=agency,
+        document_type="laporan_tindak_lanjut",
+        pattern="{urut}/{unit}/{tahun}",
+        unit_code=f"Unit-{agency.slug}",
+    )
+    definition = load_definition(agency, TINY_SOP, path="tiny.yaml").definition
+    reporter = User.objects.get(username=f"{agency.slug}.dinkes")
+    start_case(
+        definition,
+        source=CaseSource.REPORT,
+        title=f"Gangguan {agency.slug}",
+        reporter=reporter,
+    )
+    assert Document.objects.filter(agency=agency).exists()  # step 1 issued its report
+    report_disruption(
+        reporter,
+        location=f"Kantor {agency.slug}",
+        problem=f"Gangguan {agency.slug}",
+        since=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
+        contact_name=f"Pelapor {agency.slug}",
+        contact_phone="0812 0000 0000",
+        at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
+    )
+    site = Site.objects.create(
+        agency=agency,
+        code=f"kantor-{agency.slug}",
+        name=f"Kantor {agency.slug}",
+        opd=Opd.objects.get(agency=agency),
+    )
+    device = Device.objects.create(
+        agency=agency,
+        name=f"Router {agency.slug}",
+        kind="router",
+        serial_number=f"SN-{agency.slug}",
+        site=site,
+    )
+    device.addresses.create(agency=agency, address="10.0.0.1")
+    Link.objects.create(
+        agency=agency,
+        a_device=device,
+        medium="fibre",
+        bandwidth_mbps=100,
+        provider=f"ISP {agency.slug}",
+    )
+    agent = Agent.objects.create(
+        agency=agency, name=f"Agen {agency.slug}", token_sha256=agency.slug * 8
+    )
+    check = Check.objects.create(
+        agency=agency, name=f"Ping {agency.slug}", kind="icmp", device=device, agent=agent
+    )
+    Outage.objects.create(
+        agency=agency,
+        monitor_check=check,
+        kind="down",
+        started_at=dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC),
+        confirmed_at=dt.datetime(2026, 11, 2, 1, 1, tzinfo=dt.UTC),
+    )
+    MaintenanceWindow.objects.create(
+        agency=agency,
+        site=site,
+        starts_at=dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 11, 3, 3, 0, tzinfo=dt.UTC),
+        reason=f"Pemeliharaan {agency.slug}",
+    )
+    template = ChecklistTemplate.objects.create(
+        agency=agency, name=f"Router {agency.slug}", device_kind="router"
+    )
+    item = ChecklistItem.objects.create(
+        agency=agency, template=template, position=1, kind="pass_fail", label="Lampu"
+    )
+    record_inspection(
+        device,
+        template,
+        {item.pk: {"passed": "pass"}},
+        User.objects.get(username=f"{agency.slug}.kadis"),
+        at=dt.datetime(2026, 11, 4, 2, 0, tzinfo=dt.UTC),
+    )
+    EscalationPosition.objects.create(
+        agency=agency, position=Position.objects.get(agency=agency, code="kadis")
+    )
+    SpareMinimum.objects.create(agency=agency, device_kind="router", minimum=2)
+    Service.objects.create(
+        agency=agency, code="pasang", name="Pemasangan", sop_code="pasang", requesters=["opd"]
+    )
 
 
 def test_it_registers_every_scoped_model_in_the_admin() -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_migrated_sqlite
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -38,16 +40,14 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def jaga_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """An environment with its own migrated SQLite data directory."""
-    data = tmp_path_factory.mktemp("run-data")
+def jaga_env(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> dict[str, str]:
+    """An environment with its own migrated SQLite data directory (a copy of the session's
+    ``migrated_sqlite``)."""
+    data = copy_migrated_sqlite(migrated_sqlite, tmp_path_factory.mktemp("run-data"))
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     env["JAGA_DATA_DIR"] = str(data)
-    subprocess.run(
-        [sys.executable, "-m", "jaga", "migrate", "-v0"], env=env, check=True, timeout=180
-    )
     return env
 
 
