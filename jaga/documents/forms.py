@@ -38,7 +38,7 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the correction"),
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
     def __init__(self, parts: list[Editable], *args: Any, **kwargs: Any) -> None:

@@ -226,6 +226,30 @@ class NumberPattern(AgencyScoped):
         if self.digits is None or self.digits > MAX_DIGITS:
             return
         check_number_pattern(self.pattern, self.klasifikasi, self.unit_code, self.digits)
+        if self.numbered_by == NumberedBy.JAGA and self.agency_id is not None:
+            twin = (
+                NumberPattern.objects.filter(
+                    agency_id=self.agency_id,
+                    pattern=self.pattern,
+                    klasifikasi=self.klasifikasi,
+                    unit_code=self.unit_code,
+                    digits=self.digits,
+                    numbered_by=NumberedBy.JAGA,
+                )
+                .exclude(document_type=self.document_type)
+                .first()
+            )
+            if twin is not None:
+                raise ValidationError(
+                    {
+                        "pattern": _(
+                            "The pattern of %(type)s is the same, with the same codes: both "
+                            "types would get the same numbers. Add a mark of the type to the "
+                            "pattern (for example BA) or use another classification code."
+                        )
+                        % {"type": twin.get_document_type_display()}
+                    }
+                )
 
 
 class DocumentCounter(AgencyScoped):

@@ -45,23 +45,28 @@ class ShippedPattern:
 KOMINFO = "500.12"
 SURAT_TUGAS = "800.1.11.1"
 _LETTER = "{klasifikasi}/{urut}/{unit}/{tahun}"
-_MONTHLY = "{klasifikasi}/{urut}/{unit}/{bulan_romawi}/{tahun}"
+
+
+def _marked(mark: str, monthly: bool = True) -> str:
+    """A pattern with the type's mark after the sequence ("500.12/7/BA/Diskominfo/XI/2026"):
+    the types sharing a kode klasifikasi keep numbers of their own."""
+    month = "/{bulan_romawi}" if monthly else ""
+    return f"{{klasifikasi}}/{{urut}}/{mark}/{{unit}}{month}/{{tahun}}"
+
+
 SHIPPED_PATTERNS: dict[str, ShippedPattern] = {
-    DocumentType.LEMBAR_DISPOSISI.value: ShippedPattern(_LETTER, KOMINFO),
+    DocumentType.LEMBAR_DISPOSISI.value: ShippedPattern(_marked("Disp", False), KOMINFO),
     DocumentType.SURAT_TUGAS.value: ShippedPattern(_LETTER, SURAT_TUGAS),
-    DocumentType.BERITA_ACARA_PENGGANTIAN.value: ShippedPattern(
-        "{klasifikasi}/{urut}/BA/{unit}/{bulan_romawi}/{tahun}", KOMINFO
-    ),
-    DocumentType.BERITA_ACARA_PEKERJAAN.value: ShippedPattern(
-        "{klasifikasi}/{urut}/BA/{unit}/{bulan_romawi}/{tahun}", KOMINFO
-    ),
-    DocumentType.LAPORAN_TINDAK_LANJUT.value: ShippedPattern(_MONTHLY, KOMINFO),
-    DocumentType.RENCANA_KERJA.value: ShippedPattern(_MONTHLY, KOMINFO),
-    ReportType.LAPORAN_KETERSEDIAAN.value: ShippedPattern(_MONTHLY, KOMINFO),
-    ReportType.REKAPITULASI.value: ShippedPattern(_MONTHLY, KOMINFO),
-    ReportType.LAPORAN_BERKALA.value: ShippedPattern(_MONTHLY, KOMINFO),
-    ReportType.DAFTAR_BUKTI_DUKUNG.value: ShippedPattern(_MONTHLY, KOMINFO),
+    DocumentType.BERITA_ACARA_PENGGANTIAN.value: ShippedPattern(_marked("BA-PP"), KOMINFO),
+    DocumentType.BERITA_ACARA_PEKERJAAN.value: ShippedPattern(_marked("BA"), KOMINFO),
+    DocumentType.LAPORAN_TINDAK_LANJUT.value: ShippedPattern(_marked("LTL"), KOMINFO),
+    DocumentType.RENCANA_KERJA.value: ShippedPattern(_marked("RK"), KOMINFO),
+    ReportType.LAPORAN_KETERSEDIAAN.value: ShippedPattern(_marked("LK"), KOMINFO),
+    ReportType.REKAPITULASI.value: ShippedPattern(_marked("Rekap"), KOMINFO),
+    ReportType.LAPORAN_BERKALA.value: ShippedPattern(_marked("Lap"), KOMINFO),
+    ReportType.DAFTAR_BUKTI_DUKUNG.value: ShippedPattern(_marked("SPBE", False), KOMINFO),
 }
+"""The shipped pattern of each type: no two give the same number (a test checks it)."""
 
 
 def unit_code_of(agency: Agency) -> str:

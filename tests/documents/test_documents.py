@@ -45,10 +45,10 @@ def test_it_issues_each_document_from_the_step_whose_output_it_is(replaced: Case
     )
     assert issued == [
         # The demo agency's patterns (jaga.documents.demo) on the kode klasifikasi arsip.
-        ("2", "lembar_disposisi", "500.12/001/DKIP/2026", 1),
-        ("3", "lembar_disposisi", "500.12/002/DKIP/2026", 1),
+        ("2", "lembar_disposisi", "500.12/001/Disp/DKIP/2026", 1),
+        ("3", "lembar_disposisi", "500.12/002/Disp/DKIP/2026", 1),
         ("4", "surat_tugas", "800.1.11.1/001/DKIP/2026", 1),
-        ("9a", "berita_acara_penggantian", "500.12/001/BA/DKIP/XI/2026", 1),
+        ("9a", "berita_acara_penggantian", "500.12/001/BA-PP/DKIP/XI/2026", 1),
         ("11", "berita_acara_pekerjaan", "000.8.3.3/001/Diskominfo/XI/2026", 1),
         # The Kepala Seksi returned the case to step 11: its Berita Acara is issued again.
         ("11", "berita_acara_pekerjaan", "000.8.3.3/002/Diskominfo/XI/2026", 2),
@@ -66,7 +66,7 @@ def test_it_prints_the_replacement_request_with_parties_date_in_words_and_device
     pdf = pdf_bytes(document)
     text = pdf_text(pdf)
     assert "BERITA ACARA PENGAJUAN PENGGANTIAN PERANGKAT" in text
-    assert "Nomor: 500.12/001/BA/DKIP/XI/2026" in text
+    assert "Nomor: 500.12/001/BA-PP/DKIP/XI/2026" in text
     assert OPENING_24_NOV in text
     assert "PIHAK PERTAMA" in text
     assert "PIHAK KEDUA" in text
@@ -164,8 +164,10 @@ def test_it_verifies_the_issued_pdf_and_rejects_one_changed_byte(replaced: Case)
     page = client.get(url).content.decode()
     assert document.number in page
     assert document.sha256 in page
-    assert "Dinas Kesehatan" not in page
-    assert replaced.title not in page
+    # What a holder needs (issue 18 point 7: the hal, the parties), not the case's details.
+    assert "Dinas Kesehatan" in page
+    assert "Port terbakar" not in page  # the reason the OPD gave for the replacement
+    assert "Koneksi internet terputus" not in page  # the problem reported
     assert 'id="match"' in client.post(url, {"file": _upload(pdf)}).content.decode()
     tampered = bytearray(pdf)
     tampered[len(tampered) // 2] ^= 0x01

@@ -23,7 +23,12 @@ from jaga.documents.models import (
     NumberPattern,
     check_number_pattern,
 )
-from jaga.documents.numbering import format_number, issue_number
+from jaga.documents.numbering import (
+    SHIPPED_PATTERNS,
+    format_number,
+    issue_number,
+    shipped_pattern,
+)
 from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
 from tests.conftest import PASSWORD
@@ -87,6 +92,7 @@ def test_the_admin_shows_the_reason_and_saves_no_bad_pattern(agency_a: Agency) -
         "klasifikasi": "",
         "unit_code": "",
         "digits": "0",
+        "numbered_by": "jaga",
     }
     response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
@@ -159,3 +165,27 @@ def test_a_bad_pattern_saved_before_validation_gives_the_default_number_and_a_wa
     assert issued.text == f"1/{TODAY.year}"
     assert "{urut:d}/{tahun}" in caplog.text
     assert "default format" in caplog.text
+
+
+def test_the_shipped_patterns_never_give_two_types_the_same_number(agency_a: Agency) -> None:
+    on = dt.date(2026, 11, 24)
+    numbers = {
+        document_type: format_number(shipped_pattern(agency_a, document_type), 7, on)
+        for document_type in SHIPPED_PATTERNS
+    }
+    assert len(set(numbers.values())) == len(numbers), numbers
+    assert numbers["berita_acara_pekerjaan"] == "500.12/7/BA/Diskominfo/XI/2026"
+    assert numbers["surat_tugas"] == "800.1.11.1/7/Diskominfo/2026"
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_pattern_that_would_give_another_types_numbers(agency_a: Agency) -> None:
+    same = {"pattern": "{klasifikasi}/{urut}/{tahun}", "klasifikasi": "500.12", "digits": 3}
+    NumberPattern.objects.create(agency=agency_a, document_type="surat_tugas", **same)
+    twin = NumberPattern(agency=agency_a, document_type="lembar_disposisi", **same)
+    with pytest.raises(ValidationError, match="same numbers"):
+        twin.full_clean()
+    # Another classification code keeps the numbers apart.
+    NumberPattern(
+        agency=agency_a, document_type="lembar_disposisi", **{**same, "klasifikasi": "500.12.1"}
+    ).full_clean()

@@ -412,13 +412,13 @@ def test_it_issues_a_numbered_pdf_with_the_letterhead_and_the_figures(city: City
     assert (document.case, document.step, document.number) == (
         None,
         None,
-        "500.12/1/Diskominfo/XII/2026",  # the shipped pattern on the kode klasifikasi arsip
+        "500.12/1/LK/Diskominfo/XII/2026",  # the shipped pattern on the kode klasifikasi arsip
     )
     assert document.title == "Laporan Ketersediaan Jaringan Dinas Kesehatan November 2026"
     assert document.issued_by == city.net.kadis
     event = Event.objects.get(action="document.issued", object_id=str(document.pk))
     assert event.after is not None
-    assert (event.after["number"], event.after["case"]) == ("500.12/1/Diskominfo/XII/2026", None)
+    assert (event.after["number"], event.after["case"]) == ("500.12/1/LK/Diskominfo/XII/2026", None)
 
     pdf = client.get(response["Location"])
     assert pdf.status_code == 200
@@ -431,7 +431,7 @@ def test_it_issues_a_numbered_pdf_with_the_letterhead_and_the_figures(city: City
         "PEMERINTAH KOTA ALPHA",  # the letterhead
         "DINAS KOMUNIKASI DAN INFORMATIKA ALPHA",
         "LAPORAN KETERSEDIAAN JARINGAN",
-        "Nomor : 500.12/1/Diskominfo/XII/2026",
+        "Nomor : 500.12/1/LK/Diskominfo/XII/2026",
         "Hal : Laporan Ketersediaan Jaringan",
         "Perangkat Daerah : Dinas Kesehatan",
         "Periode : November 2026",
@@ -476,7 +476,7 @@ def test_it_numbers_reports_by_the_agencys_pattern_per_type(city: City) -> None:
         "000.8.3.3/001/Diskominfo/XII/2026",
         "000.8.3.3/002/Diskominfo/XII/2026",
     ]
-    assert recap.number == "500.12/1/Diskominfo/XII/2026"  # no pattern: the shipped one
+    assert recap.number == "500.12/1/Rekap/Diskominfo/XII/2026"  # no pattern: the shipped one
     assert (first.title, recap.title) == ("Laporan Ketersediaan Jaringan", "Rekapitulasi")
     assert first.content["title"] == "LAPORAN KETERSEDIAAN JARINGAN"
     assert first.content["signer"]["name"] == "Kadis alpha"
@@ -494,7 +494,7 @@ def test_it_verifies_a_report_document_that_has_no_case(city: City) -> None:
     public = Client()
     page = public.get(reverse("verify", args=[document.token]))
     assert page.status_code == 200
-    assert "500.12/1/Diskominfo/XII/2026" in page.content.decode()
+    assert "500.12/1/LK/Diskominfo/XII/2026" in page.content.decode()
     document.refresh_from_db()
     pdf = pdf_bytes(document)
     upload = io.BytesIO(pdf)

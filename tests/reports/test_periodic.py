@@ -68,7 +68,7 @@ def test_it_issues_the_rekapitulasi_as_a_numbered_pdf(rekap: Rekap) -> None:
     roman = bulan_romawi(on.month)
     assert (document.case, document.number) == (
         None,
-        f"500.12/1/{unit_code_of(document.agency)}/{roman}/{on.year}",
+        f"500.12/1/Rekap/{unit_code_of(document.agency)}/{roman}/{on.year}",
     )
     label = periodic.period_label_id(month)
     assert document.title == f"Rekapitulasi {label}"

@@ -49,8 +49,8 @@ from tests.pdf_support import pdf_pages, pdf_text, save_pngs
 from tests.reports.conftest import REKAP_SOP
 
 #: The index numbers in March 2026 (the shipped pattern: jaga.documents.numbering).
-FIRST = "500.12/1/Diskominfo/III/2026"
-SECOND = "500.12/2/Diskominfo/III/2026"
+FIRST = "500.12/1/SPBE/Diskominfo/2026"
+SECOND = "500.12/2/SPBE/Diskominfo/2026"
 
 UTC = dt.UTC
 #: "Now" in every test: Monday 16 March 2026, 10.00 WIB.
