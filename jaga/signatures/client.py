@@ -84,13 +84,13 @@ class ServiceError(EsignFailure):
 class Placement:
     """Where and how the visible signature is drawn: at the text ``tag`` printed in the
     document's signature block (``jaga.documents.pdf.SIGNATURE_TAG``), ``width`` x
-    ``height`` PDF points, with an optional PNG specimen (``image_png``), else the
-    service draws its own QR code linking to ``link_qr``; ``reason`` and ``location`` go
-    into the signature dictionary."""
+    ``height`` PDF points (default 120 x 42: inside the block's 16 mm space), with an optional
+    PNG specimen (``image_png``), else the service draws its own QR code linking to
+    ``link_qr``; ``reason`` and ``location`` go into the signature dictionary."""
 
     tag: str = SIGNATURE_TAG
-    width: int = 150
-    height: int = 60
+    width: int = 120
+    height: int = 42
     image_png: bytes | None = None
     link_qr: str = ""
     reason: str = ""

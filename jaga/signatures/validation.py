@@ -19,9 +19,11 @@ update of exactly those bytes, and the signature must cover them.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from io import BytesIO
@@ -205,7 +207,20 @@ def _covers(embedded: Any, original: bytes, data: bytes) -> bool:
 def validate(data: bytes, original: bytes | None = None) -> Validation:
     """pyHanko's verdict on the last signature in ``data`` (see the module's docstring);
     ``original``: the archived unsigned PDF it must be a signed version of. Never raises
-    for bad input: an unreadable file is ``Reason.UNREADABLE``."""
+    for bad input: an unreadable file is ``Reason.UNREADABLE``.
+
+    pyHanko's synchronous API runs its own event loop (``asyncio.run``), which cannot
+    start in a thread whose loop is already running (an async view, Playwright's sync API
+    in the tests): there the validation runs in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _validate(data, original)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_validate, data, original).result()
+
+
+def _validate(data: bytes, original: bytes | None) -> Validation:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature

@@ -17,9 +17,11 @@ from pytest_django.fixtures import Settings
 
 from jaga.documents.models import Document
 from jaga.org.models import Employee, User
+from jaga.signatures import services
 from jaga.signatures.models import ApiVersion, EsignClient, Signature, SignatureStatus, Signer
 from tests.browser.conftest import screenshot
 from tests.browser.seed_support import Office, office
+from tests.pdf_support import save_pngs
 from tests.signatures.fake_esign import PASSPHRASE, PASSWORD, USERNAME, FakeEsign, serve
 from tests.signatures.pki import NIK_KADIS, make_pki
 
@@ -95,6 +97,8 @@ def test_the_kepala_dinas_signs_a_lembar_disposisi_and_the_verification_page_sho
     assert page.locator(f"[data-tte-download='{document.pk}']").count() == 1
     assert esign.seen[-1] == "POST /api/v2/sign/pdf"
     screenshot(page, "tte-case-signed-1280")
+    # The signed PDF, with the service's visible signature where the document prints the tag.
+    assert save_pngs(services.signed_bytes(signature), "signatures", "lembar-disposisi-ttd")
 
     # The public verification page (the QR code's) shows the valid signature.
     with page.expect_navigation():

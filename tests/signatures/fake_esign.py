@@ -10,11 +10,13 @@ certificate of another CA or an expired one. A wrong passphrase answers BSrE's e
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -40,9 +42,12 @@ SEAL_ID = "SUB-0001"
 SEAL_TOTP = "913377"
 
 
-def tag_box(pdf: bytes, tag: str = SIGNATURE_TAG) -> tuple[int, tuple[int, int, int, int]]:
-    """The page index and a box (x1, y1, x2, y2 in points) where ``tag`` is printed; the
-    lower left of page 0 when it is not found."""
+def tag_box(
+    pdf: bytes, width: int = 120, height: int = 42, tag: str = SIGNATURE_TAG
+) -> tuple[int, tuple[int, int, int, int]]:
+    """The page index and the box (x1, y1, x2, y2 in points) of a ``width`` x ``height``
+    signature hanging from where ``tag`` is printed (the top of the signature block's space,
+    centred on the tag); the lower left of page 0 when the tag is not found."""
     reader = PdfReader(BytesIO(pdf))
     for index, page in enumerate(reader.pages):
         found: list[tuple[float, float]] = []
@@ -53,9 +58,10 @@ def tag_box(pdf: bytes, tag: str = SIGNATURE_TAG) -> tuple[int, tuple[int, int, 
 
         page.extract_text(visitor_text=visit)
         if found:
-            x, y = int(found[0][0]), int(found[0][1])
-            return index, (x, y - 45, x + 150, y + 15)
-    return 0, (50, 50, 200, 110)
+            # The tag is centred in the space (its 2-point text is about 6 points wide).
+            x, y = int(found[0][0] + 3 - width / 2), int(found[0][1]) + 8
+            return index, (x, y - height, x + width, y)
+    return 0, (50, 50, 50 + width, 50 + height)
 
 
 @dataclass
@@ -79,19 +85,30 @@ class FakeEsign:
             self.mode, self.pki.signer
         )
 
-    def sign(self, pdf: bytes, seal: bool = False, reason: str = "", location: str = "") -> bytes:
+    def sign(
+        self, pdf: bytes, seal: bool = False, reason: str = "", size: tuple[int, int] = (120, 42)
+    ) -> bytes:
+        """The signed PDF (kept in ``outputs``); pyHanko's sync API in a thread of its own
+        when this thread runs an event loop (Playwright's sync API in the same session)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._sign(pdf, seal, reason, size)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(self._sign, pdf, seal, reason, size).result()
+
+    def _sign(self, pdf: bytes, seal: bool, reason: str, size: tuple[int, int]) -> bytes:
         ident = self.identity(seal)
         roots = [self.pki.other_root.cert if self.mode == "other_ca" else self.pki.root.cert]
         registry = SimpleCertificateStore.from_certs(roots)  # type: ignore[no-untyped-call]
         signer = signers.SimpleSigner(
             signing_cert=ident.cert, signing_key=ident.key, cert_registry=registry
         )
-        page, box = tag_box(pdf)
+        page, box = tag_box(pdf, *size)
         meta = signers.PdfSignatureMetadata(
             field_name="TTE-BSrE",
             subfilter=fields.SigSeedSubFilter.PADES,
             reason=reason or None,
-            location=location or None,
         )
         stamper = DummyTimeStamper(
             tsa_cert=self.pki.tsa.cert,
@@ -216,7 +233,8 @@ def _handler(fake: FakeEsign) -> type[BaseHTTPRequestHandler]:
             if form.get("tag_koordinat", b"").decode() != SIGNATURE_TAG:
                 self._reply(400, {"error": "Tag tidak ditemukan", "status_code": 2051})
                 return
-            signed = fake.sign(form["file"], reason=form.get("reason", b"").decode())
+            size = (int(form.get("width", b"120")), int(form.get("height", b"42")))
+            signed = fake.sign(form["file"], reason=form.get("reason", b"").decode(), size=size)
             self._wait()
             self.send_response(200)
             self.send_header("Content-Type", "application/pdf")
@@ -255,7 +273,8 @@ def _handler(fake: FakeEsign) -> type[BaseHTTPRequestHandler]:
                 self._reply(400, {"error": "signatureProperties tidak valid", "status_code": 2051})
                 return
             pdf = base64.b64decode(body["file"][0])
-            signed = fake.sign(pdf, reason=str(props.get("reason", "")))
+            size = (int(props.get("width", 120)), int(props.get("height", 42)))
+            signed = fake.sign(pdf, reason=str(props.get("reason", "")), size=size)
             self._wait()
             self._reply(200, {"file": [base64.b64encode(signed).decode()], "time": 1})
 
