@@ -371,7 +371,7 @@ def _parties(
     return [technician, opd_party(case, site)]
 
 
-def _principal(parties: list[dict[str, str]], step: StepInstance, spec: SopSpec) -> int:
+def _principal(step: StepInstance, spec: SopSpec) -> int:
     """The index of the party whose block carries the signature tag: the OPD's when the
     OPD's lane issued the Berita Acara (seed 003 step 9a), else the Tim Teknis's."""
     lanes = [spec.lane(key) for key in spec.step(step.step_no).all_lanes]
@@ -447,7 +447,7 @@ def build(
         DocumentType.BERITA_ACARA_PEKERJAAN,
     ):
         content["parties"] = _parties(case, step, spec, site, issued_on)
-        content["principal"] = _principal(content["parties"], step, spec)
+        content["principal"] = _principal(step, spec)
         reference = _reference(case)
         content["references"] = [reference] if reference is not None else []
         content["basis"] = basis_of(case, reference)
