@@ -7,15 +7,22 @@ The shapes (all values strings unless noted):
 - ``place`` and ``date`` ("Bogor", "23 November 2026"), ``opening`` (the Berita Acara's
   date in words), ``case`` (``number``, ``title``, ``opd``, ``reported``, ``location``,
   ``problem``);
-- people as ``{"name", "nip", "position", "unit"}``: ``signer``, ``parties`` (list),
+- people as signatories (``jaga.documents.signatories``: ``{"name", "rank", "nip",
+  "position", "unit", "acting"}``): ``signer``, ``parties`` (list: PIHAK PERTAMA the Tim
+  Teknis, PIHAK KEDUA the OPD, the same across a case's Berita Acara), ``principal`` (int:
+  the index of the party that issued it, whose block carries the signature tag),
   ``mengetahui`` (or None), ``recipients`` (list);
 - ``instructions`` / ``instruction_options`` (lists), ``note`` (the actor's note, "" unless
   the step is ``note_printable``), ``sifat`` / ``sifat_options`` (a Lembar Disposisi: the
-  Sifat chosen on the disposition form, "" when none was), ``basis``, ``items`` (list of
-  rows keyed by ``ITEM_COLUMNS``: a Berita Acara Pekerjaan lists both devices of each
-  replacement made in the case, else the devices entered in its forms), ``fields`` (list
-  of ``{"label", "value"}`` of the fields the SOP declares ``printable``), ``photos``
-  (media paths), ``steps`` (list of ``{"no", "kegiatan", "by", "done"}``).
+  Sifat chosen on the disposition form, "" when none was), ``basis`` and ``references``
+  (the document a Berita Acara is based on, ``{"type", "title", "number", "token"}``),
+  ``items`` (list of rows keyed by ``ITEM_COLUMNS``: a Berita Acara Pekerjaan and a report
+  list both devices of each replacement made in the case, else the devices entered in its
+  forms), ``fields`` (list of ``{"label", "value"}`` of the fields the SOP declares
+  ``printable``), ``findings`` and ``work`` (``jaga.documents.work.recorded``), ``photos``
+  (media paths), ``steps`` (``jaga.documents.work.timeline``), ``acknowledgments`` (a
+  report's: ``{"document", "by", "at", "outcome"}``), ``naskah`` (``jaga.documents.naskah``:
+  jenis, sifat, urgensi, klasifikasi, hal, lampiran, header).
 
 Other apps add parts of their own through ``CONTENT_HOOKS`` (architecture.md, "Step
 effects": the documents app imports none of them); ``jaga.maintenance.documents`` adds
@@ -24,7 +31,8 @@ Berita Acara Pekerjaan and ``round_summary`` to the round's report, for instance
 
 Sources: docs/domain.md ("People and documents") for each document's parts; the party roles
 follow seed 003 (Kabupaten Bolaang Mongondow Utara): the technicians do the work, the
-reporting OPD acknowledges it, the Kepala Seksi who appointed them "mengetahui".
+reporting OPD acknowledges it, the Kepala Seksi who appointed them "mengetahui"
+(docs/documents.md, "Parties"); tata naskah dinas after Permendagri 1/2023.
 """
 
 from __future__ import annotations
