@@ -33,6 +33,7 @@ from jaga.maintenance.models import (
 from jaga.notifications.models import Notification
 from jaga.org.models import Opd, User
 from jaga.reports import availability
+from jaga.signatures.models import EsignClient, Signature, SignatureStatus
 from jaga.sop.models import SopDraft
 from jaga.sop.services import load_definition
 from jaga.workflow.models import Case, StepInstance
@@ -78,6 +79,12 @@ EXPECTED: dict[str, list[int]] = {
     "documents:correct": [302, 405, 405, 405, 405, 405, 405, 405],
     # Public: the QR code on a printed document opens it for anyone.
     "verify": [200, 200, 200, 200, 200, 200, 200, 200],
+    # TTE (issue 18 point 6): the agency's esign-client is inactive in this world, so nobody
+    # may sign (403 for those who see the document); it has no signed version (404); its
+    # unknown attempt is reconciled by its signer or the agency's administrator.
+    "signatures:sign": [302, 403, 404, 403, 403, 404, 404, 403],
+    "signatures:download": [302, 404, 404, 404, 404, 404, 404, 404],
+    "signatures:reconcile": [302, 403, 403, 200, 200, 404, 404, 200],
     "verify_upload": [200, 200, 200, 200, 200, 200, 200, 200],
     # The agency's SOPs; the platform administrator belongs to no agency.
     "sop:sops": [302, 200, 200, 200, 200, 200, 200, 403],
@@ -335,6 +342,7 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         {"period": {"label": "November 2026"}},
         title="Rekapitulasi November 2026",
     )
+    document = Document.objects.get(case_id=second.case_id)
     return {
         "availability_document": availability_document,
         "periodic_document": periodic_document,
@@ -347,7 +355,18 @@ def world(settings: Any, tmp_path: Any) -> dict[str, Any]:
         "case": case,
         "import_job": import_job,
         "sop_draft": SopDraft.objects.create(agency=agency, code="mini", source=MINI_SOP),
-        "document": Document.objects.get(case_id=second.case_id),
+        "document": document,
+        "signature": Signature.objects.create(
+            agency=agency,
+            document=document,
+            signer=User.objects.get(username="sigma.kadis"),
+            client=EsignClient.objects.create(
+                agency=agency, base_url="http://127.0.0.1:9", is_active=False
+            ),
+            api_version=2,
+            status=SignatureStatus.UNKNOWN,
+            started_at=dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC),
+        ),
         "notification": Notification.objects.filter(recipient__username="sigma.kadis").first(),
         "step": StepInstance.objects.get(case=case, status="open"),
         "attachment": Attachment.objects.get(incident=incident),
@@ -375,6 +394,9 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "documents:download": [world["document"].pk],
         "documents:correct": [world["document"].pk],
         "verify": [world["document"].token],
+        "signatures:sign": [world["document"].pk],
+        "signatures:download": [world["document"].pk],
+        "signatures:reconcile": [world["signature"].pk],
         "sop:sop": ["mini"],
         "catalogue:request": ["mini"],
         "catalogue:record": ["mini"],
