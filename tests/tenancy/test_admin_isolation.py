@@ -25,6 +25,7 @@ from jaga.maintenance.models import ChecklistItem, ChecklistTemplate
 from jaga.monitoring.models import Agent, Check, MaintenanceWindow, Outage
 from jaga.notifications.models import EscalationPosition
 from jaga.org.models import ActingAssignment, Employee, Opd, Position, User
+from jaga.signatures.models import EsignClient, Signature, SignatureStatus, Signer
 from jaga.sop.services import load_definition
 from jaga.tenancy.models import Agency, AgencyScoped, DayOff, SpecialPeriod
 from jaga.workflow.models import CaseSource
@@ -198,6 +199,20 @@ def fill(agency: Agency) -> None:
         agency=agency, position=Position.objects.get(agency=agency, code="kadis")
     )
     SpareMinimum.objects.create(agency=agency, device_kind="router", minimum=2)
+    kadis = User.objects.get(username=f"{agency.slug}.kadis")
+    client = EsignClient.objects.create(
+        agency=agency, base_url=f"http://esign.{agency.slug}.test", username="jaga"
+    )
+    Signer.objects.create(agency=agency, user=kadis, nik=f"71000000000000{agency.pk:02d}")
+    Signature.objects.create(
+        agency=agency,
+        document=Document.objects.filter(agency=agency).first(),
+        signer=kadis,
+        client=client,
+        api_version=client.api_version,
+        status=SignatureStatus.FAILED,
+        started_at=dt.datetime(2026, 11, 5, 2, 0, tzinfo=dt.UTC),
+    )
     Service.objects.create(
         agency=agency, code="pasang", name="Pemasangan", sop_code="pasang", requesters=["opd"]
     )
