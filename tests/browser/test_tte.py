@@ -87,12 +87,19 @@ def test_the_kepala_dinas_signs_a_lembar_disposisi_and_the_verification_page_sho
     assert page.locator("#tte-number").inner_text() == document.number
     assert page.locator("#tte-passphrase").get_attribute("autocomplete") == "off"
     shots(page, "sign-form")
+    # A mistyped passphrase: the service refuses it (BSrE 2031), the page says so and
+    # offers the form again, empty.
+    page.fill("#tte-passphrase", "salah-ketik")
+    with page.expect_navigation():
+        page.click("#tte-submit")
+    assert "2031" in page.locator("#tte-last-error").inner_text()
+    assert page.locator("#tte-passphrase").input_value() == ""
+    shots(page, "sign-wrong-passphrase")
     page.fill("#tte-passphrase", PASSPHRASE)
     with page.expect_navigation():
         page.click("#tte-submit")
     assert page.url.endswith(f"/kasus/{case.pk}/")
-    signature = Signature.objects.get(document=document)
-    assert signature.status == SignatureStatus.SIGNED, signature.error
+    signature = Signature.objects.get(document=document, status=SignatureStatus.SIGNED)
     assert page.locator(f"[data-tte-signed='{document.pk}']").count() == 1
     assert page.locator(f"[data-tte-download='{document.pk}']").count() == 1
     assert esign.seen[-1] == "POST /api/v2/sign/pdf"
