@@ -289,3 +289,32 @@ def test_it_applies_the_agency_e_seal_to_a_report_with_the_permission(
     page = client_for(None).get(reverse("verify", args=[laporan.token])).content.decode()
     assert 'id="tte-valid"' in page
     assert "electronic seal" in page
+
+
+def test_it_treats_an_attempt_left_pending_past_its_timeout_as_unknown(
+    disposisi: Document, kadis: User, fake: FakeEsign
+) -> None:
+    """The process making the call died (a killed worker): the row stays ``pending``; once
+    the client's timeout plus a minute has passed it may be reconciled, not before."""
+    client = make_client(disposisi.agency, fake.url, ApiVersion.V2, timeout=5)
+    attempt = Signature.objects.create(
+        agency=disposisi.agency,
+        document=disposisi,
+        signer=kadis,
+        nik=NIK_KADIS,
+        client=client,
+        api_version=2,
+        status=SignatureStatus.PENDING,
+        started_at=timezone.now() - dt.timedelta(seconds=30),
+    )
+    with pytest.raises(services.SigningRefused):
+        sign(disposisi, kadis)
+    with pytest.raises(services.ReconcileRefused, match="no unknown outcome"):
+        services.reconcile(attempt, kadis, None)
+    Signature.objects.filter(pk=attempt.pk).update(
+        started_at=timezone.now() - dt.timedelta(seconds=66)
+    )
+    attempt.refresh_from_db()
+    assert services.is_open(attempt)
+    assert services.reconcile(attempt, kadis, None).status == SignatureStatus.FAILED
+    assert sign(disposisi, kadis).status == SignatureStatus.SIGNED
