@@ -206,7 +206,7 @@ def fill(agency: Agency) -> None:
     Signer.objects.create(agency=agency, user=kadis, nik=f"71000000000000{agency.pk:02d}")
     Signature.objects.create(
         agency=agency,
-        document=Document.objects.filter(agency=agency).first(),
+        document=Document.objects.filter(agency=agency).earliest("pk"),
         signer=kadis,
         client=client,
         api_version=client.api_version,
