@@ -294,3 +294,8 @@ INSTALLED_APPS += ["jaga.signatures"]
 # BSrE's root and intermediate CA certificates, installed by the deployer. Empty: no
 # electronic signature is trusted (the verification page says so).
 JAGA_TTE_TRUST_ROOTS = config.env_str("JAGA_TTE_TRUST_ROOTS", "")
+# pyHanko logs a warning with a traceback for every signature it cannot validate (anyone
+# may upload one on the public verification page); Jaga reports the verdict itself.
+_loggers = LOGGING["loggers"]
+assert isinstance(_loggers, dict)
+_loggers.update({"pyhanko": {"level": "ERROR"}, "pyhanko_certvalidator": {"level": "ERROR"}})
