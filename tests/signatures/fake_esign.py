@@ -4,8 +4,9 @@ pyHanko (PAdES B-T: the timestamp from pyHanko's in-process ``DummyTimeStamper``
 test TSA) and placing the visible signature where the document prints the tag.
 
 ``mode`` changes its behaviour: ``"ok"``; ``"sleep"`` signs, keeps the output, then sleeps
-past the client's timeout before answering; ``"other_ca"`` / ``"expired"`` sign with the
-certificate of another CA or an expired one. A wrong passphrase answers BSrE's error
+past the client's timeout before answering; ``"other_ca"`` / ``"expired"`` /
+``"stranger"`` sign with the certificate of another CA, an expired one or another
+person's. A wrong passphrase answers BSrE's error
 (HTTP 400, ``{"error": "Passphrase anda salah", "status_code": 2031}``)."""
 
 from __future__ import annotations
@@ -81,9 +82,11 @@ class FakeEsign:
     def identity(self, seal: bool = False) -> Identity:
         if seal:
             return self.pki.seal
-        return {"other_ca": self.pki.other, "expired": self.pki.expired}.get(
-            self.mode, self.pki.signer
-        )
+        return {
+            "other_ca": self.pki.other,
+            "expired": self.pki.expired,
+            "stranger": self.pki.stranger,
+        }.get(self.mode, self.pki.signer)
 
     def sign(
         self, pdf: bytes, seal: bool = False, reason: str = "", size: tuple[int, int] = (120, 42)

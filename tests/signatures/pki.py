@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 NIK_KADIS = "7101234567890001"
+NIK_STRANGER = "7101234567890099"
 
 
 @dataclass(frozen=True)
@@ -140,13 +141,15 @@ def _root(cn: str, now: dt.datetime) -> tuple[_CA, Identity]:
 class Pki:
     """The certificates of a test: ``root`` (trusted), ``signer`` (NIK ``NIK_KADIS``),
     ``expired`` (same NIK, not valid after 30 days ago), ``other`` (signed by
-    ``other_root``, not trusted), ``seal`` (the agency's e-seal) and ``tsa``."""
+    ``other_root``, not trusted), ``stranger`` (trusted, another person's NIK), ``seal``
+    (the agency's e-seal) and ``tsa``."""
 
     root: Identity
     signer: Identity
     expired: Identity
     other_root: Identity
     other: Identity
+    stranger: Identity
     seal: Identity
     tsa: Identity
 
@@ -175,6 +178,9 @@ def make_pki(signer_name: str = "Kepala Dinas Uji") -> Pki:
         other_root=other_root,
         other=other_ca.issue(
             _name(signer_name, NIK_KADIS, "Pemerintah Daerah"), not_before=start, not_after=end
+        ),
+        stranger=ca.issue(
+            _name("Orang Lain", NIK_STRANGER, "Pemerintah Daerah"), not_before=start, not_after=end
         ),
         seal=ca.issue(
             _name("Dinas Komunikasi dan Informatika", org="Pemerintah Daerah"),

@@ -318,3 +318,13 @@ def test_it_treats_an_attempt_left_pending_past_its_timeout_as_unknown(
     assert services.is_open(attempt)
     assert services.reconcile(attempt, kadis, None).status == SignatureStatus.FAILED
     assert sign(disposisi, kadis).status == SignatureStatus.SIGNED
+
+
+def test_it_refuses_a_file_signed_with_another_persons_certificate(
+    disposisi: Document, kadis: User, fake: FakeEsign
+) -> None:
+    make_client(disposisi.agency, fake.url, ApiVersion.V2)
+    fake.mode = "stranger"
+    signature = sign(disposisi, kadis)
+    assert signature.status == SignatureStatus.FAILED
+    assert "signed by another person" in signature.error
