@@ -62,6 +62,8 @@ STEP_KINDS = (
     "report",
 )
 FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "choice", "boolean")
+#: What a field's value may record for the case's reports (``FormField.records``).
+FIELD_RECORDS = ("temuan", "pekerjaan")
 DOCUMENTS = (
     "lembar_disposisi",
     "surat_tugas",
@@ -274,6 +276,7 @@ def _form_field(row: _Row) -> dict[str, Any] | None:
     _put(item, "help", row.text("help"))
     if row.values.get("printable"):
         item["printable"] = True
+    _put(item, "records", row.text("records"))
     return item
 
 
@@ -508,6 +511,7 @@ def _field_state(value: object) -> dict[str, Any]:
         "choices": _line_text(item.get("choices")),
         "help": _text(item.get("help")),
         "printable": item.get("printable") is True,
+        "records": _text(item.get("records")),
     }
 
 

@@ -54,6 +54,8 @@ LABELS: dict[str, Any] = {
     "date": gettext_lazy("date"),
     "choice": gettext_lazy("choice"),
     "boolean": gettext_lazy("yes / no"),
+    "temuan": gettext_lazy("a finding"),
+    "pekerjaan": gettext_lazy("work done"),
     "report_start": gettext_lazy("a report or request"),
     "schedule": gettext_lazy("a maintenance schedule"),
     "manual": gettext_lazy("by hand (administrator)"),
@@ -252,6 +254,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         "choices": {
             "kinds": _options(builder.STEP_KINDS),
             "field_types": _options(builder.FIELD_TYPES),
+            "field_records": _options(builder.FIELD_RECORDS),
             "documents": _options(builder.DOCUMENTS),
             "start_modes": [
                 (mode, LABELS["report_start"] if mode == "report" else LABELS[mode])
