@@ -76,7 +76,11 @@ EXPECTED: dict[str, list[int]] = {
     "workflow:affected": [302, 403, 404, 200, 200, 404, 404, 403],
     "workflow:start": [302, 403, 403, 403, 200, 200, 403, 403],
     "documents:download": [302, 200, 404, 200, 200, 404, 404, 200],
-    "documents:correct": [302, 405, 405, 405, 405, 405, 405, 405],
+    "documents:correct": [302, 403, 404, 403, 200, 404, 404, 403],
+    "documents:srikandi": [302, 403, 403, 403, 200, 200, 403, 403],
+    "documents:srikandi_export": [302, 403, 403, 403, 200, 200, 403, 403],
+    "documents:metadata": [302, 403, 403, 403, 200, 404, 403, 403],
+    "documents:register": [302, 405, 405, 405, 405, 405, 405, 405],
     # Public: the QR code on a printed document opens it for anyone.
     "verify": [200, 200, 200, 200, 200, 200, 200, 200],
     # TTE (issue 18 point 6): the agency's esign-client is inactive in this world, so nobody
@@ -393,6 +397,8 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "workflow:affected": [world["case"].pk],
         "documents:download": [world["document"].pk],
         "documents:correct": [world["document"].pk],
+        "documents:metadata": [world["document"].pk],
+        "documents:register": [world["document"].pk],
         "verify": [world["document"].token],
         "signatures:sign": [world["document"].pk],
         "signatures:download": [world["document"].pk],
