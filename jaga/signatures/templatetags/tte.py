@@ -21,8 +21,14 @@ _CACHE = "jaga_tte_state"
 
 def _batch(context: template.Context, document: Document) -> dict[str, Any]:
     """Signatures of every document in the context's ``documents`` (one query for the
-    panel, not one per row), the agency's client and the user's signer row."""
-    cache = context.render_context.get(_CACHE)
+    panel, not one per row), the agency's client and the user's signer row.
+
+    Kept on the request (each ``{% include %}`` of the row template renders with a render
+    context of its own, which would forget it between rows); on the render context when
+    the template is rendered without a request."""
+    holder: Any = context.get("request")
+    store: Any = holder.__dict__ if holder is not None else context.render_context.dicts[0]
+    cache: dict[str, Any] | None = store.get(_CACHE)
     if cache is None or document.pk not in cache["ids"]:
         documents = list(context.get("documents") or [])
         ids = {d.pk for d in documents if isinstance(d, Document)} | {document.pk}
@@ -38,7 +44,7 @@ def _batch(context: template.Context, document: Document) -> dict[str, Any]:
             "clients": {},
             "user": user,
         }
-        context.render_context[_CACHE] = cache
+        store[_CACHE] = cache
     return cache
 
 
