@@ -27,8 +27,7 @@ def pdf_pages(pdf: bytes) -> list[str]:
     broken across lines after one of its slashes is joined again."""
     reader = PdfReader(io.BytesIO(pdf))
     return [
-        " ".join(_BROKEN_NUMBER.sub("", page.extract_text() or "").split())
-        for page in reader.pages
+        " ".join(_BROKEN_NUMBER.sub("", page.extract_text() or "").split()) for page in reader.pages
     ]
 
 

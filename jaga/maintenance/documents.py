@@ -35,8 +35,9 @@ from typing import Any
 
 from babel.dates import format_date
 
-from jaga.documents.content import local, person
+from jaga.documents.content import local
 from jaga.documents.indonesian import tanggal
+from jaga.documents.signatories import person
 from jaga.inventory.models import Device
 from jaga.maintenance.models import (
     Inspection,

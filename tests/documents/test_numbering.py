@@ -91,6 +91,7 @@ def test_it_never_issues_a_number_twice_from_eight_threads(agency_a: Agency) -> 
             for _ in range(count):
                 with transaction.atomic():
                     number = issue_number(agency_a, DocumentType.BERITA_ACARA_PEKERJAAN, NOV)
+                assert number.sequence is not None  # numbered by Jaga, not SRIKANDI
                 with lock:
                     issued.append(number.sequence)
         finally:
