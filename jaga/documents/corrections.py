@@ -21,6 +21,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from jaga.documents.models import Document
 
 #: The longest text a corrected part may hold (a Berita Acara's findings fit easily).
@@ -105,10 +107,14 @@ def corrected(
     allowed = {part.path for part in editable(content)}
     for path, text in edits.items():
         if path not in allowed:
-            raise InvalidCorrection(f"{path!r} is not a part a correction may change")
+            raise InvalidCorrection(
+                _("%(path)s is not a part a correction may change.") % {"path": path}
+            )
         value = text.strip()
         if len(value) > MAX_TEXT:
-            raise InvalidCorrection(f"{path!r} is longer than {MAX_TEXT} characters")
+            raise InvalidCorrection(
+                _("%(path)s is longer than %(max)d characters.") % {"path": path, "max": MAX_TEXT}
+            )
         _set(content, path, value)
     for key in ("date", "opening", "kop", "photos"):
         if key in refresh and key in content:

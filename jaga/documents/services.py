@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jaga.audit.services import record
 from jaga.documents import content as contents
@@ -252,14 +253,16 @@ def correct(
     empty reason, or a correction that changes nothing; ``InvalidCorrection`` (a
     ``ValueError``) for an edit of a part that cannot be edited."""
     if not reason.strip():
-        raise NotCorrectable("a correction needs a reason")
+        raise NotCorrectable(_("A correction needs a reason."))
     if document.step is None:
-        raise NotCorrectable("only a document issued by a step can be corrected")
+        raise NotCorrectable(_("Only a document issued by a step can be corrected."))
     at = at or timezone.now()
     with transaction.atomic():
         current = Document.objects.select_for_update().get(pk=document.pk)
         if Document.objects.filter(supersedes=current).exists():
-            raise NotCorrectable(f"{current.number} was corrected already")
+            raise NotCorrectable(
+                _("%(number)s was corrected already.") % {"number": current.number}
+            )
         step = current.step
         assert step is not None
         case = step.case
@@ -273,7 +276,7 @@ def correct(
         content = corrections.corrected(current, edits or {}, on, refresh=refresh)
         if not corrections.changed(current.content, content):
             raise NotCorrectable(
-                f"{current.number}: nothing was changed; a correction changes the content"
+                _("Nothing was changed: a correction changes the document's content.")
             )
         return issue(
             DocumentType(current.document_type),

@@ -32,6 +32,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jaga.audit.services import record
 from jaga.documents import content as contents
@@ -63,7 +64,7 @@ FIELDS = (
 
 class NotRegistrable(ValueError):
     """The registration cannot be recorded: the document is not waiting for one, or the
-    number or date is not acceptable (the message says which)."""
+    number or date is not acceptable (the message, in the active language, says which)."""
 
 
 def metadata(document: Document, filename: str = "") -> dict[str, str]:
@@ -138,11 +139,13 @@ def export_zip(documents: Iterable[Document]) -> bytes:
 def _clean_number(number: str) -> str:
     text = " ".join(number.split())
     if not text:
-        raise NotRegistrable("Enter the number SRIKANDI gave the document.")
+        raise NotRegistrable(_("Enter the number SRIKANDI gave the document."))
     if len(text) > NUMBER_MAX_LENGTH:
-        raise NotRegistrable(f"A document number has at most {NUMBER_MAX_LENGTH} characters.")
+        raise NotRegistrable(
+            _("A document number has at most %(max)d characters.") % {"max": NUMBER_MAX_LENGTH}
+        )
     if any(not character.isprintable() for character in text):
-        raise NotRegistrable("The number holds characters that cannot be printed.")
+        raise NotRegistrable(_("The number holds characters that cannot be printed."))
     return text
 
 
@@ -160,16 +163,20 @@ def register(
     text = _clean_number(number)
     today = contents.local(document.agency, at).date()
     if on > today:
-        raise NotRegistrable("The date of registration cannot be in the future.")
+        raise NotRegistrable(_("The date of registration cannot be in the future."))
     if on < document.issued_on:
-        raise NotRegistrable("The date of registration cannot be before the document was made.")
+        raise NotRegistrable(_("The date of registration cannot be before the document was made."))
     with transaction.atomic():
         current = Document.objects.select_for_update().get(pk=document.pk)
         if not current.awaiting_registration:
-            raise NotRegistrable(f"The document is registered already as {current.number}.")
+            raise NotRegistrable(
+                _("The document is registered already as %(number)s.") % {"number": current.number}
+            )
         taken = Document.objects.filter(agency_id=current.agency_id, number=text)
         if taken.exclude(pk=current.pk).exists():
-            raise NotRegistrable(f"Number {text} is another document's already.")
+            raise NotRegistrable(
+                _("Number %(number)s is another document's already.") % {"number": text}
+            )
         content: dict[str, Any] = dict(current.content)
         content["date"] = contents.long_date(on)
         if "opening" in content:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from jaga.documents.models import Document, DocumentCounter, NumberedBy, NumberPattern
 from jaga.documents.services import AwaitingRegistration, pdf_bytes
@@ -101,12 +102,13 @@ def test_it_leaves_a_type_numbered_by_srikandi_without_number_until_registered(
     user = User.objects.get(username="bolmut.admin")
     at = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
     for number, on, message in (
-        ("", dt.date(2026, 11, 26), "Enter the number"),
-        ("B/800.1.11.1/15/DKIP/2026", dt.date(2026, 11, 27), "future"),
-        ("B/800.1.11.1/15/DKIP/2026", dt.date(2026, 11, 19), "before"),
-        (doc_of(case, DocumentType.LEMBAR_DISPOSISI).number, dt.date(2026, 11, 26), "another"),
+        ("", dt.date(2026, 11, 26), "Masukkan nomor"),
+        ("B/800.1.11.1/15/DKIP/2026", dt.date(2026, 11, 27), "masa depan"),
+        ("B/800.1.11.1/15/DKIP/2026", dt.date(2026, 11, 19), "sebelum"),
+        (doc_of(case, DocumentType.LEMBAR_DISPOSISI).number, dt.date(2026, 11, 26), "sudah"),
     ):
-        with pytest.raises(NotRegistrable, match=message):
+        # The reason in the user's language (Indonesian by default).
+        with translation.override("id"), pytest.raises(NotRegistrable, match=message):
             register(surat, user, number, on, at=at)
     response = admin.post(
         reverse("documents:register", args=[surat.pk]),
@@ -122,7 +124,7 @@ def test_it_leaves_a_type_numbered_by_srikandi_without_number_until_registered(
     text = pdf_text(pdf_bytes(surat))
     assert "Nomor: B/800.1.11.1/15/DKIP/2026" in text
     assert "Boroko, 24 November 2026" in text
-    with pytest.raises(NotRegistrable, match="already"):
+    with translation.override("en"), pytest.raises(NotRegistrable, match="already"):
         register(surat, user, "B/800.1.11.1/16/DKIP/2026", dt.date(2026, 11, 24), at=at)
     assert not DocumentCounter.objects.filter(agency=agency, document_type="surat_tugas").exists()
 
