@@ -166,6 +166,8 @@ def issue_report(
         naskah = frozen.get("naskah")
         if isinstance(naskah, dict):
             naskah["klasifikasi"] = number.klasifikasi
+            if title:  # "Rekapitulasi November 2026": the report's own subject
+                naskah["hal"] = title[:300]
         document = Document.objects.create(
             agency=agency,
             document_type=document_type.value,
