@@ -79,7 +79,7 @@ def kadis(agency_a: Agency) -> User:
     return user
 
 
-def make_client(agency: Agency, url: str, version: int, timeout: int = 5) -> EsignClient:
+def make_client(agency: Agency, url: str, version: int, timeout: int = 20) -> EsignClient:
     return EsignClient.objects.create(
         agency=agency,
         base_url=url,

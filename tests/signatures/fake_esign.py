@@ -79,6 +79,16 @@ class FakeEsign:
     seen: list[str] = field(default_factory=list)
     url: str = ""
 
+    def kept(self, count: int, within: float = 60.0) -> list[bytes]:
+        """``outputs`` once it holds ``count`` files. The client may give up (its timeout)
+        while the service is still signing on a loaded machine: the service signs on and
+        keeps the file, as a real esign-client does; wait for that, at most ``within``
+        seconds (then return what there is, for the test's assertion to show)."""
+        deadline = time.monotonic() + within
+        while len(self.outputs) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.outputs
+
     def identity(self, seal: bool = False) -> Identity:
         if seal:
             return self.pki.seal

@@ -192,7 +192,7 @@ def test_it_leaves_a_timeout_after_sending_unknown_until_reconciled_with_the_sig
     signature = sign(disposisi, kadis)
     assert signature.status == SignatureStatus.UNKNOWN
     assert signature.error_code == "timeout"
-    assert len(fake.outputs) == 1  # the service did sign
+    assert len(fake.kept(1)) == 1  # the service did sign
     # No second attempt while the outcome is unknown (no double signing).
     with pytest.raises(services.SigningRefused, match="reconciled first"):
         sign(disposisi, kadis)
@@ -218,7 +218,7 @@ def test_it_settles_an_unknown_outcome_declared_not_signed_and_allows_a_new_atte
     signature = sign(disposisi, kadis)
     assert signature.status == SignatureStatus.UNKNOWN
     # A file that is not a signed version of the archived PDF is refused; nothing changes.
-    tampered = flip_inside_signed_range(fake.outputs[0], base_pdf)
+    tampered = flip_inside_signed_range(fake.kept(1)[0], base_pdf)
     with pytest.raises(services.ReconcileRefused, match="changed after it was signed"):
         services.reconcile(signature, kadis, tampered)
     with pytest.raises(services.ReconcileRefused, match="no electronic signature"):

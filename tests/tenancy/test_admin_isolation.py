@@ -203,7 +203,7 @@ def fill(agency: Agency) -> None:
     client = EsignClient.objects.create(
         agency=agency, base_url=f"http://esign.{agency.slug}.test", username="jaga"
     )
-    Signer.objects.create(agency=agency, user=kadis, nik=f"71000000000000{agency.pk:02d}")
+    Signer.objects.create(agency=agency, user=kadis, nik=f"71{agency.pk:014d}")
     Signature.objects.create(
         agency=agency,
         document=Document.objects.filter(agency=agency).earliest("pk"),
