@@ -885,6 +885,16 @@ class _LabelPlacer:
                     if found is not None and (best is None or found < best[0]):
                         best = (found, 0, left, top)
         if best is None:
+            # A crowded fan of branches left no place near the exit: anywhere in the lane
+            # column, nearest first, on a 1 mm grid (rare, so the wider search costs little).
+            lefts = [low_x + i for i in range(int(high_x - low_x - width) + 1)]
+            tops = [low_y + j for j in range(int(high_y - low_y - height) + 1)]
+            for left in lefts:
+                for top in tops:
+                    found = cost(left, top, math.inf if best is None else best[0])
+                    if found is not None and (best is None or found < best[0]):
+                        best = (found, 0, left, top)
+        if best is None:
             left, top = max(low_x, min(px, high_x - width)), py + LABEL_GAP
         else:
             left, top = best[2], best[3]

@@ -220,3 +220,12 @@ def decisions(draw: st.DrawFn) -> str:
 def test_it_keeps_labels_clear_for_any_decision_of_up_to_seven_branches(text: str) -> None:
     plan = layout(load_spec(text, "generated.yaml"))
     assert problems(plan.geometry()) == []
+
+
+def test_it_finds_a_clear_place_for_a_label_in_a_crowded_fan_of_branches() -> None:
+    """A decision of six branches into one lane, whose first label left no free place near
+    the second's exit: the placer looks anywhere in the lane column instead of dropping the
+    label onto the first (found by the generated test above, "'Ya 1' overlaps 'Tidak 0'")."""
+    text = (FIXTURES / "crowded-fan.yaml").read_text(encoding="utf-8")
+    plan = layout(load_spec(text, "crowded-fan.yaml"))
+    assert problems(plan.geometry()) == []
