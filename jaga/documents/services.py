@@ -132,7 +132,7 @@ def issue(
             at=at,
         )
         if not document.awaiting_registration:
-            transaction.on_commit(lambda: _queue_render(document.pk))
+            transaction.on_commit(lambda: queue_render(document.pk))
     return document
 
 
@@ -200,11 +200,12 @@ def issue_report(
             at=at,
         )
         if not document.awaiting_registration:
-            transaction.on_commit(lambda: _queue_render(document.pk))
+            transaction.on_commit(lambda: queue_render(document.pk))
     return document
 
 
-def _queue_render(pk: int) -> None:
+def queue_render(pk: int) -> None:
+    """Queue the background rendering of document ``pk``'s PDF (``tasks.render_document``)."""
     from jaga.documents.tasks import render_document
 
     render_document.enqueue(pk)

@@ -38,6 +38,7 @@ from jaga.audit.services import record
 from jaga.documents import content as contents
 from jaga.documents.indonesian import pembuka_berita_acara
 from jaga.documents.models import NUMBER_MAX_LENGTH, Document
+from jaga.documents.services import queue_render
 from jaga.org.models import User
 
 FIELDS = (
@@ -199,11 +200,5 @@ def register(
             at=at,
         )
         pk = current.pk
-        transaction.on_commit(lambda: _queue_render(pk))
+        transaction.on_commit(lambda: queue_render(pk))
     return current
-
-
-def _queue_render(pk: int) -> None:
-    from jaga.documents.tasks import render_document
-
-    render_document.enqueue(pk)

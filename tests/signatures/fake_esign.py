@@ -164,7 +164,7 @@ def _handler(fake: FakeEsign) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args: Any) -> None:
-            pass
+            """Silent: the tests read ``seen``, not the server's access log on stderr."""
 
         def _reply(self, status: int, body: dict[str, Any] | bytes, ctype: str = "") -> None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
