@@ -87,7 +87,8 @@ def test_an_administrator_sets_up_a_new_agency(
     assert Employee.objects.filter(agency=agency).count() == 300
     shot(page, f"import-done-{width}")
 
-    page.click("#import-result a[href='/organisasi/persiapan/']")
+    with page.expect_navigation():
+        page.click("#import-result a[href='/organisasi/persiapan/']")
     done = {
         item.get_attribute("data-item"): item.get_attribute("data-done")
         for item in page.locator(".setup-item").all()

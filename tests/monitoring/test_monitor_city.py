@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -79,18 +79,31 @@ class Monitor:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture
-def monitors(city: CityNetwork, tmp_path: Path) -> Iterator[Callable[[], Monitor]]:
-    """Start monitors with ``monitors()``; all are stopped at the end."""
-    started: list[Monitor] = []
+class Monitors:
+    """Start monitors with ``monitors()``; all are killed at the end."""
 
-    def start() -> Monitor:
-        monitor = Monitor(city, tmp_path / f"monitor-{len(started)}.log")
-        started.append(monitor)
+    def __init__(self, network: CityNetwork, directory: Path) -> None:
+        self.network = network
+        self.directory = directory
+        self.started: list[Monitor] = []
+
+    def __call__(self) -> Monitor:
+        monitor = Monitor(self.network, self.directory / f"monitor-{len(self.started)}.log")
+        self.started.append(monitor)
         return monitor
 
-    yield start
-    for monitor in started:
+    def print_outputs(self) -> None:
+        """Print the end of each monitor's output (pytest shows it with a failure)."""
+        for monitor in self.started:
+            print(f"--- {monitor.log.name} (exit {monitor.process.poll()})")
+            print(monitor.output()[-4000:])
+
+
+@pytest.fixture
+def monitors(city: CityNetwork, tmp_path: Path) -> Iterator[Monitors]:
+    started = Monitors(city, tmp_path)
+    yield started
+    for monitor in started.started:
         if monitor.process.poll() is None:
             monitor.stop(signal.SIGKILL)
 
@@ -118,8 +131,18 @@ def town(city: CityNetwork) -> City:
 
 
 def test_outages_open_one_case_each_record_recovery_and_survive_restarts(
-    city: CityNetwork, town: City, monitors: Callable[[], Monitor]
+    city: CityNetwork, town: City, monitors: Monitors
 ) -> None:
+    try:
+        walk_outages(city, town, monitors)
+    except BaseException:
+        monitors.print_outputs()
+        print("states:", statuses(), "outages:", list(Outage.objects.values()))
+        raise
+
+
+def walk_outages(city: CityNetwork, town: City, monitors: Monitors) -> None:
+    """The city's outages one after another (the test above)."""
     first, second = monitors(), monitors()  # two monitor processes on the same checks
     wait_for("every check up", all_up, INTERVAL * 3)
 
@@ -146,11 +169,7 @@ def test_outages_open_one_case_each_record_recovery_and_survive_restarts(
 
     # A distribution link: one case for dist1; its sites unreachable without cases.
     city.cut("core", "dist1")
-    try:
-        wait_for("the dist1 outage", lambda: "Ping dist1" in open_outages(), DETECTION_S)
-    except BaseException:
-        print(first.output()[-3000:], statuses(), list(Outage.objects.values()))
-        raise
+    wait_for("the dist1 outage", lambda: "Ping dist1" in open_outages(), DETECTION_S)
     wait_for(
         "sites 1-3 unreachable",
         lambda: all(statuses()[f"Ping site{n}"] == "unreachable" for n in (1, 2, 3)),
@@ -168,11 +187,7 @@ def test_outages_open_one_case_each_record_recovery_and_survive_restarts(
     assert open_outages() == ["Ping dist1"]
     assert Case.objects.count() == 2
     city.restore("core", "dist1")
-    try:
-        wait_for("the dist1 recovery", lambda: not open_outages(), INTERVAL * (RECOVERIES + 1) + 5)
-    except BaseException:
-        print(third.output()[-5000:], statuses(), list(Outage.objects.values()))
-        raise
+    wait_for("the dist1 recovery", lambda: not open_outages(), INTERVAL * (RECOVERIES + 1) + 5)
     wait_for("every check up again", all_up, INTERVAL * 3)
     assert Case.objects.count() == 2
     assert Outage.objects.count() == 2

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import connection
 
 from tests.conftest import copy_migrated_sqlite
 from tests.notifications.conftest import free_port
@@ -87,9 +86,7 @@ def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
 def test_it_delivers_every_notification_once_across_a_killed_worker(
     env: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("runs its processes on a SQLite database of its own: the SQLite run has it")
-    # The session's migrated database (asked for only here: the PostgreSQL run skips).
+    # The session's migrated database (skips in the PostgreSQL run: the SQLite run has it).
     copy_migrated_sqlite(request.getfixturevalue("migrated_sqlite"), Path(env["JAGA_DATA_DIR"]))
     handler = HoldingHandler()
     port = free_port()

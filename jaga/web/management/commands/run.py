@@ -24,12 +24,12 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from jaga.cli import migrate_first_message
 from jaga.config import public_url_from_bind
+from jaga.web.collected import collect_static
 
 STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.2
@@ -187,7 +187,7 @@ class Command(BaseCommand):
         if message is not None:
             self.stderr.write(message)
             sys.exit(2)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static()
         env, note = child_environment(options["bind"], os.environ, socket.gethostname())
         specs = processes(
             options["bind"],
