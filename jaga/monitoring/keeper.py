@@ -2,15 +2,26 @@
 result and the database (issue 7: states, outages, rollups; restart-safe).
 
 ``record`` is called for each finished run, in memory and fast (the monitor's event loop
-calls it); ``flush`` writes what changed: the states of the checks that ran (one row per
-check, ``CheckState``), the outages to open or end (each in its own transaction with that
-check's state), and ``flush_rollups`` the finished minutes. ``record`` and the flushes may
-run in different threads: a lock guards what they share.
+calls it); ``flush`` writes what changed: the states of the checks whose state changed (one
+row per check, ``CheckState``), the outages to open or end (each in its own transaction with
+that check's state), and ``flush_rollups`` the finished minutes.
+
+What a flush writes (issue 19): a check's row is written when a field that decides its
+behaviour after a restart or what its pages say changed since the row was last written
+(status, flapping, the counters up to its ``retries``/``recoveries`` (beyond them a higher
+count changes nothing), failing/passing since, changed at, the flips, the last result and
+its reason); a run that changes only ``last_at`` and ``last_rtt_ms`` is written once the
+row's ``last_at`` is ``LAST_RUN_STALE_S`` seconds old, so a steady check costs one write a
+minute instead of one a run; ``flush(final=True)`` (a clean stop) writes everything held.
+
+``record`` and the flushes may run in different threads: a lock guards what they share.
 
 Restart safety: ``load`` reads the states and open outages back. Outages are level-triggered:
 a check with a problem and no open outage gets one (``open_outage`` adopts the outage another
 process or an earlier life opened), and a check that is up and steady with an open outage
-ends it, so a kill at any point neither loses an outage nor opens a second one.
+ends it, so a kill at any point neither loses an outage nor opens a second one. What a kill
+loses of the states held unwritten (the newest runs' times and response times, counts past
+the thresholds) changes nothing the state machine decides after the restart.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +61,14 @@ _STATE_FIELDS = [
     "last_reason",
 ]
 
+#: Seconds a check's stored ``last_at`` (and ``last_rtt_ms``) may lag behind the clock
+#: before a newer run that changed nothing else is written: the "last run" the pages show
+#: is at most this (plus a flush interval) old while the check runs.
+LAST_RUN_STALE_S = 60.0
+
+#: What a ``CheckState`` row holds that matters (``Keeper._key``), and its ``last_at``.
+_Written = tuple[tuple[Any, ...], float | None]
+
 
 def _utc(seconds: float | None) -> dt.datetime | None:
     return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
@@ -70,7 +90,9 @@ class _Open:
 class Keeper:
     """States, outages and rollups of the checks run by ``agent`` (None: the server's own
     monitor; an id: that agent's; ``ANY_AGENT``: all). ``flap_threshold`` result changes
-    within ``flap_window_s`` seconds make a check flapping (``jaga.monitoring.state``)."""
+    within ``flap_window_s`` seconds make a check flapping (``jaga.monitoring.state``).
+    ``clock`` gives the current UNIX time in seconds (UTC), which ``LAST_RUN_STALE_S`` is
+    measured against."""
 
     def __init__(
         self,
@@ -79,8 +101,10 @@ class Keeper:
         agencies: list[int] | None = None,
         flap_threshold: int = 6,
         flap_window_s: float = 600.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.agent = agent
+        self.clock = clock
         self.agencies = agencies
         self.flap_threshold, self.flap_window_s = flap_threshold, flap_window_s
         self.specs: dict[int, CheckSpec] = {}
@@ -96,6 +120,7 @@ class Keeper:
         self._ends: list[tuple[int, int, float]] = []  # check id, outage id, at
         self._buckets: dict[tuple[int, int], Bucket] = {}
         self._persisted: set[int] = set()  # checks that have a CheckState row
+        self._written: dict[int, _Written] = {}  # what our checks' rows hold, as far as known
         self._hours: dict[dt.datetime, set[int]] = {}  # hours to roll up, with their checks
         self._current_hour: dt.datetime | None = None
         self._lock = threading.Lock()
@@ -141,6 +166,9 @@ class Keeper:
                 self.states[pk] = _state_of(row) if row else State()
                 if row is not None and pk in ours_ids:
                     self._details[pk] = (row.last_rtt_ms, row.last_reason)
+                    self._written[pk] = (self._key(pk), self.states[pk].last_at)
+            for pk in [pk for pk in self._written if pk not in ours_ids]:
+                del self._written[pk]  # another process may write it meanwhile
             everyone_ids = {s.id for s in everyone}
             for pk in [pk for pk in self.states if pk not in everyone_ids]:
                 del self.states[pk]
@@ -248,33 +276,104 @@ class Keeper:
 
     # -- writing -----------------------------------------------------------------------
 
-    def flush(self) -> int:
-        """Write the changed states and carry out the queued outage actions (each with its
-        check's state, in one transaction). Returns the number of states written."""
+    def flush(self, *, final: bool = False) -> int:
+        """Write the states that changed in a way that matters (module docstring), those
+        whose stored ``last_at`` is ``LAST_RUN_STALE_S`` old, or with ``final`` (a clean
+        stop) every state not written yet; and carry out the queued outage actions (each
+        with its check's state, in one transaction). A state not written stays held for a
+        later flush, as does one whose write failed (the error is raised). Returns the
+        number of states written."""
         with self._lock:
-            dirty, self._dirty = self._dirty, set()
             opens, self._opens = self._opens, []
             ends, self._ends = self._ends, []
-            rows = {pk: self._row(pk) for pk in dirty if pk in self.specs}
-        acted = {o.check_id for o in opens} | {c for c, _, _ in ends}
-        self._save_states([row for pk, row in rows.items() if pk not in acted])
-        for item in opens:
-            self._open(item, rows.get(item.check_id))
-        for check_id, outage_id, at in ends:
-            ended = False
-            try:
-                with transaction.atomic():
-                    self._save_states([rows[check_id]] if check_id in rows else [])
-                    end_outage(outage_id, at=_utc(at) or timezone.now())
-                ended = True
-            finally:
-                with self._lock:
-                    if ended:
-                        self._outages.pop(check_id, None)
-                    self._pending.discard(check_id)
-        return len(rows)
+            acted = {o.check_id for o in opens} | {c for c, _, _ in ends}
+            rows, keys = self._take(acted, final)
+        saved: set[int] = set()
+        left = set(acted)  # checks whose queued outage action was not tried
+        try:
+            plain = [row for pk, row in rows.items() if pk not in acted]
+            self._save_states(plain)
+            saved.update(row["pk"] for row in plain)
+            for item in opens:
+                left.discard(item.check_id)
+                if self._open(item, rows.get(item.check_id)):
+                    saved.add(item.check_id)
+            for check_id, outage_id, at in ends:
+                left.discard(check_id)
+                ended = False
+                try:
+                    with transaction.atomic():
+                        self._save_states([rows[check_id]] if check_id in rows else [])
+                        end_outage(outage_id, at=_utc(at) or timezone.now())
+                    ended = True
+                    saved.add(check_id)
+                finally:
+                    with self._lock:
+                        if ended:
+                            self._outages.pop(check_id, None)
+                        self._pending.discard(check_id)
+        finally:
+            with self._lock:
+                # an action not tried is queued again by the check's next result
+                self._pending.difference_update(left)
+                for pk, key in keys.items():
+                    if pk in saved:
+                        self._written[pk] = key
+                    else:
+                        self._dirty.add(pk)
+        return len(saved & rows.keys())
 
-    def _open(self, item: _Open, row: dict[str, Any] | None) -> None:
+    def _take(
+        self, acted: set[int], final: bool
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, _Written]]:
+        """The rows to write now, by check id, and what each will make its row hold; the
+        other changed checks stay in ``_dirty`` (lock held)."""
+        dirty, self._dirty = self._dirty, set()
+        now = self.clock()
+        rows: dict[int, dict[str, Any]] = {}
+        keys: dict[int, _Written] = {}
+        for pk in dirty:
+            if pk not in self.specs:
+                continue
+            key, last_at = self._key(pk), self.states[pk].last_at
+            written = self._written.get(pk)
+            due = (
+                final
+                or pk in acted
+                or written is None
+                or written[0] != key
+                or (
+                    last_at != written[1]
+                    and (written[1] is None or now - written[1] >= LAST_RUN_STALE_S)
+                )
+            )
+            if due:
+                rows[pk], keys[pk] = self._row(pk), (key, last_at)
+            else:
+                self._dirty.add(pk)
+        return rows, keys
+
+    def _key(self, pk: int) -> tuple[Any, ...]:
+        """What of check ``pk``'s state must be written when it changes (lock held): all of
+        its ``CheckState`` but the last run's time and response time, with the counters
+        capped where the state machine stops looking at them (``Policy``)."""
+        state, policy = self.states[pk], self.specs[pk].policy
+        return (
+            state.status,
+            state.flapping,
+            min(state.fails, policy.retries),
+            min(state.oks, policy.recoveries),
+            state.failing_since,
+            state.passing_since,
+            state.changed_at,
+            tuple(state.flips),
+            state.last_ok,
+            (self._details.get(pk, (None, ""))[1] or "")[:300],
+        )
+
+    def _open(self, item: _Open, row: dict[str, Any] | None) -> bool:
+        """Open (or adopt) ``item``'s outage with its check's ``row`` in one transaction.
+        Returns whether they were written (False: the check was deleted meanwhile)."""
         check = (
             Check.objects.select_related("agency", "device__site", "link__a_device")
             .filter(pk=item.check_id)
@@ -299,6 +398,7 @@ class Keeper:
                 if outage_id is not None:
                     self._outages[item.check_id] = (outage_id, confirmed)
                 self._pending.discard(item.check_id)
+        return outage_id is not None
 
     def _row(self, pk: int) -> dict[str, Any]:
         """The ``CheckState`` columns of check ``pk`` (lock held), with its ``"pk"``."""

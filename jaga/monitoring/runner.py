@@ -221,7 +221,7 @@ async def run_monitor(
         await scheduled
         await runner.close()
         try:
-            await in_db(keeper.flush)
+            await in_db(lambda: keeper.flush(final=True))
             await in_db(keeper.flush_rollups)
         finally:
             await in_db(_close_connections)
