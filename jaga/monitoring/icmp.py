@@ -35,12 +35,14 @@ from jaga.monitoring.packets import (
 )
 from jaga.monitoring.results import EngineCounters, PingResult, ProbeOutcome
 from jaga.monitoring.sockets import (
+    DROPS_SPACE,
     RECEIVE_BUFFER,
     IcmpChannel,
     IcmpPermissionError,
     IcmpSocket,
     Mode,
     open_icmp_socket,
+    read_drops,
 )
 
 __all__ = [
@@ -91,6 +93,7 @@ class _Channel:
     prefix: int  # the request's first header byte (its type)
     backlog: deque[tuple[str, int, int]] = field(default_factory=deque)
     waiting: Literal["", "writable", "timer"] = ""
+    drops: int = 0  # the socket's cumulative drops, as its last report said (SO_RXQ_OVFL)
 
 
 class IcmpEngine:
@@ -226,6 +229,16 @@ class IcmpEngine:
     def in_flight(self) -> int:
         """How many probes await a reply, an error or their timeout."""
         return len(self._in_flight)
+
+    @property
+    def dropped(self) -> int:
+        """How many datagrams (replies, ICMP errors) the kernel dropped before the engine
+        could read them, on all its sockets since ``start``: their receive buffer was full
+        (``sockets.RECEIVE_BUFFER``). A dropped reply makes an answered probe time out.
+        Learnt from the next datagram read after the drops (Linux ``SO_RXQ_OVFL``); 0 where
+        the system does not report drops. It is the kernel's own count (the drops column of
+        ``/proc/net/raw``), which Linux 6.18 raises by two for each datagram dropped."""
+        return self.counters.dropped
 
     def channel(self, family: int) -> IcmpChannel | None:
         """The open socket of ``family`` (``AF_INET``/``AF_INET6``), ``None`` if none."""
@@ -397,13 +410,18 @@ class IcmpEngine:
         cookie = self.cookie
         for _ in range(_READ_BATCH):
             try:
-                data, source = sock.recvfrom(65536)
+                data, ancillary, _flags, source = sock.recvmsg(65536, DROPS_SPACE)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 counters.ignored += 1
                 continue
             received_ns = time.monotonic_ns()
+            if ancillary:
+                drops = read_drops(ancillary)
+                if drops is not None and drops > channel.drops:
+                    counters.dropped += drops - channel.drops
+                    channel.drops = drops
             message = parse_message(data, source=source[0], ipv6=channel.ipv6, ip_header=ip_header)
             if message is None:
                 counters.ignored += 1

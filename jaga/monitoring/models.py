@@ -9,6 +9,7 @@ check, which is how several monitor processes and restarts open a single case.
 ``MaintenanceWindow``: planned work on a site or device; results inside it count neither for
 nor against availability and open no case. ``Agent``: a remote ``jaga agent`` and the hash of
 its token; ``AppliedBatch``: the result batches an agent already delivered.
+``MonitorHeartbeat``: a ``jaga monitor`` process's last sign of life and ICMP figures.
 ``ResultMinute``/``ResultHour``/``ResultDay``: the results of each check rolled up.
 
 ``CheckState`` and the rollups are high-volume child rows of ``Check`` and are scoped to the
@@ -99,6 +100,34 @@ class AppliedBatch(models.Model):
 
     def __str__(self) -> str:
         return self.batch_id
+
+
+class MonitorHeartbeat(models.Model):
+    """The newest figures of one ``jaga monitor`` (issue 19), written by it every
+    ``heartbeat.HEARTBEAT_S`` seconds and when it stops: ``name`` its host (and the agencies
+    it is limited to), ``agency_ids`` the ids of those agencies (empty: every agency);
+    ``started_at``/``seen_at`` when it started and last wrote (UTC); ``checks`` how many it
+    runs; the ``icmp_*`` totals of its ICMP engine since it started (``EngineCounters``):
+    requests sent, replies, timeouts, and replies or ICMP errors the kernel dropped unread
+    for a full receive buffer (each one an answered probe reported lost). A process-wide
+    row, not an agency's: a monitor may serve several."""
+
+    name = models.CharField(_("monitor"), max_length=200, unique=True)
+    agency_ids = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    seen_at = models.DateTimeField(_("last seen"))
+    checks = models.PositiveIntegerField(_("checks"), default=0)
+    icmp_sent = models.PositiveBigIntegerField(_("ICMP requests sent"), default=0)
+    icmp_replies = models.PositiveBigIntegerField(_("ICMP replies"), default=0)
+    icmp_timeouts = models.PositiveBigIntegerField(_("ICMP timeouts"), default=0)
+    icmp_dropped = models.PositiveBigIntegerField(_("ICMP replies dropped"), default=0)
+
+    class Meta:
+        verbose_name = _("monitor heartbeat")
+        verbose_name_plural = _("monitor heartbeats")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Check(AgencyScoped):

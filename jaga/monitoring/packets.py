@@ -110,9 +110,9 @@ class IcmpMessage:
 def parse_message(
     packet: bytes, *, source: str, ipv6: bool = False, ip_header: bool = False
 ) -> IcmpMessage | None:
-    """Parse what one ``recvfrom`` returned on an ICMP socket.
+    """Parse what one ``recvmsg`` (or ``recvfrom``) returned on an ICMP socket.
 
-    ``source`` is the sender's address from ``recvfrom``. ``ip_header`` is True when the
+    ``source`` is the sender's address it returned. ``ip_header`` is True when the
     packet starts with the IPv4 header (IPv4 raw sockets); IPv6 raw sockets and datagram
     ("ping") sockets deliver the ICMP message alone. Returns an ``IcmpMessage`` for an echo
     reply (IPv4: only if its checksum is right) or for a destination-unreachable or

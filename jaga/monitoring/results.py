@@ -87,3 +87,4 @@ class EngineCounters:
     send_errors: int = 0  # probes ended by a send error (EHOSTUNREACH, EPERM, ...)
     deferred: int = 0  # sends postponed by back-pressure (EAGAIN, ENOBUFS)
     ignored: int = 0  # datagrams read that answered nothing of ours (other engines', late)
+    dropped: int = 0  # datagrams the kernel dropped unread: a full receive buffer

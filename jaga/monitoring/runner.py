@@ -4,16 +4,20 @@
 socket per address family), the other kinds through ``jaga.monitoring.probes``. The periodic
 ``Scheduler`` runs every check with a single task. ``run_monitor`` wires them to a ``Keeper``:
 results go to ``Keeper.record`` in the loop; one database thread writes states and outages
-every ``flush_s`` seconds, finished minutes every minute, and reloads the checks every
-``reload_s`` seconds. SIGTERM/SIGINT stop it cleanly (everything is written); SIGKILL loses
-at most the last ``flush_s`` seconds of counters and the current minute's rollups, never an
-outage (``jaga.monitoring.keeper``).
+every ``flush_s`` seconds, finished minutes every minute, reloads the checks every
+``reload_s`` seconds, and writes its heartbeat (checks run, the ICMP engine's figures, among
+them the replies the kernel dropped) every ``heartbeat.HEARTBEAT_S`` seconds. SIGTERM/SIGINT
+stop it cleanly (everything is written); SIGKILL loses at most the last ``flush_s`` seconds
+of results, the newest run times of steady checks (``keeper.LAST_RUN_STALE_S``) and the
+current minute's rollups, never an outage (``jaga.monitoring.keeper``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -21,8 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from django.db import close_old_connections
+from django.utils import timezone
 
 from jaga.monitoring import probes
+from jaga.monitoring.heartbeat import HEARTBEAT_S, Beat, monitor_name, write_heartbeat
 from jaga.monitoring.icmp import IcmpEngine, ProbeOutcome
 from jaga.monitoring.keeper import Keeper
 from jaga.monitoring.models import CheckKind
@@ -169,6 +175,11 @@ class Runner:
                 self.scheduler.add(key)
                 self._keys[pk] = key
 
+    def beat(self) -> Beat:
+        """The figures of a heartbeat, now (call it in the event loop)."""
+        icmp = dataclasses.replace(self.icmp.counters) if self.icmp is not None else None
+        return Beat(len(self._keys), icmp)
+
     def _result(self, result: CheckResult) -> None:
         self.on_result(
             int(result.check.address), result.up, time.time(), result.rtt_ms, result.reason
@@ -182,7 +193,8 @@ async def run_monitor(
     flush_s: float = 1.0,
     reload_s: float = 15.0,
 ) -> None:
-    """Run ``keeper``'s checks until ``stop`` is set, then write everything and return."""
+    """Run ``keeper``'s checks until ``stop`` is set, then write everything and return.
+    Writes the monitor's heartbeat (``jaga.monitoring.heartbeat``) as it runs and stops."""
     loop = asyncio.get_running_loop()
     db = ThreadPoolExecutor(1, thread_name_prefix="jaga-db")
 
@@ -201,7 +213,14 @@ async def run_monitor(
     runner.sync(await in_db(keeper.load))
     scheduled = loop.create_task(runner.scheduler.run())
     logger.info("monitoring %d checks", len(runner.probes.specs))
-    last_reload = last_minute = loop.time()
+    started_at = timezone.now()
+    name = await in_db(lambda: monitor_name(keeper.agencies))
+
+    def heartbeat(beat: Beat) -> None:
+        write_heartbeat(name, keeper.agencies, started_at, beat)
+
+    last_reload = last_minute = last_beat = loop.time()
+    await in_db(functools.partial(heartbeat, runner.beat()))
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -214,6 +233,9 @@ async def run_monitor(
                 if loop.time() - last_reload >= reload_s:
                     last_reload = loop.time()
                     runner.sync(await in_db(keeper.load))
+                if loop.time() - last_beat >= HEARTBEAT_S:
+                    last_beat = loop.time()
+                    await in_db(functools.partial(heartbeat, runner.beat()))
             except Exception:  # the database may be away for a while: keep probing
                 logger.exception("could not write the monitor's results; retrying")
     finally:
@@ -223,6 +245,7 @@ async def run_monitor(
         try:
             await in_db(lambda: keeper.flush(final=True))
             await in_db(keeper.flush_rollups)
+            await in_db(functools.partial(heartbeat, runner.beat()))
         finally:
             await in_db(_close_connections)
             db.shutdown(wait=True)

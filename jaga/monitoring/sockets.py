@@ -28,7 +28,14 @@ SOL_RAW = 255  # Linux <linux/socket.h>; not exported by the socket module
 ICMP_FILTER = 1  # <linux/icmp.h>, level SOL_RAW: a bit set drops that ICMP type
 ICMP6_FILTER = 1  # <netinet/icmp6.h>, level IPPROTO_ICMPV6: Linux blocks the set bits
 SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>: root may exceed net.core.rmem_max
-RECEIVE_BUFFER = 4 * 1024 * 1024
+SO_RXQ_OVFL = 40  # <asm-generic/socket.h>: recvmsg reports the socket's dropped datagrams
+#: Bytes asked for an ICMP socket's receive buffer (issue 19: a burst of replies to
+#: thousands of probes overflowed 4 MiB, and a dropped reply is an answered probe reported
+#: lost). The kernel doubles it for its bookkeeping; without root it is capped at
+#: ``net.core.rmem_max``.
+RECEIVE_BUFFER = 8 * 1024 * 1024
+#: Ancillary bytes to ask ``recvmsg`` for: room for the ``SO_RXQ_OVFL`` counter (a uint32).
+DROPS_SPACE = socket.CMSG_SPACE(4)
 
 
 class IcmpSocket(Protocol):
@@ -39,6 +46,10 @@ class IcmpSocket(Protocol):
     def sendto(self, data: bytes, address: tuple[str, int], /) -> int: ...
 
     def recvfrom(self, bufsize: int, /) -> tuple[bytes, Any]: ...
+
+    def recvmsg(
+        self, bufsize: int, ancbufsize: int, /
+    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, Any]: ...
 
     def close(self) -> None: ...
 
@@ -77,7 +88,9 @@ def open_icmp_socket(
     """Open a non-blocking ICMP socket for ``family`` (``AF_INET`` or ``AF_INET6``).
 
     ``mode="auto"`` tries a raw socket, then a datagram ping socket. The receive buffer is
-    raised to ``receive_buffer`` bytes (beyond ``net.core.rmem_max`` when root). Raw sockets
+    raised to ``receive_buffer`` bytes (beyond ``net.core.rmem_max`` when root; a refusal
+    is not an error) and the socket reports its drops to ``recvmsg`` (``report_drops``;
+    ``SO_RXQ_OVFL`` where the system has it). Raw sockets
     get a kernel filter passing only echo replies and the errors that can quote a request.
     Raises ``IcmpPermissionError`` when no allowed kind may be opened, and ``OSError`` (for
     example ``EAFNOSUPPORT`` without IPv6) for other failures.
@@ -105,14 +118,48 @@ def open_icmp_socket(
     )
 
 
+def size_receive_buffer(sock: socket.socket, size: int) -> int:
+    """Ask for a receive buffer of ``size`` bytes on ``sock``: ``SO_RCVBUFFORCE`` (root or
+    CAP_NET_ADMIN may pass ``net.core.rmem_max``), else ``SO_RCVBUF`` (capped by the
+    kernel); a refusal of both is not an error. Returns the size the kernel reports (bytes,
+    twice what it grants, as Linux counts its overhead)."""
+    for option in (SO_RCVBUFFORCE, socket.SO_RCVBUF):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, size)
+            break
+        except OSError:
+            continue
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+
+
+def report_drops(sock: socket.socket) -> bool:
+    """Enable ``SO_RXQ_OVFL`` on ``sock``: from then on each datagram ``recvmsg`` returns
+    after the kernel dropped some for a full receive buffer carries the socket's
+    cumulative count of drops (``read_drops``). Returns False where the system refuses it
+    (not Linux), which is not an error."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+    except OSError:
+        return False
+    return True
+
+
+def read_drops(ancillary: list[tuple[int, int, bytes]]) -> int | None:
+    """The socket's cumulative number of datagrams dropped for a full receive buffer, from
+    the ancillary data of one ``recvmsg`` (``report_drops``), or None when it carries none
+    (the kernel adds it only once something was dropped)."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and len(data) >= 4:
+            return int(struct.unpack_from("=I", data)[0])
+    return None
+
+
 def _configure(
     sock: socket.socket, family: int, kind: Literal["raw", "datagram"], receive_buffer: int
 ) -> IcmpChannel:
     sock.setblocking(False)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, receive_buffer)
-    except OSError:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    size_receive_buffer(sock, receive_buffer)
+    report_drops(sock)
     ipv6 = family == socket.AF_INET6
     if kind == "datagram":
         sock.bind(("::", 0) if ipv6 else ("0.0.0.0", 0))

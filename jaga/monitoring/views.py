@@ -36,6 +36,7 @@ from jaga.inventory.models import Device
 from jaga.inventory.permissions import devices_for, sites_for
 from jaga.inventory.views import paginate
 from jaga.monitoring.availability import Availability, Point, availability, series
+from jaga.monitoring.heartbeat import heartbeats_for
 from jaga.monitoring.models import Check, CheckState, CheckStatus, MaintenanceWindow, Outage
 from jaga.org.models import User
 from jaga.workflow.permissions import cases_for
@@ -325,7 +326,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     OPD; ``?status=`` one of ``FILTERS``, ``?opd=``/``?device=`` narrow them to an OPD's or a
     device's checks. Then the open outages with their cases, and the maintenance windows
     current and upcoming (with a link to add one in the admin for the agency's
-    administrator)."""
+    administrator), and the heartbeats of the monitor processes serving the agency (last
+    seen, ICMP replies, timeouts and replies the kernel dropped)."""
     user = _user(request)
     now = timezone.now()
     visible = checks_for(user)
@@ -368,5 +370,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "windows": Limited(windows[:LIST_LIMIT], len(windows) > LIST_LIMIT),
         "now": now,
         "may_add_window": user.is_agency_admin,
+        "monitors": heartbeats_for(user.agency_id) if user.agency_id is not None else [],
     }
     return render(request, "monitoring/overview.html", context)

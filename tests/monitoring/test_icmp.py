@@ -13,6 +13,7 @@ import errno
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -40,6 +41,7 @@ from jaga.monitoring.packets import (
     parse_message,
 )
 from jaga.monitoring.scheduler import Check, CheckResult, Scheduler, totals
+from jaga.monitoring.sockets import SO_RXQ_OVFL
 from tests.monitoring.helpers import missing, run
 
 T = TypeVar("T")
@@ -73,7 +75,8 @@ class FakeSocket:
     """Stands in for an ICMP socket. A socketpair end gives the event loop a real file
     descriptor: readable while datagrams wait in ``inbox``, always writable. ``responder``
     turns each sent datagram into datagrams to receive; ``send_errors`` are raised by the
-    next sends, one each."""
+    next sends, one each; ``drops``, when set, is the cumulative drop count that ``recvmsg``
+    reports with each datagram (as Linux's ``SO_RXQ_OVFL``)."""
 
     def __init__(self, responder: Responder | None = None) -> None:
         self._reader, self._writer = socket.socketpair()
@@ -82,6 +85,7 @@ class FakeSocket:
         self.inbox: deque[tuple[bytes, tuple[str, int]]] = deque()
         self.sent: list[tuple[bytes, str]] = []
         self.send_errors: deque[OSError] = deque()
+        self.drops: int | None = None
 
     def fileno(self) -> int:
         return self._reader.fileno()
@@ -103,6 +107,15 @@ class FakeSocket:
             raise BlockingIOError(errno.EAGAIN, "empty")
         self._reader.recv(1)
         return self.inbox.popleft()
+
+    def recvmsg(
+        self, bufsize: int, ancbufsize: int, /
+    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, Any]:
+        data, source = self.recvfrom(bufsize)
+        ancillary = []
+        if self.drops is not None:
+            ancillary.append((socket.SOL_SOCKET, SO_RXQ_OVFL, struct.pack("=I", self.drops)))
+        return data, ancillary, 0, source
 
     def close(self) -> None:
         self._reader.close()
@@ -232,6 +245,23 @@ def test_it_times_out_and_leaves_no_in_flight_entry() -> None:
     assert result.reasons == ("timeout", "timeout")
     assert result.avg_ms is None
     assert in_flight == 0
+
+
+def test_it_counts_the_drops_the_kernel_reports_with_a_datagram() -> None:
+    async def scenario() -> tuple[int, int, int]:
+        engine, fake = fake_engine(echo_v4)
+        async with engine:
+            assert (await engine.probe("127.0.0.1", 1.0)).ok
+            before = engine.dropped
+            fake.drops = 5  # five datagrams were dropped before the next reply was queued
+            assert (await engine.probe("127.0.0.1", 1.0)).ok
+            after_first = engine.dropped
+            fake.drops = 7
+            assert (await engine.probe("127.0.0.1", 1.0)).ok
+            assert (await engine.probe("127.0.0.1", 1.0)).ok  # the same count again
+            return before, after_first, engine.dropped
+
+    assert run(scenario()) == (0, 5, 7)
 
 
 def test_it_ignores_a_reply_to_another_engines_identifier() -> None:

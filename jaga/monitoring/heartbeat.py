@@ -1,0 +1,67 @@
+"""The ``jaga monitor`` process's heartbeat (issue 19): its last sign of life and the
+figures of its ICMP engine, for the monitor page (``models.MonitorHeartbeat``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from jaga.monitoring.models import MonitorHeartbeat
+from jaga.monitoring.results import EngineCounters
+from jaga.tenancy.models import Agency
+
+#: Seconds between two heartbeats of a running monitor.
+HEARTBEAT_S = 30.0
+#: Most heartbeats the monitor page lists.
+SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """One heartbeat's figures, taken in the monitor's event loop: ``checks`` run, and the
+    ICMP engine's totals since it started (``None`` without an engine)."""
+
+    checks: int
+    icmp: EngineCounters | None
+
+
+def monitor_name(agencies: list[int] | None) -> str:
+    """The name of this host's monitor: its host name, and the slugs of the agencies it is
+    limited to (``agencies``: their ids; None: every agency), at most 200 characters."""
+    name = socket.gethostname()
+    if agencies:
+        slugs = Agency.objects.filter(pk__in=agencies).order_by("slug").values_list("slug")
+        name += " (" + ", ".join(slug for (slug,) in slugs) + ")"
+    return name[:200]
+
+
+def write_heartbeat(
+    name: str, agencies: list[int] | None, started_at: dt.datetime, beat: Beat
+) -> MonitorHeartbeat:
+    """Create or update monitor ``name``'s heartbeat (``started_at`` UTC) with ``beat``,
+    seen now. Returns the row."""
+    counters = beat.icmp or EngineCounters()
+    row, _created = MonitorHeartbeat.objects.update_or_create(
+        name=name,
+        defaults={
+            "agency_ids": sorted(agencies or []),
+            "started_at": started_at,
+            "seen_at": timezone.now(),
+            "checks": beat.checks,
+            "icmp_sent": counters.sent,
+            "icmp_replies": counters.replies,
+            "icmp_timeouts": counters.timeouts,
+            "icmp_dropped": counters.dropped,
+        },
+    )
+    return row
+
+
+def heartbeats_for(agency_id: int) -> list[MonitorHeartbeat]:
+    """The heartbeats of the monitors that serve agency ``agency_id`` (limited to it, or
+    to no agency), newest first, at most ``SHOWN``."""
+    rows = MonitorHeartbeat.objects.order_by("-seen_at", "name")[:100]
+    return [row for row in rows if not row.agency_ids or agency_id in row.agency_ids][:SHOWN]
