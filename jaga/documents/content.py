@@ -47,7 +47,7 @@ from babel.dates import format_date
 from jaga.documents import naskah, work
 from jaga.documents.indonesian import pembuka_berita_acara
 from jaga.documents.models import AnyDocumentType, ReportType
-from jaga.documents.signatories import person
+from jaga.documents.signatories import Signatories, person
 from jaga.inventory.models import Device, Site
 from jaga.org.models import User
 from jaga.sop.schema import DocumentType, FieldRecord, SopSpec, Step, StepKind
@@ -154,7 +154,9 @@ def report_content(
     }
 
 
-def opd_party(case: Case, site: Site | None = None) -> dict[str, str]:
+def opd_party(
+    case: Case, site: Site | None = None, people: Signatories | None = None
+) -> dict[str, str]:
     """The reporting OPD as a party: its head when the OPD names one, else the reporter.
     For a fan-out visit's ``site``, the site's OPD (a maintained location acknowledges its
     own Berita Acara)."""
@@ -164,7 +166,7 @@ def opd_party(case: Case, site: Site | None = None) -> dict[str, str]:
     if site is not None:
         name = opd.name if opd is not None else ""
         return {"name": "", "nip": "", "position": name, "unit": name}
-    return person(case.reporter)
+    return (people or Signatories()).of(case.reporter)
 
 
 def _case_block(case: Case, site: Site | None = None) -> dict[str, str]:
@@ -190,27 +192,28 @@ def _case_block(case: Case, site: Site | None = None) -> dict[str, str]:
     return block
 
 
-def _appointer(
-    case: Case, before: StepInstance, on: dt.date | None = None
-) -> dict[str, str] | None:
-    """The official who last disposed or assigned work in the case before ``before``: the
-    "Mengetahui" of Berita Acara and reports (Plt./Plh. as on local date ``on``)."""
+def _appointing_step(case: Case, before: StepInstance) -> StepInstance | None:
+    """The case's last disposition or assignment done before ``before`` (with its actor):
+    whoever did it is the "Mengetahui" of Berita Acara and reports."""
     spec = case.definition.spec
     done = case.steps.filter(status=StepStatus.DONE, pk__lt=before.pk).order_by("-pk")
     for step in done.select_related("actor", "on_behalf_of"):
         kind = spec.step(step.step_no).kind
         if kind in (StepKind.ASSIGNMENT, StepKind.DISPOSITION) and step.actor is not None:
-            return person(step.actor, step.on_behalf_of, on)
+            return step
     return None
 
 
 def _mengetahui(
-    case: Case, step: StepInstance, on: dt.date, signer: dict[str, str]
+    appointing: StepInstance | None, signer: dict[str, str], people: Signatories
 ) -> dict[str, str] | None:
-    """The "Mengetahui" of a document issued by ``step``: ``_appointer``, unless that is the
-    signer (an official does not acknowledge their own document)."""
-    appointer = _appointer(case, step, on)
-    if appointer is None or (appointer["name"], appointer["nip"]) == (
+    """The "Mengetahui" of a document: the official who did ``appointing`` (Plt./Plh. as
+    on ``people``'s date), unless that is the signer (an official does not acknowledge
+    their own document)."""
+    if appointing is None:
+        return None
+    appointer = people.of(appointing.actor, appointing.on_behalf_of)
+    if (appointer["name"], appointer["nip"]) == (
         signer["name"],
         signer["nip"],
     ):
@@ -218,16 +221,24 @@ def _mengetahui(
     return appointer
 
 
-def _named(step: StepInstance) -> list[dict[str, str]]:
+def _named_users(step: StepInstance) -> list[User]:
+    """The people ``step`` named (a disposition's or an assignment's), in naming order."""
     rows = LaneAssignee.objects.filter(named_by=step).select_related("user").order_by("pk")
-    return [person(row.user) for row in rows]
+    return [row.user for row in rows]
 
 
-def _team(case: Case) -> list[dict[str, str]]:
+def _named(step: StepInstance, people: Signatories) -> list[dict[str, str]]:
+    """The signatories of the people ``step`` named, read together."""
+    users = _named_users(step)
+    people.load(users)
+    return [people.of(user) for user in users]
+
+
+def _team(case: Case, people: Signatories) -> list[dict[str, str]]:
     """The people the case's latest disposition or assignment named (the technicians once
     the Kepala Seksi has appointed them)."""
     last = LaneAssignee.objects.filter(case=case).order_by("-named_by_id").first()
-    return _named(last.named_by) if last is not None else []
+    return _named(last.named_by, people) if last is not None else []
 
 
 def _fields(step: Step, data: dict[str, Any]) -> list[dict[str, str]]:
@@ -349,7 +360,7 @@ TIM_TEKNIS, OPD_PELAPOR = 0, 1
 
 
 def _parties(
-    case: Case, step: StepInstance, spec: SopSpec, site: Site | None, on: dt.date
+    case: Case, step: StepInstance, spec: SopSpec, site: Site | None, people: Signatories
 ) -> list[dict[str, str]]:
     """PIHAK PERTAMA and PIHAK KEDUA of a Berita Acara issued by ``step``: the same people
     as the case's earlier Berita Acara in the same visit (the first one fixes them), else
@@ -370,13 +381,12 @@ def _parties(
         return [dict(party) for party in earlier.content["parties"]]
     lanes = [spec.lane(key) for key in spec.step(step.step_no).all_lanes]
     by_staff = bool(lanes) and not any(lane.requesting for lane in lanes)
-    team = _team(case)
-    technician = (
-        person(step.actor, step.on_behalf_of, on)
-        if by_staff
-        else (team[0] if team else person(None))
-    )
-    return [technician, opd_party(case, site)]
+    if by_staff:
+        technician = people.of(step.actor, step.on_behalf_of)
+    else:
+        team = _team(case, people)
+        technician = team[0] if team else people.of(None)
+    return [technician, opd_party(case, site, people)]
 
 
 def _principal(step: StepInstance, spec: SopSpec) -> int:
@@ -405,7 +415,16 @@ def build(
     case = step.case
     agency = case.agency
     spec = case.definition.spec
-    signer = person(step.actor, step.on_behalf_of, issued_on)
+    people = Signatories(issued_on)
+    # The people a letter is addressed to are read with its signer.
+    named = (
+        _named_users(step)
+        if document_type in (DocumentType.LEMBAR_DISPOSISI, DocumentType.SURAT_TUGAS)
+        else []
+    )
+    appointing = _appointing_step(case, step)
+    people.load([step.actor, *named, appointing.actor if appointing is not None else None])
+    signer = people.of(step.actor, step.on_behalf_of)
     # A step of a fan-out visit speaks of the visit's site and its OPD.
     site = step.branch.site if step.branch is not None else None
     block = _case_block(case, site)
@@ -427,7 +446,7 @@ def build(
         "work": [],
         "parties": [],
         "principal": TIM_TEKNIS,
-        "mengetahui": _mengetahui(case, step, issued_on, signer),
+        "mengetahui": _mengetahui(appointing, signer, people),
         "recipients": [],
         "instructions": list(data.get("instructions", [])),
         "instruction_options": spec_step.disposition_instructions
@@ -440,7 +459,7 @@ def build(
         "references": [],
     }
     if document_type is DocumentType.LEMBAR_DISPOSISI:
-        recipients = _named(step)
+        recipients = [people.of(user) for user in named]
         if not recipients and spec_step.to_lane:
             label = spec.lane(spec_step.to_lane).label
             recipients = [{**person(None), "position": label}]
@@ -449,12 +468,12 @@ def build(
         content["sifat"] = str(data.get("sifat", ""))
         content["sifat_options"] = list(SIFAT)
     elif document_type is DocumentType.SURAT_TUGAS:
-        content["recipients"] = _named(step)
+        content["recipients"] = [people.of(user) for user in named]
     elif document_type in (
         DocumentType.BERITA_ACARA_PENGGANTIAN,
         DocumentType.BERITA_ACARA_PEKERJAAN,
     ):
-        content["parties"] = _parties(case, step, spec, site, issued_on)
+        content["parties"] = _parties(case, step, spec, site, people)
         content["principal"] = _principal(step, spec)
         reference = _reference(case)
         content["references"] = [reference] if reference is not None else []
@@ -473,9 +492,9 @@ def build(
         content["findings"] = work.recorded(case, spec, FieldRecord.TEMUAN, step, branch_id)
         content["work"] = work.recorded(case, spec, FieldRecord.PEKERJAAN, step, branch_id)
     if document_type in (DocumentType.LAPORAN_TINDAK_LANJUT, DocumentType.RENCANA_KERJA):
-        content["steps"] = work.timeline(case, spec, lambda user: person(user)["name"])
+        content["steps"] = work.timeline(case, spec, people)
         content["items"] = _replacement_items(case, step, site)
-        content["acknowledgments"] = acknowledgments(case)
+        content["acknowledgments"] = acknowledgments(case, people)
     content["naskah"] = naskah.metadata(
         document_type,
         _hal(document_type, case, block),
@@ -487,17 +506,21 @@ def build(
     return content
 
 
-def acknowledgments(case: Case) -> list[dict[str, str]]:
+def acknowledgments(case: Case, people: Signatories | None = None) -> list[dict[str, str]]:
     """The reporting OPD's acknowledgments recorded in Jaga of the case's documents so far,
     as ``{"document", "by", "at", "outcome"}`` ("Berita Acara Pekerjaan Nomor …", the
     acknowledging user's name, the local date and time, "diketahui" or "disanggah")."""
     from jaga.documents.panels import acknowledged_document
 
     rows = []
-    done = case.steps.filter(
-        kind=StepKind.ACKNOWLEDGMENT.value, status=StepStatus.DONE
-    ).select_related("actor")
-    for ack in done.order_by("pk"):
+    done = list(
+        case.steps.filter(kind=StepKind.ACKNOWLEDGMENT.value, status=StepStatus.DONE)
+        .select_related("actor")
+        .order_by("pk")
+    )
+    people = people or Signatories()
+    people.load(ack.actor for ack in done)
+    for ack in done:
         document = acknowledged_document(ack)
         if document is None or ack.completed_at is None:
             continue
@@ -505,7 +528,7 @@ def acknowledgments(case: Case) -> list[dict[str, str]]:
         rows.append(
             {
                 "document": f"{document.title} Nomor {document.number}",
-                "by": person(ack.actor)["name"],
+                "by": people.of(ack.actor)["name"],
                 "at": f"{long_date(at.date())} {at:%H.%M}",
                 "outcome": "disanggah" if ack.outcome == DISPUTED else "diketahui",
             }

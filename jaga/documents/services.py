@@ -221,9 +221,12 @@ def issue_for_step(step: StepInstance, spec_step: Step, at: dt.datetime) -> Docu
         return None
     # A step done again (a check returned the case to it) reissues its document: the new
     # version supersedes the one the earlier visit issued, in the same fan-out visit (or
-    # on the trunk): the Berita Acara of one site never supersedes another site's.
+    # on the trunk): the Berita Acara of one site never supersedes another site's. A first
+    # visit has nothing to supersede.
     previous = (
-        Document.objects.filter(
+        None
+        if step.visit <= 1
+        else Document.objects.filter(
             case=step.case,
             document_type=spec_step.document.value,
             step__step_no=step.step_no,

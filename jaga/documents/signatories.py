@@ -19,6 +19,9 @@ An OPD user without an employee record signs for the OPD ("Pelapor Dinas Kesehat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Prefetch
 
 from jaga.org.models import ActingAssignment, ActingKind, Employee, Position, User
 
@@ -35,10 +38,19 @@ EMPTY: dict[str, str] = {
 }
 
 
+def _positions(employee: Employee) -> list[Position]:
+    """``employee``'s positions with their units, in id order: the prefetched ones when a
+    ``Signatories`` loaded the employee, else one query."""
+    cached = getattr(employee, "_prefetched_objects_cache", {}).get("positions")
+    if cached is not None:
+        return sorted(cached, key=lambda position: position.pk)
+    return list(employee.positions.select_related("unit").order_by("pk"))
+
+
 def _acting_kind(employee: Employee, position: Position, on: dt.date | None) -> str:
     """ "Plt"/"Plh" when ``employee`` acts for ``position`` on local date ``on`` without
     holding it; "" when they hold it or no acting assignment covers the day."""
-    if employee.positions.filter(pk=position.pk).exists():
+    if any(held.pk == position.pk for held in _positions(employee)):
         return ""
     acting = ActingAssignment.objects.filter(employee=employee, position=position)
     if on is not None:
@@ -52,7 +64,12 @@ def employee_signatory(
 ) -> dict[str, str]:
     """``employee`` signing in ``position`` (else their first position) on local date ``on``
     (the document's date: it decides whether an acting assignment covers the day)."""
-    held = position or employee.positions.select_related("unit").order_by("pk").first()
+    positions = _positions(employee)
+    held: Position | None
+    if position is None:
+        held = positions[0] if positions else None
+    else:  # the loaded copy carries its unit
+        held = next((p for p in positions if p.pk == position.pk), position)
     acting = _acting_kind(employee, held, on) if held is not None else ""
     title = held.title if held is not None else ""
     return {
@@ -65,22 +82,54 @@ def employee_signatory(
     }
 
 
+class Signatories:
+    """The signatories of users on local date ``on``, with each user's employee record and
+    positions (units included) read once: ``load`` reads any number of users in two
+    queries, ``of`` reads a user not loaded yet by itself. An acting assignment is read
+    only for a position its employee does not hold (the Plt./Plh. case). Documents build
+    one per issue, so a document names many people without a query per person."""
+
+    def __init__(self, on: dt.date | None = None) -> None:
+        self.on = on
+        self._employees: dict[int, Employee | None] = {}
+
+    def load(self, users: Iterable[User | None]) -> None:
+        """Read the employee records of ``users`` (None and users read before skipped)."""
+        wanted = {user.pk for user in users if user is not None} - self._employees.keys()
+        if not wanted:
+            return
+        found = {
+            employee.user_id: employee
+            for employee in Employee.objects.filter(user_id__in=wanted).prefetch_related(
+                Prefetch("positions", queryset=Position.objects.select_related("unit"))
+            )
+        }
+        for pk in wanted:
+            self._employees[pk] = found.get(pk)
+
+    def of(self, user: User | None, position: Position | None = None) -> dict[str, str]:
+        """``person(user, position, self.on)`` (shape in the module docstring)."""
+        if user is None:
+            return dict(EMPTY)
+        self.load([user])
+        employee = self._employees[user.pk]
+        if employee is not None:
+            return employee_signatory(employee, position, self.on)
+        opd = user.opd
+        return {
+            **EMPTY,
+            "name": user.get_full_name() or user.username,
+            "position": f"Pelapor {opd.name}" if opd is not None else "",
+            "unit": opd.name if opd is not None else "",
+        }
+
+
 def person(
     user: User | None, position: Position | None = None, on: dt.date | None = None
 ) -> dict[str, str]:
     """A signatory (shape in the module docstring): the employee linked to ``user`` in
     ``position`` (the position a step was done on behalf of, else the employee's first),
     marked Plt./Plh. when they act for it on ``on``; an OPD user without an employee
-    record signs for the OPD; ``None`` gives the empty signatory (a blank line to sign)."""
-    if user is None:
-        return dict(EMPTY)
-    employee = Employee.objects.filter(user=user).first()
-    if employee is not None:
-        return employee_signatory(employee, position, on)
-    opd = user.opd
-    return {
-        **EMPTY,
-        "name": user.get_full_name() or user.username,
-        "position": f"Pelapor {opd.name}" if opd is not None else "",
-        "unit": opd.name if opd is not None else "",
-    }
+    record signs for the OPD; ``None`` gives the empty signatory (a blank line to sign).
+    To name several people, load them together in a ``Signatories``."""
+    return Signatories(on).of(user, position)

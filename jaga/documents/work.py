@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils import translation
 
+from jaga.documents.signatories import Signatories
 from jaga.sop.schema import FieldRecord, SopSpec, Step
 from jaga.sop.timing import step_calendar
 from jaga.tenancy.durations import format_duration
@@ -84,15 +85,16 @@ def _late_text(late: dt.timedelta) -> str:
     return f"Terlambat {format_duration(late)}"
 
 
-def timeline(case: Case, spec: SopSpec, person_name: Any) -> list[dict[str, str]]:
+def timeline(case: Case, spec: SopSpec, people: Signatories) -> list[dict[str, str]]:
     """Each completed step of ``case`` with its Mutu Baku and the time it took (shape in
-    the module docstring); ``person_name(user) -> str`` names the actor. Durations are
+    the module docstring); ``people`` names the actors (read together). Durations are
     printed in Indonesian (official documents are never translated)."""
     agency_calendar = working_calendar(case.agency)
     rows = []
-    steps = (
+    steps = list(
         case.steps.filter(status=StepStatus.DONE).select_related("actor", "branch").order_by("pk")
     )
+    people.load(step.actor for step in steps)
     with translation.override("id"):
         for step in steps:
             spec_step = spec.step(step.step_no)
@@ -117,7 +119,7 @@ def timeline(case: Case, spec: SopSpec, person_name: Any) -> list[dict[str, str]
                 {
                     "no": step.step_no,
                     "kegiatan": spec_step.kegiatan,
-                    "by": person_name(step.actor),
+                    "by": people.of(step.actor)["name"],
                     "done": f"{done_local:%d-%m-%Y %H.%M}" if done_local else "",
                     "standard": _standard(case, spec_step, step),
                     "actual": actual,

@@ -49,7 +49,7 @@ from jaga.maintenance.models import (
 from jaga.maintenance.progress import site_progress
 from jaga.maintenance.workplans import devices_in_scope, issued_document
 from jaga.sop.schema import DocumentType
-from jaga.workflow.models import BranchStatus, StepInstance, StepStatus
+from jaga.workflow.models import BranchStatus, CaseSource, StepInstance, StepStatus
 
 
 def _number(value: Decimal) -> str:
@@ -234,6 +234,8 @@ def add_round_parts(
     other case. Runs in the step's transaction. For the Rencana Kerja it holds the round's
     row (``select_for_update``) so that an edit in progress (``save_work_plan``, which holds
     the same row) is printed whole or not at all."""
+    if step.case.source != CaseSource.SCHEDULE:  # rounds start only as scheduled cases
+        return
     query = MaintenanceRound.objects.filter(case_id=step.case_id).select_related(
         "plan", "case", "agency"
     )

@@ -374,7 +374,12 @@ def _begin(
 ) -> _Action:
     """Load the case, check the step is of one of ``kinds``, waiting, and that ``user`` may
     act on it; raises ``InvalidInput``, ``StepNotOpen`` or ``NotEligible``."""
-    case = Case.objects.select_related("definition", "agency").get(pk=step.case_id)
+    # What the step's effects read of the case comes along (its documents print the OPD
+    # and the report), and the step shares this copy with them.
+    case = Case.objects.select_related("definition", "agency", "opd", "incident").get(
+        pk=step.case_id
+    )
+    step.case = case
     spec = case.definition.spec
     spec_step = spec.step(step.step_no)
     if spec_step.kind not in kinds:
