@@ -14,7 +14,8 @@ unreachable steps, and steps with no path to the end.
 from __future__ import annotations
 
 import re
-from collections import deque
+import threading
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -833,11 +834,30 @@ def line_of(text: str, location: Location) -> int:
 
 
 def load_spec(text: str, path: str = "<text>") -> SopSpec:
-    """The checked definition in ``text``; raises ``SopInvalid`` listing every problem."""
+    """The checked definition in ``text``; raises ``SopInvalid`` listing every problem.
+    A text that checked clean before gives the same (frozen) ``SopSpec`` again without
+    parsing it (``CLEAN_SPECS`` most recent texts kept): loading the library and the demo
+    reads the same files many times; problems are always worked out afresh, in the
+    current language."""
+    with _clean_lock:
+        spec = _clean_specs.get(text)
+        if spec is not None:
+            _clean_specs.move_to_end(text)
+            return spec
     spec, problems = check_text(text, path)
     if problems or spec is None:
         raise SopInvalid(problems)
+    with _clean_lock:
+        _clean_specs[text] = spec
+        while len(_clean_specs) > CLEAN_SPECS:
+            _clean_specs.popitem(last=False)
     return spec
+
+
+#: How many clean definitions ``load_spec`` keeps parsed, by their text.
+CLEAN_SPECS = 64
+_clean_specs: OrderedDict[str, SopSpec] = OrderedDict()
+_clean_lock = threading.Lock()
 
 
 def _too_large(size: int) -> str:

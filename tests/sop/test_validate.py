@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 import jaga.sop
-from jaga.sop.validate import check_file
+from jaga.sop.validate import SopInvalid, check_file, load_spec
 
 LIBRARY = Path(jaga.sop.__file__).resolve().parent / "library"
 BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
@@ -158,3 +159,20 @@ def test_it_makes_the_command_accept_the_library() -> None:
     call_command("sop", "validate", *map(str, paths), stdout=out, stderr=err)
     assert out.getvalue() == "ok: 5 definition(s) valid\n"
     assert err.getvalue() == ""
+
+
+def test_it_reuses_a_clean_definition_and_checks_a_broken_one_afresh_in_the_language() -> None:
+    text = (LIBRARY / "000-bogor-pemeliharaan-jaringan.yaml").read_text(encoding="utf-8")
+    first = load_spec(text, "a.yaml")
+    assert load_spec(text, "b.yaml") is first  # parsed once
+    assert load_spec(text + "\n# a comment\n", "c.yaml") is not first
+
+    broken = (BROKEN / "unreachable.yaml").read_text(encoding="utf-8")
+    messages = []
+    for language in ("en", "id", "en"):
+        with translation.override(language), pytest.raises(SopInvalid) as refused:
+            load_spec(broken, "u.yaml")
+        messages.append(str(refused.value))
+    assert messages[0] == messages[2]
+    assert "step 2 can never be reached" in messages[0]
+    assert messages[1] != messages[0]
