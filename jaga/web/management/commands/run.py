@@ -1,6 +1,7 @@
 """``jaga run``: the web server, the background-task worker and the scheduler together.
 
-Starts gunicorn (WSGI, static files by whitenoise), the django-tasks database worker and
+Collects the static files when they changed (``jaga.web.collected``), then starts
+gunicorn (WSGI, static files by whitenoise), the django-tasks database worker and
 ``jaga scheduler`` (maintenance rounds, issue 14) as child processes, stops them all on
 Ctrl-C or SIGTERM, and stops the others when one dies (exit status 1 then). Later
 long-running processes join ``processes``.
