@@ -42,6 +42,29 @@ def env_url(name: str, default: str, env: Mapping[str, str] = os.environ) -> str
     return value
 
 
+def env_redis_url(name: str, default: str, env: Mapping[str, str] = os.environ) -> str:
+    """A Redis URL as redis-py reads it: ``redis://[user:password@]host[:port][/db]``,
+    ``rediss://`` (TLS) or ``unix:///path/to/socket[?db=N]``; raises ImproperlyConfigured
+    naming the variable for another scheme, a missing host or socket path, or a database
+    number that is not a whole number."""
+    from urllib.parse import urlsplit
+
+    value = env_str(name, default, env)
+    parts = urlsplit(value)
+    where = parts.path if parts.scheme == "unix" else parts.hostname
+    database = parts.path.strip("/") if parts.scheme in ("redis", "rediss") else ""
+    if (
+        parts.scheme not in ("redis", "rediss", "unix")
+        or not where
+        or (database and not database.isdigit())
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be a Redis URL such as redis://127.0.0.1:6379/0 "
+            f"(rediss:// for TLS, unix:///run/redis/redis.sock), not {value!r}"
+        )
+    return value
+
+
 #: Hosts meaning "every address" in a bind: no one reaches the server at them.
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
 #: gunicorn's port when a bind names only a host.

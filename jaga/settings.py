@@ -152,15 +152,26 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # --- end of request and upload limits ----------------------------------------------------
 
 # Background work: the django.tasks API; the database backend needs no broker
-# (architecture.md). "immediate" runs tasks inline (tests, one-off scripts).
-_TASK_BACKEND = config.env_choice("JAGA_TASK_BACKEND", "database", ("database", "immediate"))
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend"
-        if _TASK_BACKEND == "database"
-        else "django_tasks.backends.immediate.ImmediateBackend"
+# (architecture.md). "immediate" runs tasks inline (tests, one-off scripts). "rq" queues them
+# in Redis (django-tasks-rq on django-rq) for workers on several machines (issue 19 point 4);
+# JAGA_REDIS_URL is read only then.
+_TASK_BACKEND = config.env_choice("JAGA_TASK_BACKEND", "database", ("database", "immediate", "rq"))
+#: Every queue Jaga's tasks use (all of them the default one); the RQ worker serves these.
+JAGA_TASK_QUEUES = ["default"]
+if _TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    JAGA_REDIS_URL = config.env_redis_url("JAGA_REDIS_URL", "redis://127.0.0.1:6379/0")
+    RQ_QUEUES = {name: {"URL": JAGA_REDIS_URL} for name in JAGA_TASK_QUEUES}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": JAGA_TASK_QUEUES}}
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend"
+            if _TASK_BACKEND == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": JAGA_TASK_QUEUES,
+        }
     }
-}
 
 # E-mail (outage notifications): SMTP when JAGA_SMTP_HOST is set, else each message is
 # written as a file under <data dir>/mail, so a demo shows what would have been sent.

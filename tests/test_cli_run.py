@@ -12,7 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-from jaga.web.management.commands.run import ProcessSpec, Supervisor, child_environment
+from django.test import override_settings
+
+from jaga.web.management.commands.run import (
+    ProcessSpec,
+    Supervisor,
+    child_environment,
+    processes,
+    web_argv,
+)
 from tests.conftest import copy_migrated_sqlite
 
 
@@ -113,3 +121,65 @@ def test_jaga_run_exports_the_bind_address_as_public_url_to_the_web_server(
             process.wait()
     output = process.stdout.read().decode() if process.stdout else ""
     assert f"Dokumen mengarah ke http://127.0.0.1:{port}" in output  # Indonesian, the default
+
+
+def worker_of(specs: list[ProcessSpec]) -> list[str] | None:
+    """The argv of the ``tasks`` child among ``specs``, or None."""
+    found = [spec.argv for spec in specs if spec.name == "tasks"]
+    return found[0] if found else None
+
+
+def test_it_starts_the_database_worker_with_the_database_backend() -> None:
+    tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with override_settings(TASKS=tasks):
+        specs = processes("127.0.0.1:8000", 2, with_worker=True)
+    assert worker_of(specs) == [sys.executable, "-m", "jaga", "db_worker", "--no-reload"]
+    assert [spec.name for spec in specs][:3] == ["web", "tasks", "scheduler"]
+
+
+def test_it_starts_the_rq_worker_on_every_queue_with_the_rq_backend() -> None:
+    tasks = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "bulk"]}}
+    with override_settings(TASKS=tasks):
+        specs = processes("127.0.0.1:8000", 2, with_worker=True)
+    assert worker_of(specs) == [
+        *(sys.executable, "-m", "jaga", "rqworker"),
+        *("--job-class", "django_tasks_rq.Job", "--with-scheduler", "default", "bulk"),
+    ]
+
+
+def test_it_starts_no_worker_with_the_immediate_backend_or_without_tasks() -> None:
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate):
+        assert worker_of(processes("127.0.0.1:8000", 2, with_worker=True)) is None
+    rq = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    with override_settings(TASKS=rq):
+        assert worker_of(processes("127.0.0.1:8000", 2, with_worker=False)) is None
+
+
+def test_it_serves_with_gunicorn_without_a_control_socket() -> None:
+    (web, *_) = processes("0.0.0.0:8001", 3, with_worker=False, with_scheduler=False)
+    assert web.argv[:3] == [sys.executable, "-m", "gunicorn"]
+    assert web.argv[3:] == web_argv("0.0.0.0:8001", 3)
+    assert web.argv[web.argv.index("--bind") + 1] == "0.0.0.0:8001"
+    assert web.argv[web.argv.index("--workers") + 1] == "3"
+    assert "--no-control-socket" in web.argv
+
+
+def test_every_queue_jagas_tasks_use_is_served() -> None:
+    import importlib
+
+    from django.conf import settings
+    from django_tasks.base import Task
+
+    package = Path(__file__).resolve().parent.parent / "jaga"
+    found: dict[str, str] = {}
+    for path in package.rglob("tasks.py"):
+        module = importlib.import_module(
+            ".".join(path.relative_to(package.parent).with_suffix("").parts)
+        )
+        for name, value in vars(module).items():
+            if isinstance(value, Task):
+                found[f"{module.__name__}.{name}"] = value.queue_name
+    assert "jaga.documents.tasks.render_document" in found
+    assert set(found.values()) <= set(settings.TASKS["default"]["QUEUES"])
+    assert set(settings.TASKS["default"]["QUEUES"]) == set(settings.JAGA_TASK_QUEUES)

@@ -201,3 +201,25 @@ def test_it_makes_existing_open_sqlite_files_owner_only(tmp_path: Path) -> None:
 def test_it_creates_a_sqlite_file_named_by_database_url_owner_only(tmp_path: Path) -> None:
     config.database(tmp_path, {"DATABASE_URL": f"sqlite:///{tmp_path}/other.sqlite3"})
     assert mode(tmp_path / "other.sqlite3") == 0o600
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["redis://127.0.0.1:6379/0", "rediss://:pw@redis.local:6380/2", "unix:///run/redis.sock"],
+)
+def test_it_reads_a_redis_url(value: str) -> None:
+    assert config.env_redis_url("JAGA_REDIS_URL", "redis://x", {"JAGA_REDIS_URL": value}) == value
+
+
+def test_it_uses_the_default_redis_url_when_unset() -> None:
+    assert config.env_redis_url("JAGA_REDIS_URL", "redis://127.0.0.1:6379/0", {}) == (
+        "redis://127.0.0.1:6379/0"
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ["127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "redis://host/db1", ""]
+)
+def test_it_refuses_a_redis_url_redis_cannot_read(value: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="JAGA_REDIS_URL must be a Redis URL"):
+        config.env_redis_url("JAGA_REDIS_URL", "redis://x", {"JAGA_REDIS_URL": value})

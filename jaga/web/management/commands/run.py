@@ -1,10 +1,13 @@
 """``jaga run``: the web server, the background-task worker and the scheduler together.
 
 Collects the static files when they changed (``jaga.web.collected``), then starts
-gunicorn (WSGI, static files by whitenoise), the django-tasks database worker and
+gunicorn (WSGI, static files by whitenoise), the task worker of the configured backend
+(``JAGA_TASK_BACKEND``: ``jaga db_worker`` for ``database``, django-rq's ``jaga rqworker``
+on Jaga's queues for ``rq``, none for ``immediate``; ``task_worker_argv``) and
 ``jaga scheduler`` (maintenance rounds, issue 14) as child processes, stops them all on
 Ctrl-C or SIGTERM, and stops the others when one dies (exit status 1 then). Later
-long-running processes join ``processes``.
+long-running processes join ``processes``. On several machines the same children run as
+systemd services instead (``deploy/``, README "Several machines").
 
 Without ``JAGA_PUBLIC_URL`` in the environment, the children get it from ``--bind``
 (``child_environment``), so documents' QR codes and footers point at this server (issue 13
@@ -44,37 +47,60 @@ class ProcessSpec:
     argv: list[str]
 
 
+#: The task backends whose tasks a separate worker process runs, by ``TASKS`` ``BACKEND``.
+DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+#: The job class RQ workers need to run django-tasks tasks (django-tasks-rq's README).
+RQ_JOB_CLASS = "django_tasks_rq.Job"
+
+
+def task_worker_argv(backend: str, queues: list[str]) -> list[str] | None:
+    """The ``jaga`` subcommand and arguments of the worker running the tasks of ``backend``
+    (a ``TASKS`` ``BACKEND`` path) on ``queues`` (queue names), without the program:
+    ``["db_worker", "--no-reload"]`` for the database backend, ``["rqworker",
+    "--job-class", "django_tasks_rq.Job", "--with-scheduler", *queues]`` for RQ (the
+    scheduler moves deferred tasks to their queue when due), None for a backend that runs
+    tasks itself (immediate)."""
+    if backend == DATABASE_BACKEND:
+        return ["db_worker", "--no-reload"]
+    if backend == RQ_BACKEND:
+        return ["rqworker", "--job-class", RQ_JOB_CLASS, "--with-scheduler", *queues]
+    return None
+
+
+def web_argv(bind: str, workers: int) -> list[str]:
+    """gunicorn's arguments after ``python -m gunicorn``: Jaga's WSGI application on
+    ``bind`` (``HOST:PORT``) with ``workers`` processes, the access log on stdout, 5 s to
+    finish requests on stop, and no control socket (its default path is per user, so two
+    servers on one host would share it)."""
+    return [
+        "jaga.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
+        "--no-control-socket",
+    ]
+
+
 def processes(
     bind: str, workers: int, with_worker: bool, with_scheduler: bool = True
 ) -> list[ProcessSpec]:
-    """The children of ``jaga run``: gunicorn on ``bind`` with ``workers`` processes;
-    when the task backend is the database one and ``with_worker``, the task worker; with
+    """The children of ``jaga run``: gunicorn on ``bind`` with ``workers`` processes
+    (``web_argv``); with ``with_worker``, the worker of the task backend
+    (``task_worker_argv``: the database worker, or the RQ worker on the queues of
+    ``TASKS["default"]["QUEUES"]``; none for the immediate backend); with
     ``with_scheduler``, ``jaga scheduler``; and with ``JAGA_TELEGRAM_TOKEN`` set, the
     Telegram bot (``jaga telegram``)."""
-    specs = [
-        ProcessSpec(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "jaga.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                str(workers),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-            ],
-        )
-    ]
-    backend = settings.TASKS["default"]["BACKEND"]
-    if with_worker and backend == "django_tasks_db.DatabaseBackend":
-        specs.append(
-            ProcessSpec("tasks", [sys.executable, "-m", "jaga", "db_worker", "--no-reload"])
-        )
+    specs = [ProcessSpec("web", [sys.executable, "-m", "gunicorn", *web_argv(bind, workers)])]
+    backend = settings.TASKS["default"]
+    worker = task_worker_argv(str(backend["BACKEND"]), list(backend.get("QUEUES", ["default"])))
+    if with_worker and worker is not None:
+        specs.append(ProcessSpec("tasks", [sys.executable, "-m", "jaga", *worker]))
     if with_scheduler:
         specs.append(ProcessSpec("scheduler", [sys.executable, "-m", "jaga", "scheduler"]))
     if settings.JAGA_TELEGRAM_TOKEN:
