@@ -156,7 +156,13 @@ def test_it_lists_only_variables_jaga_reads_in_the_environment_example() -> None
 
 
 def test_it_passes_the_deploy_checks_with_the_environment_example(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in OWN_PROCESS_UNSET}
+    # A server's environment: none of the test session's Django or Jaga variables (the
+    # browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy checks refuse).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in OWN_PROCESS_UNSET and not k.startswith(("DJANGO_", "JAGA_"))
+    }
     env.update({k: v for k, v in env_example().items() if v})
     env["JAGA_DATA_DIR"] = str(tmp_path)  # the example's /var/lib/jaga is not ours
     result = subprocess.run(
