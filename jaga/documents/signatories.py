@@ -47,10 +47,13 @@ def _positions(employee: Employee) -> list[Position]:
     return list(employee.positions.select_related("unit").order_by("pk"))
 
 
-def _acting_kind(employee: Employee, position: Position, on: dt.date | None) -> str:
-    """ "Plt"/"Plh" when ``employee`` acts for ``position`` on local date ``on`` without
-    holding it; "" when they hold it or no acting assignment covers the day."""
-    if any(held.pk == position.pk for held in _positions(employee)):
+def _acting_kind(
+    employee: Employee, positions: list[Position], position: Position, on: dt.date | None
+) -> str:
+    """ "Plt"/"Plh" when ``employee`` (holding ``positions``) acts for ``position`` on local
+    date ``on`` without holding it; "" when they hold it or no acting assignment covers
+    the day."""
+    if any(held.pk == position.pk for held in positions):
         return ""
     acting = ActingAssignment.objects.filter(employee=employee, position=position)
     if on is not None:
@@ -70,7 +73,7 @@ def employee_signatory(
         held = positions[0] if positions else None
     else:  # the loaded copy carries its unit
         held = next((p for p in positions if p.pk == position.pk), position)
-    acting = _acting_kind(employee, held, on) if held is not None else ""
+    acting = _acting_kind(employee, positions, held, on) if held is not None else ""
     title = held.title if held is not None else ""
     return {
         "name": employee.name,

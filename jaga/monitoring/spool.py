@@ -52,6 +52,42 @@ class SpoolError(Exception):
     """A batch file that cannot be read back as JSON Lines of objects."""
 
 
+def batch_sequences(directory: Path) -> list[int]:
+    """The sequence numbers of the batch files in ``directory``, in order. Only lists:
+    unlike ``Spool(directory)`` it never removes a temporary file, so another process may
+    look at a spool a running agent writes."""
+    return sorted(
+        int(match.group(1))
+        for path in directory.iterdir()
+        if (match := _BATCH.match(path.name)) is not None
+    )
+
+
+def load_batch(path: Path) -> Batch:
+    """The batch in file ``path``: its id (from the header line, else derived from the
+    file's bytes) and its results. Raises ``SpoolError`` for a file that is not JSON
+    Lines of objects (``OSError`` when it cannot be read)."""
+    data = path.read_bytes()
+    lines: list[Line] = []
+    batch_id = ""
+    for number, text in enumerate(data.splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            line = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise SpoolError(f"{path.name}:{number}: not JSON: {exc}") from None
+        if not isinstance(line, dict):
+            raise SpoolError(f"{path.name}:{number}: not a JSON object")
+        if not lines and not batch_id and line.keys() == {HEADER}:
+            if not isinstance(line[HEADER], str) or not line[HEADER]:
+                raise SpoolError(f"{path.name}:{number}: a bad batch id")
+            batch_id = line[HEADER]
+            continue
+        lines.append(line)
+    return Batch(path, batch_id or f"sha256:{hashlib.sha256(data).hexdigest()}", lines)
+
+
 class Spool:
     """The on-disk queue of result batches in ``directory`` (created, mode 0700). Batch
     files are ``<sequence>.jsonl``; ``rejected/`` holds what the server refused and
@@ -65,11 +101,7 @@ class Spool:
         self.rejected.mkdir(exist_ok=True, mode=0o700)
         for stale in directory.glob("*.tmp"):  # a write cut short: never renamed, never spooled
             stale.unlink(missing_ok=True)
-        found = sorted(
-            int(match.group(1))
-            for path in directory.iterdir()
-            if (match := _BATCH.match(path.name)) is not None
-        )
+        found = batch_sequences(directory)
         self._lock = threading.Lock()
         self._sequences = found
         self._next = (found[-1] + 1) if found else 1
@@ -106,28 +138,8 @@ class Spool:
         return self.load(path).lines
 
     def load(self, path: Path) -> Batch:
-        """The batch in file ``path``: its id (from the header line, else derived from the
-        file's bytes) and its results. Raises ``SpoolError`` for a file that is not JSON
-        Lines of objects (``OSError`` when it cannot be read)."""
-        data = path.read_bytes()
-        lines: list[Line] = []
-        batch_id = ""
-        for number, text in enumerate(data.splitlines(), start=1):
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-            except (ValueError, RecursionError) as exc:
-                raise SpoolError(f"{path.name}:{number}: not JSON: {exc}") from None
-            if not isinstance(line, dict):
-                raise SpoolError(f"{path.name}:{number}: not a JSON object")
-            if not lines and not batch_id and line.keys() == {HEADER}:
-                if not isinstance(line[HEADER], str) or not line[HEADER]:
-                    raise SpoolError(f"{path.name}:{number}: a bad batch id")
-                batch_id = line[HEADER]
-                continue
-            lines.append(line)
-        return Batch(path, batch_id or f"sha256:{hashlib.sha256(data).hexdigest()}", lines)
+        """The batch in file ``path`` (``load_batch``)."""
+        return load_batch(path)
 
     def delete(self, paths: Iterable[Path]) -> None:
         """Forget the batch files ``paths`` (sent), durably."""

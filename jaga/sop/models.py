@@ -7,7 +7,6 @@ with (``workflow.Case.definition``).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import ClassVar
 
 from django.conf import settings
@@ -17,11 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from jaga.sop.schema import SopSpec, StartMode
 from jaga.sop.validate import load_spec
 from jaga.tenancy.models import AgencyScoped
-
-
-@lru_cache(maxsize=256)
-def _parse(content_hash: str, source: str) -> SopSpec:
-    return load_spec(source, f"sop:{content_hash[:12]}")
 
 
 class SopDefinition(AgencyScoped):
@@ -69,8 +63,8 @@ class SopDefinition(AgencyScoped):
 
     @property
     def spec(self) -> SopSpec:
-        """The parsed definition (cached per content hash)."""
-        return _parse(self.content_hash, self.source)
+        """The parsed definition (``load_spec`` keeps it parsed, by its source text)."""
+        return load_spec(self.source, f"sop:{self.content_hash[:12]}")
 
     def starts_by(self, mode: StartMode) -> bool:
         """Whether a case of this SOP may start by ``mode``."""

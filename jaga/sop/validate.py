@@ -836,7 +836,7 @@ def line_of(text: str, location: Location) -> int:
 def load_spec(text: str, path: str = "<text>") -> SopSpec:
     """The checked definition in ``text``; raises ``SopInvalid`` listing every problem.
     A text that checked clean before gives the same (frozen) ``SopSpec`` again without
-    parsing it (``CLEAN_SPECS`` most recent texts kept): loading the library and the demo
+    parsing it (the ``CLEAN_SPECS`` most recent texts are kept): loading the library and the demo
     reads the same files many times; problems are always worked out afresh, in the
     current language."""
     with _clean_lock:
@@ -854,8 +854,9 @@ def load_spec(text: str, path: str = "<text>") -> SopSpec:
     return spec
 
 
-#: How many clean definitions ``load_spec`` keeps parsed, by their text.
-CLEAN_SPECS = 64
+#: How many clean definitions ``load_spec`` keeps parsed, by their text (stored versions
+#: in use and the library files).
+CLEAN_SPECS = 256
 _clean_specs: OrderedDict[str, SopSpec] = OrderedDict()
 _clean_lock = threading.Lock()
 

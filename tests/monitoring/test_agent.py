@@ -33,7 +33,7 @@ from jaga.inventory.models import Device, Site
 from jaga.monitoring.agent import AgentStats, run_agent
 from jaga.monitoring.models import Agent, Check, CheckKind, CheckState, ResultMinute
 from jaga.monitoring.services import create_agent
-from jaga.monitoring.spool import HEADER, Spool
+from jaga.monitoring.spool import Spool, batch_sequences, load_batch
 from tests.conftest import make_agency
 from tests.monitoring.helpers import require_icmp, wait_for
 from tests.monitoring.probe_servers import LOOPBACK, closed_port
@@ -226,15 +226,15 @@ def counted(check: Check) -> int:
 
 
 def batch_files(spool: Path) -> list[Path]:
-    """The batch files waiting in ``spool``, oldest first. Read without a ``Spool``: its
-    constructor removes ``*.tmp`` files, which would cut a running agent's write short."""
-    return sorted(path for path in spool.glob("*.jsonl") if path.name[:12].isdigit())
+    """The batch files waiting in ``spool``, oldest first, listed without a ``Spool``
+    (its constructor removes ``*.tmp`` files, which would cut a running agent's write
+    short)."""
+    return [spool / f"{sequence:012d}.jsonl" for sequence in batch_sequences(spool)]
 
 
 def lines_of(path: Path) -> list[dict[str, Any]]:
-    """The results in batch file ``path`` (its batch-id header line left out)."""
-    lines = [json.loads(text) for text in path.read_bytes().splitlines() if text.strip()]
-    return [line for line in lines if line.keys() != {HEADER}]
+    """The results in batch file ``path``."""
+    return load_batch(path).lines
 
 
 def spooled(spool: Path) -> dict[int, int]:

@@ -68,8 +68,8 @@ def statements_of_completion(step: StepInstance, actor: str, named: list[str]) -
 def to_step_4(title: str) -> Case:
     """A case of seed 003 waiting for the Kasi to appoint the team (step 4)."""
     case = new_case(title)
-    complete_step(waiting(case, "2"), user("bolmut.kadis"), named=[user("bolmut.kabid")])
-    complete_step(waiting(case, "3"), user("bolmut.kabid"), named=[user("bolmut.kasi")])
+    complete_step(waiting(case, "2"), user("bolmut.kadis"), named=[user("bolmut.kabid")], at=MONDAY)
+    complete_step(waiting(case, "3"), user("bolmut.kabid"), named=[user("bolmut.kasi")], at=MONDAY)
     return case
 
 
@@ -79,6 +79,7 @@ def test_it_issues_the_lembar_disposisi_within_the_statement_budget(demo: None) 
         waiting(Case.objects.get(title="Warm-up"), "2"),
         user("bolmut.kadis"),
         named=[user("bolmut.kabid")],
+        at=MONDAY,
     )
     case = new_case("Jaringan Dinkes putus")
     count = statements_of_completion(waiting(case, "2"), "bolmut.kadis", ["bolmut.kabid"])
@@ -90,7 +91,9 @@ def test_it_names_more_technicians_in_the_surat_tugas_without_more_statements(
     demo: None,
 ) -> None:
     warm = to_step_4("Warm-up")  # and the year's first Surat Tugas starts its counter
-    complete_step(waiting(warm, "4"), user("bolmut.kasi"), named=[user("bolmut.teknisi1")])
+    complete_step(
+        waiting(warm, "4"), user("bolmut.kasi"), named=[user("bolmut.teknisi1")], at=MONDAY
+    )
     one, two = to_step_4("Satu teknisi"), to_step_4("Dua teknisi")
     alone = statements_of_completion(waiting(one, "4"), "bolmut.kasi", ["bolmut.teknisi1"])
     statements_of_completion(
