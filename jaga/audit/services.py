@@ -219,6 +219,41 @@ def _field_length(name: str) -> int:
     return model_field.max_length
 
 
+#: The chain head this process last moved, by (database alias, agency id): ``record`` tries
+#: it first and saves the read of the head (issue 19 point 2). A stale entry (another
+#: process appended since, or our transaction rolled back) fails the compare-and-set, which
+#: matches seq *and* hash, and the head is read again.
+_last_heads: dict[tuple[str, int], tuple[int, str]] = {}
+
+
+def _head_key(agency_id: int) -> tuple[str, int]:
+    return router.db_for_write(ChainHead), agency_id
+
+
+def _move_head(agency_id: int, old: tuple[int, str], new: tuple[int, str]) -> bool:
+    """Compare-and-set the agency's head from ``old`` (seq, hash) to ``new``; remember
+    ``new`` on success, forget the agency's head otherwise. True when it moved."""
+    key = _head_key(agency_id)
+    moved = ChainHead.objects.filter(agency_id=agency_id, seq=old[0], hash=old[1]).update(
+        seq=new[0], hash=new[1]
+    )
+    if moved == 1:
+        _last_heads[key] = new
+        return True
+    _last_heads.pop(key, None)
+    return False
+
+
+def _start_head(agency_id: int, attempt: int) -> tuple[int, str]:
+    """The head to append to: the one this process last wrote on the first attempt, the
+    stored one (``_head``) after a lost compare-and-set or when none is remembered."""
+    if attempt == 0:
+        known = _last_heads.get(_head_key(agency_id))
+        if known is not None:
+            return known
+    return _head(agency_id)
+
+
 def _head(agency_id: int) -> tuple[int, str]:
     """(seq, hash) of the agency's chain head, creating an empty head if there is none.
     Two transactions creating it at once: the second one's insert fails on the primary
@@ -265,9 +300,11 @@ def record(
     event commits together with the change it records; an error rolls that back too.
     Raises ValueError/TypeError for bad arguments (before writing anything) and
     ``AuditChainBusy`` if other writers moved the chain head ``MAX_ATTEMPTS`` times in a row.
-    The append is compare-and-set on ``ChainHead`` (no row locks taken up front): under
-    PostgreSQL's READ COMMITTED a concurrent append makes the update match no row, and the
-    head is read again. It needs READ COMMITTED (Django's default), not REPEATABLE READ.
+    The append is compare-and-set on ``ChainHead``'s seq and hash (no row locks taken up
+    front), starting from the head this process last wrote, if any (two statements: the
+    update and the insert): under PostgreSQL's READ COMMITTED a concurrent append makes the
+    update match no row, and the head is read again. It needs READ COMMITTED (Django's
+    default), not REPEATABLE READ.
     """
     object_type, object_id = _object_key(obj, object_type, object_id)
     if obj is not None:
@@ -293,8 +330,8 @@ def record(
 
     # savepoint=False: a failure here fails the caller's transaction, never half of it.
     with transaction.atomic(savepoint=False):
-        for _attempt in range(MAX_ATTEMPTS):
-            old_seq, prev_hash = _head(agency.pk)
+        for attempt in range(MAX_ATTEMPTS):
+            old_seq, prev_hash = _start_head(agency.pk, attempt)
             seq = old_seq + 1
             new_hash = event_hash(
                 agency_id=agency.pk,
@@ -310,10 +347,7 @@ def record(
                 after=after_json,
                 prev_hash=prev_hash,
             )
-            moved = ChainHead.objects.filter(agency_id=agency.pk, seq=old_seq).update(
-                seq=seq, hash=new_hash
-            )
-            if moved == 1:
+            if _move_head(agency.pk, (old_seq, prev_hash), (seq, new_hash)):
                 event = Event(
                     agency=agency,
                     seq=seq,
@@ -431,8 +465,9 @@ def record_many(
             (change.action, object_type, object_id, to_json(change.before), to_json(change.after))
         )
     with transaction.atomic(savepoint=False):
-        for _attempt in range(MAX_ATTEMPTS):
-            old_seq, prev_hash = _head(agency.pk)
+        for attempt in range(MAX_ATTEMPTS):
+            old_seq, old_hash = _start_head(agency.pk, attempt)
+            prev_hash = old_hash
             events: list[dict[str, Any]] = []
             for offset, (action, object_type, object_id, before, after) in enumerate(prepared):
                 event: dict[str, Any] = {
@@ -451,10 +486,7 @@ def record_many(
                 }
                 prev_hash = event["hash"] = event_hash(**event)
                 events.append(event)
-            moved = ChainHead.objects.filter(agency_id=agency.pk, seq=old_seq).update(
-                seq=old_seq + len(events), hash=prev_hash
-            )
-            if moved == 1:
+            if _move_head(agency.pk, (old_seq, old_hash), (old_seq + len(events), prev_hash)):
                 _insert(events)
                 return len(events)
         raise AuditChainBusy(

@@ -1,6 +1,6 @@
 """Issuing document numbers: the sequence restarts every year and a number is never
-issued twice, even under concurrency (compare-and-set on the year's counter, no row locks;
-architecture.md)."""
+issued twice, even under concurrency (one atomic increment of the year's counter, an
+upsert that returns the new value)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import OperationalError, connection
 
 from jaga.documents.indonesian import bulan_romawi
 from jaga.documents.models import (
@@ -24,7 +24,6 @@ from jaga.documents.models import (
 from jaga.sop.schema import DocumentType
 from jaga.tenancy.models import Agency
 
-MAX_TRIES = 100
 #: The fallback of a pattern that cannot be used (one saved before patterns were checked).
 DEFAULT_PATTERN = "{urut}/{tahun}"
 logger = logging.getLogger(__name__)
@@ -99,7 +98,8 @@ def pattern_for(agency: Agency, document_type: str) -> NumberPattern:
 
 
 class NumberingBusy(RuntimeError):
-    """Too many concurrent writers won the counter one after another; try again."""
+    """The database could not give the counter's row in time (a lock timeout, SQLite's
+    "database is locked"): try again."""
 
 
 @dataclass(frozen=True)
@@ -163,25 +163,27 @@ def format_number(pattern: NumberPattern | None, sequence: int, on: dt.date) -> 
 
 
 def _next_sequence(agency: Agency, document_type: str, year: int) -> int:
-    for _ in range(MAX_TRIES):
-        counter = DocumentCounter.objects.filter(
-            agency=agency, document_type=document_type, year=year
-        ).first()
-        if counter is None:
-            try:
-                with transaction.atomic():
-                    DocumentCounter.objects.create(
-                        agency=agency, document_type=document_type, year=year, last=1
-                    )
-                return 1
-            except IntegrityError:  # another writer created it first: read it again
-                continue
-        won = DocumentCounter.objects.filter(pk=counter.pk, last=counter.last).update(
-            last=counter.last + 1
-        )
-        if won == 1:
-            return counter.last + 1
-    raise NumberingBusy(f"could not take a number for {document_type} {year}")
+    """Add one to ``agency``'s counter of ``document_type`` in ``year`` (creating it at 1)
+    and return the new value, in one statement of the caller's transaction: ``INSERT … ON
+    CONFLICT DO UPDATE … RETURNING`` (PostgreSQL; SQLite 3.35+). The row stays locked until
+    that transaction ends, so a concurrent issuer waits and takes the next number, and a
+    rolled-back document gives its number back. Raises ``NumberingBusy`` when the database
+    gives up waiting (issue 19 point 2: one statement where a read and a compare-and-set
+    retried on conflict took two or more)."""
+    table = connection.ops.quote_name(DocumentCounter._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (agency_id, document_type, year, last) VALUES (%s, %s, %s, 1) "
+        "ON CONFLICT (agency_id, document_type, year) "
+        f"DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [agency.pk, document_type, year])
+            row = cursor.fetchone()
+    except OperationalError as exc:
+        raise NumberingBusy(f"could not take a number for {document_type} {year}: {exc}") from exc
+    assert row is not None  # RETURNING always gives the inserted or updated row
+    return int(row[0])
 
 
 def issue_number(agency: Agency, document_type: AnyDocumentType, on: dt.date) -> IssuedNumber:
@@ -190,12 +192,11 @@ def issue_number(agency: Agency, document_type: AnyDocumentType, on: dt.date) ->
     the shipped default built on the kode klasifikasi arsip); no number at all for a type
     the agency has SRIKANDI number (``NumberedBy.SRIKANDI``). Call it inside the
     transaction that stores the document, so a rolled-back document gives its number back.
-    Raises ``NumberingBusy`` after ``MAX_TRIES`` lost races."""
-    with transaction.atomic():
-        pattern = pattern_for(agency, document_type.value)
-        if pattern.numbered_by == NumberedBy.SRIKANDI:
-            return IssuedNumber(None, "", pattern.klasifikasi, NumberedBy.SRIKANDI)
-        sequence = _next_sequence(agency, document_type.value, on.year)
-        return IssuedNumber(
-            sequence, format_number(pattern, sequence, on), klasifikasi=pattern.klasifikasi
-        )
+    Raises ``NumberingBusy`` when the counter's row cannot be had."""
+    pattern = pattern_for(agency, document_type.value)
+    if pattern.numbered_by == NumberedBy.SRIKANDI:
+        return IssuedNumber(None, "", pattern.klasifikasi, NumberedBy.SRIKANDI)
+    sequence = _next_sequence(agency, document_type.value, on.year)
+    return IssuedNumber(
+        sequence, format_number(pattern, sequence, on), klasifikasi=pattern.klasifikasi
+    )

@@ -89,7 +89,8 @@ def issue(
     case = step.case
     agency = case.agency
     on = contents.local(agency, at).date()
-    with transaction.atomic():
+    # savepoint=False: inside the step's transaction a failure fails the step, no savepoint.
+    with transaction.atomic(savepoint=False):
         number = issue_number(agency, document_type, on)
         if content is None:
             content = contents.build(document_type, step, spec_step, on)

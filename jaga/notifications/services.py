@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from jaga.notifications.channels import channels
@@ -27,6 +27,7 @@ from jaga.notifications.models import (
 )
 from jaga.notifications.recipients import Recipient
 from jaga.org.models import User
+from jaga.sql import insert_new
 from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 
@@ -104,53 +105,73 @@ def notify(
 ) -> list[Notification]:
     """Tell ``recipients`` (users, or ``Recipient`` with their acting ground, which goes
     into the text) about ``notice`` at ``at`` (default now). Runs in the caller's
-    transaction. A recipient already told under ``notice.key`` is skipped (each in a
-    savepoint, so two writers of the same event at once tell them once). Returns the new
-    notifications; their deliveries are queued after commit."""
+    transaction. A recipient already told under ``notice.key`` is skipped by the database
+    (``jaga.sql.insert_new``: two writers of the same event at once tell them once).
+    Returns the new notifications; their deliveries are queued after commit.
+
+    Four statements whatever the number of recipients (issue 19 point 2): their channel
+    choices, who of them has a browser subscribed (and a chat linked, with Telegram), the
+    notifications, the deliveries."""
     at = at or timezone.now()
     people = [r if isinstance(r, Recipient) else Recipient(r) for r in recipients]
     people = list({r.user.pk: r for r in people if r.user.is_active}.values())
     if not people:
         return []
-    chosen = choices_of([r.user for r in people], notice.kind)
+    users = [person.user for person in people]
+    chosen = choices_of(users, notice.kind)
     default = default_enabled(notice.kind)
     outside = channels()
-    not_before = send_after(agency, at, notice.urgent)
-    made: list[Notification] = []
-    queued: list[int] = []
+    wanting = {
+        channel: [user for user in users if chosen.get((user.pk, channel), default)]
+        for channel in outside
+    }
+    reachable = {
+        channel: outside[channel].available_among(wanted) if wanted else set()
+        for channel, wanted in wanting.items()
+    }
+    rows: list[dict[str, Any]] = []
     for person in people:
         params = dict(notice.params)
         params.setdefault("zone", agency.timezone)
         if person.acting_as:
             params["acting"] = person.acting_as
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    agency=agency,
-                    recipient=person.user,
-                    kind=notice.kind,
-                    key=notice.key,
-                    params=params,
-                    url=notice.url,
-                    case_id=notice.case_id,
-                    step_id=notice.step_id,
-                    urgent=notice.urgent,
-                    created_at=at,
-                )
-        except IntegrityError:
-            continue  # told already
-        made.append(notification)
-        for channel, backend in outside.items():
-            wanted = chosen.get((person.user.pk, channel), default)
-            if not wanted or not backend.available(person.user):
-                continue
-            delivery = Delivery.objects.create(
-                notification=notification,
-                channel=channel,
-                idempotency_key=f"{notification.pk}:{channel}",
-                not_before=not_before,
-            )
-            queued.append(delivery.pk)
+        rows.append(
+            {
+                "agency_id": agency.pk,
+                "recipient_id": person.user.pk,
+                "kind": notice.kind,
+                "key": notice.key,
+                "params": params,
+                "url": notice.url,
+                "case_id": notice.case_id,
+                "step_id": notice.step_id,
+                "urgent": notice.urgent,
+                "created_at": at,
+                "read_at": None,
+            }
+        )
+    inserted = {
+        recipient_id: pk
+        for pk, recipient_id in insert_new(Notification, rows, ["id", "recipient_id"])
+    }
+    made = [
+        Notification(pk=inserted[row["recipient_id"]], **row)
+        for row in rows
+        if row["recipient_id"] in inserted
+    ]
+    not_before = send_after(agency, at, notice.urgent)
+    deliveries = [
+        Delivery(
+            notification_id=notification.pk,
+            channel=channel,
+            idempotency_key=f"{notification.pk}:{channel}",
+            not_before=not_before,
+        )
+        for notification in made
+        for channel in outside
+        if notification.recipient_id in reachable[channel]
+    ]
+    queued = [delivery.pk for delivery in Delivery.objects.bulk_create(deliveries)]
     if queued and not_before <= at:
         # Robust: a queue that is down must not fail the committed action; the scheduler's
         # sweep queues what was not queued (``delivery.sweep``).

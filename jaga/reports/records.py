@@ -86,11 +86,20 @@ def build(step: StepInstance, spec: SopSpec, agency_calendar: WorkingCalendar) -
 
 
 def record_step(step: StepInstance) -> StepRecord:
-    """Write (or rewrite) the record of completed ``step``, in the caller's transaction."""
+    """Write (or rewrite) the record of completed ``step``, in the caller's transaction:
+    one upsert on the step (issue 19 point 2: a delete and an insert before)."""
     case = step.case
     record = build(step, case.definition.spec, working_calendar(case.agency))
-    StepRecord.objects.filter(step=step).delete()
-    record.save()
+    StepRecord.objects.bulk_create(
+        [record],
+        update_conflicts=True,
+        unique_fields=["step"],
+        update_fields=[
+            field.name
+            for field in StepRecord._meta.concrete_fields
+            if not field.primary_key and field.name != "step"
+        ],
+    )
     forget(record.agency_id, [record.period])
     return record
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from jaga.org.models import ActingAssignment, ActingKind, Position, User
 from jaga.sop.schema import Lane
@@ -36,15 +36,11 @@ def local_date(case: Case, at: dt.datetime) -> dt.date:
 
 def named_for(case: Case, lane: str) -> list[int]:
     """User ids the latest disposition or assignment named for ``lane`` in ``case`` (empty
-    when nobody was named)."""
-    latest = LaneAssignee.objects.filter(case=case, lane=lane).aggregate(last=Max("named_by"))
-    if latest["last"] is None:
-        return []
-    return list(
-        LaneAssignee.objects.filter(case=case, lane=lane, named_by=latest["last"]).values_list(
-            "user_id", flat=True
-        )
-    )
+    when nobody was named), in one query: the naming step is the latest (highest id) of
+    the lane's ``named_by``."""
+    in_lane = LaneAssignee.objects.filter(case=case, lane=lane)
+    latest = in_lane.order_by("-named_by_id").values("named_by_id")[:1]
+    return list(in_lane.filter(named_by_id=Subquery(latest)).values_list("user_id", flat=True))
 
 
 def lane_positions(case: Case, lane: Lane) -> QuerySet[Position]:
@@ -124,7 +120,7 @@ def eligibility(
     ):
         return None
     on = local_date(case, at)
-    employee = getattr(user, "employee", None) if user.agency_id == case.agency_id else None
+    same_agency = user.agency_id == case.agency_id
     for lane in lanes:
         named = named_for(case, lane.key)
         if named:
@@ -142,6 +138,8 @@ def eligibility(
             if opd_id is not None and user.opd_id == opd_id:
                 return Eligibility(ActingAs.REPORTER)
             continue
+        # Read only here: a named person or an OPD user needs no employee record.
+        employee = getattr(user, "employee", None) if same_agency else None
         if employee is None or not employee.is_active:
             continue
         positions = lane_positions(case, lane)

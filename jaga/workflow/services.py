@@ -111,10 +111,13 @@ def _open_step(
     *,
     cause: StepInstance | None = None,
     announce: bool = True,
+    just_named: Mapping[str, list[int]] | None = None,
 ) -> StepInstance:
     """Open a visit of ``step`` (in fan-out visit ``branch``, else on the trunk), record
     who it waits for (see ``StepInstance``) and, with ``announce``, send
-    ``events.step_opened`` (``cause``: the completed step that led here)."""
+    ``events.step_opened`` (``cause``: the completed step that led here).
+    ``just_named`` (lane key → user ids) is what ``cause`` named, when it named anyone:
+    the latest naming of those lanes, so they are not read back (issue 19 point 2)."""
     spec = case.definition.spec
     visits = StepInstance.objects.filter(case=case, step_no=step.no, branch=branch).count()
     calendar = working_calendar(case.agency)
@@ -136,7 +139,7 @@ def _open_step(
     positions: list[int] = []
     for key in step.all_lanes:
         lane = spec.lane(key)
-        people = named_for(case, key)
+        people = just_named[key] if just_named and key in just_named else named_for(case, key)
         if people:
             named.extend(people)
         elif lane.requester is not None:
@@ -376,7 +379,7 @@ def _begin(
     act on it; raises ``InvalidInput``, ``StepNotOpen`` or ``NotEligible``."""
     # What the step's effects read of the case comes along (its documents print the OPD
     # and the report), and the step shares this copy with them.
-    case = Case.objects.select_related("definition", "agency", "opd", "incident").get(
+    case = Case.objects.select_related("definition", "agency", "opd", "incident", "reporter").get(
         pk=step.case_id
     )
     step.case = case
@@ -515,11 +518,15 @@ def _finish(
     step.assignees.clear()
     step.positions.clear()
     named = named or {}
+    LaneAssignee.objects.bulk_create(
+        LaneAssignee(agency_id=case.agency_id, case=case, lane=lane, user=person, named_by=step)
+        for person, lanes in named.items()
+        for lane in lanes
+    )
+    just_named: dict[str, list[int]] = {}
     for person, lanes in named.items():
         for lane in lanes:
-            LaneAssignee.objects.create(
-                agency_id=case.agency_id, case=case, lane=lane, user=person, named_by=step
-            )
+            just_named.setdefault(lane, []).append(person.pk)
     on_behalf = ""
     if grounds.position is not None and grounds.acting_as != ActingAs.HOLDER:
         on_behalf = f"{grounds.acting_as} {grounds.position.title}"
@@ -554,7 +561,7 @@ def _finish(
     )
     if fan is not None and branch is not None:
         if target in fan.steps:
-            _open_step(case, spec.step(target), at, branch, cause=step)
+            _open_step(case, spec.step(target), at, branch, cause=step, just_named=just_named)
         else:
             _branch_done(case, branch, target, at, step)
     elif into is not None:
@@ -579,7 +586,7 @@ def _finish(
         )
         events.case_closed.send(Case, case=case, by=user, at=at)
     else:
-        _open_step(case, spec.step(target), at, cause=step)
+        _open_step(case, spec.step(target), at, cause=step, just_named=just_named)
     return step
 
 

@@ -3,7 +3,9 @@ document reads the people it names together, so naming more people costs no more
 statements, and the whole completion stays within ``MAX_STATEMENTS``.
 
 The issue's target is 15 statements; ``MAX_STATEMENTS`` is where the engine stands now
-(``python -m bench.engine`` prints the statements by kind) and only ever goes down."""
+(``python -m bench.engine`` prints the statements by kind) and only ever goes down: 54
+before the audit head, the document counter, the notices and the step record each went to
+one statement."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from jaga.workflow.services import complete_step, start_case
 #: Statements (savepoints included) of one completion of a document-issuing step with its
 #: subscribers: audit, document, step record, notifications, reminders. The Kasi's
 #: assignment (seed 003 step 4: Surat Tugas, Mengetahui, two notices) is the costliest.
-MAX_STATEMENTS = 54
+MAX_STATEMENTS = 37
 
 WITA = ZoneInfo("Asia/Makassar")
 MONDAY = dt.datetime(2026, 11, 23, 8, 0, tzinfo=WITA)

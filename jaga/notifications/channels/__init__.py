@@ -1,7 +1,8 @@
 """The outside channels a notification goes out on (issue 15 point 2).
 
 Each channel has ``available(user) -> bool`` (can the user receive on it: an address, a
-linked account) and ``send(delivery, message, link)``, which raises ``Temporary`` for a
+linked account), ``available_among(users) -> set[int]`` (the ids of those of ``users`` who
+can, in at most one query) and ``send(delivery, message, link)``, which raises ``Temporary`` for a
 failure worth retrying (the server is down) and ``Permanent`` for one that is not (the
 address was refused). ``CHANNELS`` maps a ``Channel`` to its implementation; a channel
 that is not configured is not in it.
@@ -9,6 +10,7 @@ that is not configured is not in it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from jaga.notifications.messages import Message
@@ -28,6 +30,8 @@ class ChannelBackend(Protocol):
     """What a channel offers (see the module docstring)."""
 
     def available(self, user: User) -> bool: ...
+
+    def available_among(self, users: Sequence[User]) -> set[int]: ...
 
     def send(self, delivery: Delivery, message: Message, link: str) -> None: ...
 

@@ -8,6 +8,7 @@ before the outbox recorded it) can tell it is one message.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.template.loader import render_to_string
 from jaga.notifications.channels import Permanent, Temporary
 from jaga.notifications.messages import Message
 from jaga.notifications.models import Delivery
-from jaga.org.models import User
+from jaga.org.models import Employee, User
 
 
 def address_of(user: User) -> str:
@@ -41,6 +42,19 @@ class EmailChannel:
     def available(self, user: User) -> bool:
         """Whether ``user`` has an address to write to."""
         return bool(address_of(user))
+
+    def available_among(self, users: Sequence[User]) -> set[int]:
+        """The ids of those of ``users`` with an address: their own, else their employee
+        record's (one query, for those without their own)."""
+        found = {user.pk for user in users if user.email}
+        others = [user.pk for user in users if not user.email]
+        if others:
+            found |= set(
+                Employee.objects.filter(user_id__in=others)
+                .exclude(email="")
+                .values_list("user_id", flat=True)
+            )
+        return found
 
     def send(self, delivery: Delivery, message: Message, link: str) -> None:
         """Send ``message`` to the recipient of ``delivery``. Raises ``Permanent`` when

@@ -5,6 +5,7 @@ by pywebpush; the service worker (``/sw.js``) shows it and opens its link when t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from django.conf import settings
 from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
@@ -35,6 +36,14 @@ class PushChannel:
     def available(self, user: User) -> bool:
         """Whether ``user`` has a subscribed browser."""
         return PushSubscription.objects.filter(user=user).exists()
+
+    def available_among(self, users: Sequence[User]) -> set[int]:
+        """The ids of those of ``users`` with a subscribed browser (one query)."""
+        return set(
+            PushSubscription.objects.filter(user__in=[user.pk for user in users]).values_list(
+                "user_id", flat=True
+            )
+        )
 
     def send(self, delivery: Delivery, message: Message, link: str) -> None:
         """Push ``message`` to each of the recipient's browsers. A subscription the push

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -58,6 +58,14 @@ class TelegramChannel:
     def available(self, user: User) -> bool:
         """Whether ``user`` has linked a chat."""
         return TelegramLink.objects.filter(user=user).exists()
+
+    def available_among(self, users: Sequence[User]) -> set[int]:
+        """The ids of those of ``users`` who linked a chat (one query)."""
+        return set(
+            TelegramLink.objects.filter(user__in=[user.pk for user in users]).values_list(
+                "user_id", flat=True
+            )
+        )
 
     def send(self, delivery: Delivery, message: Message, link: str) -> None:
         """Send ``message`` to the recipient's chat. Raises ``Permanent`` when the chat is
