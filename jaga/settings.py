@@ -284,11 +284,15 @@ JAGA_REPORT_REFRESH_SECONDS = config.env_int("JAGA_REPORT_REFRESH_SECONDS", 600,
 # How long a worker's claim on an outbox row lasts: a worker killed mid-send loses its claim
 # after this many seconds and the row is sent again (jaga.notifications.delivery).
 JAGA_DELIVERY_LEASE_SECONDS = config.env_int("JAGA_DELIVERY_LEASE_SECONDS", 300, minimum=1)
+# How long a document may wait for its PDF before `jaga scheduler` queues its rendering again
+# (a worker killed mid-render, a lost task; jaga.documents.scheduling).
+JAGA_RENDER_LEASE_SECONDS = config.env_int("JAGA_RENDER_LEASE_SECONDS", 300, minimum=1)
 # What each pass of `jaga scheduler` runs, in order: callables taking (batch=N) and returning
 # how many things they did.
 JAGA_SCHEDULER_PASSES = [
     "jaga.maintenance.scheduling.run_once",
     "jaga.notifications.scheduling.run_once",
+    "jaga.documents.scheduling.run_once",
 ]
 # Telegram (issue 15 point 2): the bot's token from @BotFather; empty turns the channel and
 # `jaga telegram` off. The API address is configurable for a local Bot API server (and tests).
