@@ -8,7 +8,7 @@ export JAGA_DATA_DIR ?= $(CURDIR)/data
 # unless JAGA_PUBLIC_URL is set.
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools net-tools pg-tools messages clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser pdf-libs pdf-tools net-tools pg-tools nginx-tools messages clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Jaga needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -66,6 +66,11 @@ pg-tools:
 net-tools:
 	$(call apt_ensure,command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1,iproute2 util-linux,network-namespace tests will skip)
 
+# nginx, whose `nginx -t` checks deploy/nginx/jaga.conf (tests/test_deploy.py); Debian puts
+# it in /usr/sbin, off a user's PATH.
+nginx-tools:
+	$(call apt_ensure,command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx,nginx-light,the nginx site check will skip)
+
 # fping, the reference that bench/monitor.py measures the ICMP engine against.
 .PHONY: bench-tools bench-monitor
 bench-tools:
@@ -75,12 +80,12 @@ bench-tools:
 bench-monitor: $(VENV)/.installed bench-tools
 	$(BIN)/python -m bench.monitor
 
-pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools
+pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools nginx-tools
 	@echo "== pytest on SQLite"
 	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data/sqlite $(BIN)/pytest -q
 
 # On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
-pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools
+pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools nginx-tools
 	@if url=$$($(BIN)/python tests/postgres_url.py); then \
 		echo "== pytest on PostgreSQL ($$url)"; \
 		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data/postgres $(BIN)/pytest -q; \
@@ -93,7 +98,7 @@ pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg
 # Both databases at once, each with its own data directory: about half of each run waits
 # (on the monitor's 5 s checks, the browser, the database), so two cores finish both in
 # little more than the longer one. Each run's output is printed whole when it ends.
-pytest: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools
+pytest: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools nginx-tools
 	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
 
 test: lint typecheck pytest

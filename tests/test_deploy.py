@@ -1,19 +1,26 @@
 """The files of ``deploy/`` (issue 19 point 4): systemd units that parse and run existing
 commands with the arguments ``jaga run`` uses, an environment file naming only variables
-Jaga reads (and passing ``jaga check --deploy``), and an nginx site whose upload limit and
-forwarded headers match Jaga's settings."""
+Jaga reads (and passing ``jaga check --deploy``), and an nginx site that ``nginx -t``
+accepts, whose upload limit and forwarded headers match Jaga's settings (without nginx that
+check skips, except under CI=true, where it fails; ``make test`` installs it as root)."""
 
 from __future__ import annotations
 
 import configparser
+import datetime as dt
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.management import load_command_class
 
@@ -235,3 +242,77 @@ def test_it_limits_request_bodies_in_nginx_as_jaga_does() -> None:
     if "JAGA_MAX_UPLOAD_MB" not in os.environ:
         assert int(number) * factor == settings.JAGA_MAX_REQUEST_BYTES
     assert int(number) * factor == int(env_example()["JAGA_MAX_UPLOAD_MB"]) * 1024**2
+
+
+def nginx_binary() -> str:
+    """The nginx program (``/usr/sbin`` is not on every user's PATH); skips without it,
+    fails under CI=true."""
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    if found is None:
+        reason = "nginx is not installed (make test installs nginx-light when run as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    return found
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for jaga.example.go.id and its key, in ``directory``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jaga.example.go.id")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "jaga.pem", directory / "jaga.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_it_ships_an_nginx_site_that_nginx_accepts(tmp_path: Path) -> None:
+    nginx = nginx_binary()
+    cert, key = self_signed(tmp_path)
+    site = NGINX_SITE.read_text()
+    # The certificate paths are the deployment's: a throw-away pair stands in for them.
+    site, certs = re.subn(r"(?m)^(\s*ssl_certificate)\s+\S+;", rf"\1 {cert};", site)
+    site, keys = re.subn(r"(?m)^(\s*ssl_certificate_key)\s+\S+;", rf"\1 {key};", site)
+    assert (certs, keys) == (1, 1)
+    (tmp_path / "jaga.conf").write_text(site)
+    temp = "\n".join(
+        f"    {kind}_temp_path {tmp_path / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # The site as Debian's nginx.conf includes it: in the http block.
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path / 'nginx.pid'};\n"
+        "events {}\n"
+        "http {\n"
+        "    access_log off;\n"
+        f"{temp}\n"
+        f"    include {tmp_path / 'jaga.conf'};\n"
+        "}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-e", "stderr", "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+    assert "test is successful" in result.stderr
+    assert "[warn]" not in result.stderr, result.stderr
