@@ -196,12 +196,19 @@ def _appointing_step(case: Case, before: StepInstance) -> StepInstance | None:
     """The case's last disposition or assignment done before ``before`` (with its actor):
     whoever did it is the "Mengetahui" of Berita Acara and reports."""
     spec = case.definition.spec
-    done = case.steps.filter(status=StepStatus.DONE, pk__lt=before.pk).order_by("-pk")
-    for step in done.select_related("actor", "on_behalf_of"):
-        kind = spec.step(step.step_no).kind
-        if kind in (StepKind.ASSIGNMENT, StepKind.DISPOSITION) and step.actor is not None:
-            return step
-    return None
+    appointing = [
+        step.no for step in spec.steps if step.kind in (StepKind.ASSIGNMENT, StepKind.DISPOSITION)
+    ]
+    if not appointing:
+        return None
+    return (
+        case.steps.filter(
+            status=StepStatus.DONE, pk__lt=before.pk, step_no__in=appointing, actor__isnull=False
+        )
+        .select_related("actor", "on_behalf_of")
+        .order_by("-pk")
+        .first()
+    )
 
 
 def _mengetahui(
