@@ -138,17 +138,21 @@ def eligibility(
             if opd_id is not None and user.opd_id == opd_id:
                 return Eligibility(ActingAs.REPORTER)
             continue
-        # Read only here: a named person or an OPD user needs no employee record.
-        employee = getattr(user, "employee", None) if same_agency else None
-        if employee is None or not employee.is_active:
+        if not same_agency:
             continue
+        # Through the user's active employee record, without loading it: a named person
+        # or an OPD user never reads it, a holder reads the position in one query.
         positions = lane_positions(case, lane)
-        held = employee.positions.filter(pk__in=positions).first()
+        held = positions.filter(employees__user=user, employees__is_active=True).first()
         if held is not None:
             return Eligibility(ActingAs.HOLDER, held)
         acting = (
             ActingAssignment.objects.filter(
-                employee=employee, position__in=positions, start_date__lte=on, end_date__gte=on
+                employee__user=user,
+                employee__is_active=True,
+                position__in=positions,
+                start_date__lte=on,
+                end_date__gte=on,
             )
             .select_related("position")
             .first()
