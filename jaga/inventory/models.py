@@ -153,7 +153,11 @@ class Device(AgencyScoped):
                 violation_error_message=_("Another device of the agency has this serial number."),
             )
         ]
-        indexes: ClassVar = [models.Index(fields=["agency", "status"])]
+        indexes: ClassVar = [
+            models.Index(fields=["agency", "status"]),
+            # The device list's order, the keyset of its pages (jaga.web.keyset).
+            models.Index(fields=["agency", "name", "id"], name="device_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.serial_number})" if self.serial_number else self.name

@@ -12,7 +12,7 @@ Each list loads in a fixed number of queries whatever its length (``*_rows``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +25,10 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    StreamingHttpResponse,
 )
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -45,6 +46,7 @@ from jaga.inventory.permissions import (
 )
 from jaga.inventory.tabular import FORMATS, KINDS, Format, Kind
 from jaga.org.models import User
+from jaga.web import keyset
 
 PAGE_SIZE = 50
 #: Beyond any list (50 million rows); a larger page number is not turned into an OFFSET.
@@ -198,6 +200,7 @@ def _narrowed(filterset: Any) -> bool:
 
 def paginate(queryset: QuerySet[Any], number: str | None, narrowed: bool) -> Page[int]:
     """The page ``number`` of the ids of the ordered ``queryset``, ``PAGE_SIZE`` to a page,
+    by offset (the monitor's overview; the inventory's own lists page by keyset, ``_list``),
     as ``Paginator.get_page`` gives it: the first for what is not a number, the last for one
     out of range.
 
@@ -227,12 +230,27 @@ def paginate(queryset: QuerySet[Any], number: str | None, narrowed: bool) -> Pag
 
 
 def _list(request: HttpRequest, kind: Kind) -> HttpResponse:
-    """One page of the list: the page's ids and the total first (``paginate``: a sort of
-    the one table with the filter's joins), then those rows with what the list shows."""
+    """One page of the list: the page's ids and the total first (``keyset.paginate``: the
+    one table with the filter's joins), then those rows with what the list shows."""
     user = _agency_user(request)
     listing = LISTS[kind]
     filterset = _filtered(request, kind, user)
-    page = paginate(filterset.qs, request.GET.get("page"), _narrowed(filterset))
+    # Keyset pages (jaga.web.keyset): the page's ids along the list's order, after or
+    # before the cursor in the URL, so a deep page costs what the first does; the total is
+    # counted exactly (an inventory does not grow with the cases).
+    page = keyset.paginate(
+        filterset.qs,
+        listing.order,
+        request.GET,
+        PAGE_SIZE,
+        cap=None,
+        values="pk",
+        # A text search scans the table whatever the order: its first page takes the rows
+        # and the total in one scan. Other filters find the page along the index (under a
+        # millisecond) and count apart (15 ms for 30,000 devices); one windowed query
+        # there walks the whole index in name order (40 ms).
+        narrowed=_narrowed(filterset) and bool(request.GET.get("q", "").strip()),
+    )
     context = {
         "filter": filterset,
         "page": page,
@@ -280,7 +298,7 @@ def _download(content: bytes, fmt: Format, filename: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def export(request: HttpRequest, kind: str) -> HttpResponse:
+def export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """The list of ``kind`` (sites, devices, links; else 404) that I see with the same
     filter parameters as the list page, as ``?format=csv`` (default) or ``xlsx``: an
     attachment ``<lokasi|perangkat|tautan>-<agency>-<YYYY-MM-DD>.<format>``, dated in the
@@ -293,11 +311,25 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     filterset = _filtered(request, known, user)
     if filterset.is_bound and not filterset.is_valid():
         return HttpResponseBadRequest(_("A filter value is not valid; nothing was exported."))
-    content = tabular.export(known, filterset.qs, fmt)
     agency = user.agency
     assert agency is not None  # _agency_user
     filename = f"{FILE_STEMS[known]}-{agency.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    return _download(content, fmt, filename)
+    if fmt == "csv":
+        # Streamed: rows are read in chunks (a server-side cursor) and sent as written, so
+        # the first bytes leave at once and memory stays flat at any size.
+        body = _in_language(translation.get_language(), tabular.export_csv(known, filterset.qs))
+        streaming = StreamingHttpResponse(body, content_type=CONTENT_TYPES[fmt])
+        streaming["Content-Disposition"] = f'attachment; filename="{filename}"'
+        streaming["X-Content-Type-Options"] = "nosniff"
+        return streaming
+    return _download(tabular.export(known, filterset.qs, fmt), fmt, filename)
+
+
+def _in_language(language: str | None, pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """``pieces`` produced in ``language``: a streamed body is read after the view returned,
+    where the request's language is no longer active."""
+    with translation.override(language):
+        yield from pieces
 
 
 @login_required

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
@@ -25,6 +26,21 @@ class NavItem:
     active: bool
     count: int = 0
     namespace: str = ""
+
+    @property
+    def badge(self) -> str:
+        """The count as the badge shows it: "99+" past ``BADGE_CAP``."""
+        return f"{BADGE_CAP}+" if self.count > BADGE_CAP else str(self.count)
+
+
+#: A badge counts up to this many and then shows "99+": the inbox's whole count grows with
+#: the backlog (90 ms for 33,000 waiting steps at a million cases), on every page.
+BADGE_CAP = 99
+
+
+def _badge_count(rows: QuerySet[Any]) -> int:
+    """The rows of ``rows`` counted up to ``BADGE_CAP + 1``."""
+    return rows.order_by().values("pk")[: BADGE_CAP + 1].count()
 
 
 def _item(url_name: str, label: str, count: int = 0, namespace: str = "") -> NavItem | None:
@@ -70,7 +86,7 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         # The OPD's tasks (issue 15 point 5): its steps (acknowledgments, forms) waiting.
         tasks = getattr(request, "inbox_count", None)
         if tasks is None:
-            tasks = inbox(user).count()
+            tasks = _badge_count(inbox(user))
         items += [
             _item("workflow:inbox", _("My tasks"), tasks),
             _item("incidents:report", _("Report a disruption")),
@@ -86,7 +102,7 @@ def navigation(request: HttpRequest) -> list[NavItem]:
         # The inbox page has counted already (request.inbox_count); others count here.
         waiting = getattr(request, "inbox_count", None)
         if waiting is None:
-            waiting = inbox(user).count() if getattr(user, "agency_id", None) else 0
+            waiting = _badge_count(inbox(user)) if getattr(user, "agency_id", None) else 0
         items += [
             _item("workflow:inbox", _("My tasks"), waiting),
             _item("workflow:cases", _("Cases")),
