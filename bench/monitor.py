@@ -19,6 +19,31 @@ and CPU share, missed intervals, the worst start lateness and loss for both, and
 jaga / fping. fping cannot report missed intervals; a wall time beyond the planned duration
 plus its last wait shows that it fell behind. Kernel work deferred to ksoftirqd is charged
 to neither. Traffic goes to 127.0.0.0/8 only.
+
+End to end (issue 19): ``.venv/bin/python -m bench.monitor --e2e --targets N [--interval 10]
+[--timeout 2] [--duration SECONDS] [--warmup SECONDS]``, as root, not pinned (both cores):
+
+1. a fresh PostgreSQL database ``jaga_bench_monitor`` (``BENCH_POSTGRES_URL``, by default
+   the local server), migrated, with the demo agency Bolaang Mongondow Utara (its disruption
+   SOP: a failure would open a case) and N devices each with one ICMP check on its own
+   loopback address, every ``--interval`` seconds (the first device the uplink of the
+   others), created in bulk (``bulk_create``, 10,000 rows a statement);
+2. the real ``jaga monitor --agency bolmut`` process (its probing process and its
+   bookkeeping process, ``jaga.monitoring.bookkeeper``) for ``--duration`` seconds of
+   probing (default 18 intervals) from its first heartbeat, then SIGTERM (it writes
+   everything and exits 0);
+3. fping on the same addresses at the same rate, for as long as the measured window.
+
+Figures: false timeouts are the runs the monitor counted failed (the minute rollups' down
+and unreachable runs after the stop; on loopback every probe is answered, so each is false)
+and the ICMP engine's timeouts; missed intervals and kernel drops come from the heartbeat.
+CPU per 1,000 probes is measured between two heartbeats (every 30 s; the first after
+``--warmup`` seconds, which leaves out loading the checks and creating their states): the
+probing process's and the bookkeeping process's CPU as the heartbeats carry them
+(``time.process_time()``) over the ICMP requests sent between them, and the PostgreSQL
+backends serving the benchmark database (the bookkeeping connection, reconnected every
+``CONN_MAX_AGE``, and autovacuum) from ``/proc/<pid>/stat``, sampled every second through
+``pg_stat_activity``.
 """
 
 from __future__ import annotations
@@ -31,11 +56,13 @@ import platform
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from jaga.monitoring.icmp import IcmpEngine
 from jaga.monitoring.scheduler import Check, Scheduler, totals
@@ -162,6 +189,261 @@ def fping_version(fping: str) -> str:
     return (done.stdout or done.stderr).strip().splitlines()[0]
 
 
+# -- end to end: the real `jaga monitor` on PostgreSQL ------------------------------------
+
+E2E_DATABASE = "jaga_bench_monitor"
+
+
+def proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` (``/proc/<pid>/stat``), None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Backends:
+    """CPU seconds of the PostgreSQL backends serving the benchmark database (the monitor's
+    bookkeeping connection, reconnected each ``CONN_MAX_AGE``, and autovacuum), by pid: the
+    newest sample of each; sampled every second, so a backend that exits loses at most its
+    last second."""
+
+    seen: dict[int, float]
+
+    def sample(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            pids = [pid for (pid,) in cursor.fetchall()]
+        for pid in pids:
+            cpu = proc_cpu(pid)
+            if cpu is not None:
+                self.seen[pid] = cpu
+
+    @property
+    def total(self) -> float:
+        return sum(self.seen.values())
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One heartbeat of the monitor as the benchmark saw it: ``at`` (monotonic seconds),
+    the heartbeat's totals, and the PostgreSQL backends' CPU then."""
+
+    at: float
+    sent: int
+    replies: int
+    timeouts: int
+    dropped: int
+    missed: int
+    probe_cpu: float
+    bookkeeping_cpu: float
+    backend_cpu: float
+
+
+def make_checks(addresses: list[str], interval: float, timeout: float) -> str:
+    """One device and one ICMP check on each address, in Bolaang Mongondow Utara (the demo
+    agency, with its disruption SOP), the first device the uplink of all the others.
+    Returns the agency's slug."""
+    from jaga.inventory.models import Device, Site
+    from jaga.monitoring.models import Check, CheckKind
+    from jaga.org.demo.agencies import BOLMUT
+    from jaga.org.demo.load import load_demo
+    from jaga.sop.demo import load_demo_sops
+    from jaga.tenancy.models import Agency
+
+    load_demo((BOLMUT,), "rahasia-sekali-123")
+    load_demo_sops((BOLMUT,))
+    agency = Agency.objects.get(slug=BOLMUT.slug)
+    Check.objects.filter(agency=agency).update(enabled=False)
+    site = Site.objects.create(agency=agency, code="bench-lo", name="Loopback")
+    core = Device.objects.create(agency=agency, name="core", kind="router", site=site)
+    others = Device.objects.bulk_create(
+        [
+            Device(agency=agency, name=f"lo {n}", kind="switch", site=site, uplink=core)
+            for n in range(1, len(addresses))
+        ],
+        batch_size=10_000,
+    )
+    devices = [core, *others]
+    Check.objects.bulk_create(
+        [
+            Check(
+                agency=agency,
+                name=f"Ping {address}",
+                kind=CheckKind.ICMP,
+                device=device,
+                target=address,
+                interval_s=int(interval),
+                timeout_s=timeout,
+            )
+            for device, address in zip(devices, addresses, strict=True)
+        ],
+        batch_size=10_000,
+    )
+    return agency.slug
+
+
+def heartbeat_sample(backends: Backends) -> Sample | None:
+    from jaga.monitoring.models import MonitorHeartbeat
+
+    row = MonitorHeartbeat.objects.order_by("-seen_at").first()
+    if row is None:
+        return None
+    return Sample(
+        time.monotonic(),
+        row.icmp_sent,
+        row.icmp_replies,
+        row.icmp_timeouts,
+        row.icmp_dropped,
+        row.missed_intervals,
+        row.probe_cpu_s,
+        row.bookkeeping_cpu_s,
+        backends.total,
+    )
+
+
+def run_e2e(args: argparse.Namespace) -> None:
+    """Benchmark the real ``jaga monitor`` end to end on a fresh PostgreSQL database."""
+    from bench.engine import setup_django
+
+    count = int(args.targets.split(",")[0])
+    duration = args.duration or 18 * args.interval
+    setup_django(sqlite=False, name=E2E_DATABASE)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Sum
+
+    from jaga.monitoring.models import CheckState, Outage, ResultMinute
+
+    load = os.getloadavg()
+    print(
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, Linux "
+        f"{platform.release()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {count} targets every "
+        f"{args.interval:g} s, timeout {args.timeout:g} s, {duration:g} s of probing",
+        flush=True,
+    )
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    addresses = loopback_addresses(count)
+    slug = make_checks(addresses, args.interval, args.timeout)
+    print(f"database {E2E_DATABASE} migrated, {count} checks in {time.monotonic() - started:.0f} s")
+    env = {
+        **os.environ,
+        "DATABASE_URL": str(os.environ["DATABASE_URL"]),
+        "JAGA_DATA_DIR": os.environ["JAGA_DATA_DIR"],
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    log = Path(os.environ["JAGA_DATA_DIR"]) / "monitor.log"
+    backends = Backends({})
+    with log.open("wb") as out:
+        monitor = subprocess.Popen(
+            [sys.executable, "-m", "jaga", "monitor", "--agency", slug],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        launched = time.monotonic()
+        first = None
+        while first is None:
+            if monitor.poll() is not None:
+                raise RuntimeError(f"jaga monitor exited {monitor.returncode}: see {log}")
+            time.sleep(0.5)
+            first = heartbeat_sample(backends)
+        print(f"probing after {time.monotonic() - launched:.1f} s (loading {count} checks)")
+        samples = [first]
+        while time.monotonic() - first.at < duration:
+            time.sleep(1.0)
+            backends.sample()
+            latest = heartbeat_sample(backends)
+            if latest is not None and latest.sent != samples[-1].sent:
+                samples.append(latest)
+            if monitor.poll() is not None:
+                raise RuntimeError(f"jaga monitor exited {monitor.returncode}: see {log}")
+        probing = time.monotonic() - first.at
+        stopping = time.monotonic()
+        monitor.send_signal(signal.SIGTERM)
+        while monitor.poll() is None:
+            time.sleep(0.5)
+            backends.sample()
+        stopped = time.monotonic() - stopping
+    finally:
+        if monitor.poll() is None:
+            monitor.kill()
+    final = heartbeat_sample(backends)
+    assert final is not None
+    connection.close()
+    # the window: from the first heartbeat after the warm-up to the last one while probing
+    warm = [s for s in samples if s.at - first.at >= args.warmup] or samples[-1:]
+    start, end = warm[0], samples[-1]
+    runs = ResultMinute.objects.aggregate(
+        up=Sum("n_up"), down=Sum("n_down"), unreachable=Sum("n_unreachable")
+    )
+    failed_states = CheckState.objects.exclude(last_ok=True).count()
+    up, down = runs["up"] or 0, (runs["down"] or 0) + (runs["unreachable"] or 0)
+    print(
+        f"jaga monitor exit status {monitor.returncode}; "
+        f"stopping wrote everything in {stopped:.1f} s"
+    )
+    print(
+        f"runs recorded {up + down} ({up} up, {down} failed: false timeouts on loopback) of "
+        f"about {count * probing / args.interval:.0f} due in {probing:.0f} s; "
+        f"checks not up at the end: {failed_states}; outages: {Outage.objects.count()}"
+    )
+    print(
+        f"engine: {final.sent} requests, {final.replies} replies, {final.timeouts} timeouts, "
+        f"{final.dropped} kernel drops; missed intervals {final.missed}"
+    )
+    probes = end.sent - start.sent
+    seconds = end.at - start.at
+    if probes <= 0:
+        print("no heartbeat window after the warm-up: run longer (--duration)")
+        return
+    per = 1000 / probes
+    probe_cpu = (end.probe_cpu - start.probe_cpu) * per
+    keep_cpu = (end.bookkeeping_cpu - start.bookkeeping_cpu) * per
+    pg_cpu = (end.backend_cpu - start.backend_cpu) * per
+    print(
+        f"window {seconds:.0f} s (heartbeats after {args.warmup:g} s of warm-up): {probes} probes, "
+        f"{probes / seconds:.0f}/s; CPU s per 1,000 probes: probing {probe_cpu:.4f}, "
+        f"bookkeeping {keep_cpu:.4f} + PostgreSQL {pg_cpu:.4f} = {keep_cpu + pg_cpu:.4f}"
+    )
+    print(
+        f"  CPU share of one core: probing {probe_cpu * probes / 1000 / seconds:.1%}, "
+        f"bookkeeping {keep_cpu * probes / 1000 / seconds:.1%}, "
+        f"PostgreSQL {pg_cpu * probes / 1000 / seconds:.1%}"
+    )
+    fping = shutil.which("fping")
+    if fping is None:
+        print("reference: fping is not installed (`make bench-tools` installs it as root)")
+        return
+    reference = measure_fping(fping, addresses, args.interval, args.timeout, seconds)
+    print(
+        f"reference {fping_version(fping)}, same targets, {reference.seconds:.0f} s: "
+        f"{reference.probes} probes, loss {reference.loss:.2%}, CPU s per 1,000 probes "
+        f"{reference.cpu_per_1000:.4f}"
+    )
+    print(
+        f"ratios to fping: probing {probe_cpu / reference.cpu_per_1000:.2f}x, "
+        f"probing + bookkeeping + PostgreSQL "
+        f"{(probe_cpu + keep_cpu + pg_cpu) / reference.cpu_per_1000:.2f}x"
+    )
+    verdict = down == 0 and final.missed == 0 and final.dropped == 0
+    print(
+        f"target (0 false timeouts, 0 missed intervals at {count}): "
+        f"{'MET' if verdict else 'NOT MET'}; load now {os.getloadavg()[0]:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="1000,10000,50000", help="comma-separated Ns")
@@ -169,7 +451,18 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="seconds per N (default 3 intervals)")
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds per probe")
     parser.add_argument("--cpu", type=int, help="the CPU to pin to (default: the last one)")
+    parser.add_argument(
+        "--e2e",
+        action="store_true",
+        help="the real `jaga monitor` on a fresh PostgreSQL database (the first N only)",
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=30.0, help="--e2e: seconds not measured at the start"
+    )
     args = parser.parse_args()
+    if args.e2e:
+        run_e2e(args)
+        return
     counts = [int(n) for n in args.targets.split(",") if n.strip()]
     duration = args.duration or 3 * args.interval
     cpu = args.cpu if args.cpu is not None else max(os.sched_getaffinity(0))

@@ -1,5 +1,6 @@
-"""The ``jaga monitor`` process's heartbeat (issue 19): its last sign of life and the
-figures of its ICMP engine, for the monitor page (``models.MonitorHeartbeat``)."""
+"""The ``jaga monitor`` process's heartbeat (issue 19): its last sign of life, the figures
+of its ICMP engine and scheduler and the CPU of its two processes, for the monitor page
+(``models.MonitorHeartbeat``)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,17 @@ SHOWN = 10
 
 @dataclass(frozen=True, slots=True)
 class Beat:
-    """One heartbeat's figures, taken in the monitor's event loop: ``checks`` run, and the
-    ICMP engine's totals since it started (``None`` without an engine)."""
+    """One heartbeat's figures, taken in the monitor's event loop: ``checks`` run, the ICMP
+    engine's totals since it started (``None`` without an engine), the scheduler's
+    ``missed_intervals`` since it started, and the CPU seconds (user + system) used since
+    they started by the probing process (``probe_cpu_s``) and by the bookkeeping process
+    (``bookkeeping_cpu_s``, filled in by that process, ``jaga.monitoring.bookkeeper``)."""
 
     checks: int
     icmp: EngineCounters | None
+    missed_intervals: int = 0
+    probe_cpu_s: float = 0.0
+    bookkeeping_cpu_s: float = 0.0
 
 
 def monitor_name(agencies: list[int] | None) -> str:
@@ -55,6 +62,9 @@ def write_heartbeat(
             "icmp_replies": counters.replies,
             "icmp_timeouts": counters.timeouts,
             "icmp_dropped": counters.dropped,
+            "missed_intervals": beat.missed_intervals,
+            "probe_cpu_s": beat.probe_cpu_s,
+            "bookkeeping_cpu_s": beat.bookkeeping_cpu_s,
         },
     )
     return row

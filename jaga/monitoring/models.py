@@ -109,8 +109,11 @@ class MonitorHeartbeat(models.Model):
     ``started_at``/``seen_at`` when it started and last wrote (UTC); ``checks`` how many it
     runs; the ``icmp_*`` totals of its ICMP engine since it started (``EngineCounters``):
     requests sent, replies, timeouts, and replies or ICMP errors the kernel dropped unread
-    for a full receive buffer (each one an answered probe reported lost). A process-wide
-    row, not an agency's: a monitor may serve several."""
+    for a full receive buffer (each one an answered probe reported lost);
+    ``missed_intervals`` the scheduler's since it started (runs that started more than one
+    interval late); ``probe_cpu_s`` and ``bookkeeping_cpu_s`` the CPU seconds (user + system)
+    of its probing and its bookkeeping process since they started. A process-wide row, not an
+    agency's: a monitor may serve several."""
 
     name = models.CharField(_("monitor"), max_length=200, unique=True)
     agency_ids = models.JSONField(default=list, blank=True)
@@ -121,6 +124,9 @@ class MonitorHeartbeat(models.Model):
     icmp_replies = models.PositiveBigIntegerField(_("ICMP replies"), default=0)
     icmp_timeouts = models.PositiveBigIntegerField(_("ICMP timeouts"), default=0)
     icmp_dropped = models.PositiveBigIntegerField(_("ICMP replies dropped"), default=0)
+    missed_intervals = models.PositiveBigIntegerField(_("missed intervals"), default=0)
+    probe_cpu_s = models.FloatField(_("probing CPU (s)"), default=0.0)
+    bookkeeping_cpu_s = models.FloatField(_("bookkeeping CPU (s)"), default=0.0)
 
     class Meta:
         verbose_name = _("monitor heartbeat")
@@ -128,6 +134,16 @@ class MonitorHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def probe_cpu_per_1000(self) -> float | None:
+        """Probing CPU seconds per 1,000 ICMP requests sent (None before the first)."""
+        return self.probe_cpu_s / self.icmp_sent * 1000 if self.icmp_sent else None
+
+    @property
+    def bookkeeping_cpu_per_1000(self) -> float | None:
+        """Bookkeeping CPU seconds per 1,000 ICMP requests sent (None before the first)."""
+        return self.bookkeeping_cpu_s / self.icmp_sent * 1000 if self.icmp_sent else None
 
 
 class Check(AgencyScoped):

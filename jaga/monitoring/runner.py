@@ -2,33 +2,33 @@
 
 ``Probes`` turns a check into one probe: ICMP through the shared ``IcmpEngine`` (one raw
 socket per address family), the other kinds through ``jaga.monitoring.probes``. The periodic
-``Scheduler`` runs every check with a single task. ``run_monitor`` wires them to a ``Keeper``:
-results go to ``Keeper.record`` in the loop; one database thread writes states and outages
-every ``flush_s`` seconds, finished minutes every minute, reloads the checks every
-``reload_s`` seconds, and writes its heartbeat (checks run, the ICMP engine's figures, among
-them the replies the kernel dropped) every ``heartbeat.HEARTBEAT_S`` seconds. SIGTERM/SIGINT
-stop it cleanly (everything is written); SIGKILL loses at most the last ``flush_s`` seconds
-of results, the newest run times of steady checks (``keeper.LAST_RUN_STALE_S``) and the
-current minute's rollups, never an outage (``jaga.monitoring.keeper``).
+``Scheduler`` runs every check with a single task. ``run_monitor`` wires them to a ``Keeper``
+in a bookkeeping process of its own (``jaga.monitoring.bookkeeper``): this process only
+probes, and sends the results there in batches; that one applies them
+(``Keeper.record``), writes states and outages every ``flush_s`` seconds and finished
+minutes every minute, reloads the checks every ``reload_s`` seconds (sending back what
+changed), and writes the heartbeat (checks run, the ICMP engine's figures, among them the
+replies the kernel dropped, missed intervals, both processes' CPU) every
+``heartbeat.HEARTBEAT_S`` seconds. SIGTERM/SIGINT stop it cleanly (everything is written);
+a SIGKILL of this process makes the bookkeeping process write what it holds and exit; a
+SIGKILL of the bookkeeping process loses at most the last ``flush_s`` seconds of results,
+the newest run times of steady checks (``keeper.LAST_RUN_STALE_S``) and the current
+minute's rollups, never an outage (``jaga.monitoring.keeper``), and stops this one with
+``BookkeeperDied``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
-
-from django.db import close_old_connections
-from django.utils import timezone
+from typing import Any
 
 from jaga.monitoring import probes
-from jaga.monitoring.heartbeat import HEARTBEAT_S, Beat, monitor_name, write_heartbeat
+from jaga.monitoring.bookkeeper import Bookkeeper, BookkeeperDied, Changes
+from jaga.monitoring.heartbeat import HEARTBEAT_S, Beat
 from jaga.monitoring.icmp import IcmpEngine, ProbeOutcome
 from jaga.monitoring.keeper import Keeper
 from jaga.monitoring.models import CheckKind
@@ -36,7 +36,6 @@ from jaga.monitoring.scheduler import Check, CheckResult, Scheduler
 from jaga.monitoring.topology import CheckSpec
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def schedule_key(spec: CheckSpec) -> Check:
@@ -162,23 +161,36 @@ class Runner:
     def sync(self, specs: Iterable[CheckSpec]) -> None:
         """Schedule exactly ``specs``: new checks are added, removed ones dropped, changed
         timing rescheduled."""
-        wanted = {spec.id: spec for spec in specs}
-        self.probes.update(wanted.values())
-        for pk, key in list(self._keys.items()):
-            spec = wanted.get(pk)
-            if spec is None or schedule_key(spec) != key:
+        wanted = list(specs)
+        ids = {str(spec.id) for spec in wanted}
+        self.change(wanted, [int(key) for key in self.probes.specs if key not in ids])
+
+    def change(self, changed: Iterable[CheckSpec], removed: Iterable[int]) -> None:
+        """Apply what a reload changed: ``changed`` new or changed specs (a changed timing
+        is rescheduled), ``removed`` the ids of checks no longer run."""
+        for pk in removed:
+            self.probes.specs.pop(str(pk), None)
+            key = self._keys.pop(pk, None)
+            if key is not None:
                 self.scheduler.remove(key)
-                del self._keys[pk]
-        for pk, spec in wanted.items():
-            if pk not in self._keys and (spec.address or spec.kind == CheckKind.HTTP):
-                key = schedule_key(spec)
-                self.scheduler.add(key)
-                self._keys[pk] = key
+        for spec in changed:
+            self.probes.specs[str(spec.id)] = spec
+            runnable = bool(spec.address) or spec.kind == CheckKind.HTTP
+            wanted = schedule_key(spec) if runnable else None
+            key = self._keys.get(spec.id)
+            if key is not None and key != wanted:
+                self.scheduler.remove(key)
+                del self._keys[spec.id]
+            if wanted is not None and spec.id not in self._keys:
+                self.scheduler.add(wanted)
+                self._keys[spec.id] = wanted
 
     def beat(self) -> Beat:
-        """The figures of a heartbeat, now (call it in the event loop)."""
+        """The figures of a heartbeat, now (call it in the event loop), with this process's
+        CPU seconds as ``probe_cpu_s``."""
         icmp = dataclasses.replace(self.icmp.counters) if self.icmp is not None else None
-        return Beat(len(self._keys), icmp)
+        missed = self.scheduler.missed_intervals
+        return Beat(len(self._keys), icmp, missed, probe_cpu_s=time.process_time())
 
     def _result(self, result: CheckResult) -> None:
         self.on_result(
@@ -193,71 +205,50 @@ async def run_monitor(
     flush_s: float = 1.0,
     reload_s: float = 15.0,
 ) -> None:
-    """Run ``keeper``'s checks until ``stop`` is set, then write everything and return.
-    Writes the monitor's heartbeat (``jaga.monitoring.heartbeat``) as it runs and stops."""
+    """Run ``keeper``'s checks until ``stop`` is set, then have everything written and
+    return. The ``Keeper`` and the database live in the bookkeeping process this starts
+    (``jaga.monitoring.bookkeeper``): this process probes and sends it the results, every
+    ``bookkeeper.SEND_S`` seconds, and its heartbeat figures every ``HEARTBEAT_S``. Raises
+    ``BookkeeperDied`` (after closing the engine) if that process ends before it is told to
+    stop or fails to write everything then."""
     loop = asyncio.get_running_loop()
-    db = ThreadPoolExecutor(1, thread_name_prefix="jaga-db")
+    loaded = asyncio.Event()
 
-    async def in_db(fn: Callable[[], T]) -> T:
-        def call() -> T:
-            close_old_connections()
-            return fn()
+    def on_checks(changes: Changes) -> None:
+        runner.change(*changes)
+        loaded.set()
 
-        return await loop.run_in_executor(db, call)
-
-    def record(pk: int, ok: bool, at: float, rtt: float | None, reason: str | None) -> None:
-        keeper.record(pk, ok, at, rtt, reason)
-
-    runner = Runner(record)
+    bookkeeper = Bookkeeper(on_checks)
+    runner = Runner(bookkeeper.add)
+    await bookkeeper.start(keeper, flush_s, reload_s)
     await runner.start()
-    runner.sync(await in_db(keeper.load))
-    scheduled = loop.create_task(runner.scheduler.run())
-    logger.info("monitoring %d checks", len(runner.probes.specs))
-    started_at = timezone.now()
-    name = await in_db(lambda: monitor_name(keeper.agencies))
-
-    def heartbeat(beat: Beat) -> None:
-        write_heartbeat(name, keeper.agencies, started_at, beat)
-
-    last_reload = last_minute = last_beat = loop.time()
-    await in_db(functools.partial(heartbeat, runner.beat()))
+    scheduled: asyncio.Task[None] | None = None
     try:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), flush_s)
-            try:
-                await in_db(keeper.flush)
-                if loop.time() - last_minute >= 60 or _minute_turned(last_minute, loop):
-                    last_minute = loop.time()
-                    await in_db(lambda: keeper.flush_rollups(time.time()))
-                if loop.time() - last_reload >= reload_s:
-                    last_reload = loop.time()
-                    runner.sync(await in_db(keeper.load))
-                if loop.time() - last_beat >= HEARTBEAT_S:
-                    last_beat = loop.time()
-                    await in_db(functools.partial(heartbeat, runner.beat()))
-            except Exception:  # the database may be away for a while: keep probing
-                logger.exception("could not write the monitor's results; retrying")
+        await _first(loaded, bookkeeper.died, stop)
+        if loaded.is_set() and not bookkeeper.died.is_set():
+            scheduled = loop.create_task(runner.scheduler.run())
+            await asyncio.sleep(0)  # it starts: a stop() before its start would be undone
+            logger.info("monitoring %d checks", len(runner.probes.specs))
+            bookkeeper.send("beat", runner.beat())
+        while not stop.is_set() and not bookkeeper.died.is_set():
+            await _first(stop, bookkeeper.died, timeout=HEARTBEAT_S)
+            bookkeeper.send("beat", runner.beat())
     finally:
         runner.scheduler.stop()
-        await scheduled
+        if scheduled is not None:
+            await scheduled
         await runner.close()
-        try:
-            await in_db(lambda: keeper.flush(final=True))
-            await in_db(keeper.flush_rollups)
-            await in_db(functools.partial(heartbeat, runner.beat()))
-        finally:
-            await in_db(_close_connections)
-            db.shutdown(wait=True)
+    if bookkeeper.died.is_set():
+        code = await bookkeeper.wait()
+        raise BookkeeperDied(f"the bookkeeping process ended with exit status {code}")
+    await bookkeeper.stop(runner.beat())
 
 
-def _minute_turned(last: float, loop: asyncio.AbstractEventLoop) -> bool:
-    """Whether a wall-clock minute started since loop time ``last``."""
-    elapsed = loop.time() - last
-    return int(time.time() // 60) != int((time.time() - elapsed) // 60)
-
-
-def _close_connections() -> None:
-    from django.db import connections
-
-    connections.close_all()
+async def _first(*events: asyncio.Event, timeout: float | None = None) -> None:
+    """Wait until one of ``events`` is set, or ``timeout`` seconds."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

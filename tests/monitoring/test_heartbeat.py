@@ -63,6 +63,17 @@ def test_it_shows_the_dropped_replies_on_the_monitor_page(net: Net) -> None:
     assert 'id="no-monitors"' not in html
 
 
+def test_it_shows_missed_intervals_and_the_cpu_of_both_processes(net: Net) -> None:
+    counters = EngineCounters(sent=20_000, replies=20_000)
+    write_heartbeat("host-a", None, STARTED, Beat(40, counters, 3, 1.5, 4.25))
+    row = MonitorHeartbeat.objects.get()
+    assert (row.missed_intervals, row.probe_cpu_s, row.bookkeeping_cpu_s) == (3, 1.5, 4.25)
+    assert (row.probe_cpu_per_1000, row.bookkeeping_cpu_per_1000) == (0.075, 0.2125)
+    html = client_for(net.admin).get(OVERVIEW).content.decode()
+    assert 'data-missed="3"' in html
+    assert "0,0750 / 0,2125 s" in html  # Indonesian, the page's language
+
+
 def test_it_shows_only_the_monitors_serving_the_agency(net: Net, agency_b: Agency) -> None:
     write_heartbeat("theirs", [agency_b.pk], STARTED, beat(5))
     write_heartbeat("ours", [net.agency.pk], STARTED, beat(0))
@@ -93,4 +104,6 @@ def test_the_monitor_writes_its_heartbeat_as_it_starts_and_stops(agency_a: Agenc
     assert row.agency_ids == [agency_a.pk]
     assert row.checks == 0
     assert row.icmp_dropped == 0
+    assert row.missed_intervals == 0
+    assert row.bookkeeping_cpu_s > 0
     assert row.seen_at >= row.started_at

@@ -3,7 +3,9 @@
 ``jaga monitor [--agency SLUG ...] [--flush SECONDS] [--reload SECONDS]
 [--flap-threshold N] [--flap-window SECONDS]`` runs every enabled check that no agent runs
 (of the named agencies, else of all), until SIGTERM or SIGINT; then it writes what it holds
-and exits 0. Several may run at once (one case per outage all the same). ICMP needs root or
+and exits 0. The database work runs in a child process (``jaga.monitoring.bookkeeper``);
+if that process dies, the monitor stops probing and exits 1.
+Several may run at once (one case per outage all the same). ICMP needs root or
 CAP_NET_RAW (else Linux ping sockets, see docs/monitoring.md).
 """
 
@@ -15,8 +17,10 @@ import signal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from jaga.inventory.management.commands.inventory import find_agency
+from jaga.monitoring.bookkeeper import BookkeeperDied
 from jaga.monitoring.keeper import Keeper
 from jaga.monitoring.runner import run_monitor
 
@@ -52,5 +56,8 @@ class Command(BaseCommand):
             loop.add_signal_handler(sig, stop.set)
         self.stdout.write("jaga monitor: running; SIGTERM or Ctrl-C stops it", ending="\n")
         self.stdout.flush()
-        await run_monitor(keeper, stop, flush_s=flush, reload_s=reload)
+        try:
+            await run_monitor(keeper, stop, flush_s=flush, reload_s=reload)
+        except BookkeeperDied as exc:
+            raise CommandError(_("jaga monitor: %(error)s; stopped") % {"error": exc}) from exc
         self.stdout.write("jaga monitor: stopped")
