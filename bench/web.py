@@ -194,19 +194,139 @@ ms there, 78x /healthz against 102x before any of this.) The first request of a 
 year computes it: 2026, 1.1 million records, 1,702.5 ms (624x /healthz), then reused for
 ten minutes; the first request of each of six groupings of finished 2026-Q3: median 403.8
 ms, max 599.7 ms.
+
+A million cases (issue 19 point 3). ``generate`` writes its rows with COPY on PostgreSQL
+(executemany on SQLite) instead of ``bulk_create``, from the same draws: a 10,000-case
+database of each version gave the same checksums of the cases, steps, records, actors and
+"waits for" rows, and 100,000 cases still give 1,188,414 steps. On the development
+container (2 CPUs, shared with two other engineers' runs), with the four tables' secondary
+indexes dropped during the load and built again after it: 1,000,000 cases (11,897,103
+steps, 11,696,966 step records) in 586 s, then ``VACUUM ANALYZE`` 13 s; 100,000 in 38 s.
+New options: ``--database`` (another name than ``jaga_bench_web``), ``--generate-only``,
+``--reuse`` (measure the database an earlier run left, migrated again) and ``--pages
+lists`` (the inboxes, the case list, a case page and the inventory; not the reports). The
+run also measures the page holding the middle case (the 500,000th: ``?page=20001`` before,
+the Next links' cursor after) and the middle device, and of each CSV export the first byte
+(the view's answer and the first piece of a streamed body) and the last, and the peak of
+Python's memory over one download (``tracemalloc``)::
+
+    .venv/bin/python -m bench.web --cases 1000000 --database jaga_bench_web_1m --generate-only
+    .venv/bin/python -m bench.web --cases 100000 --database jaga_bench_web_100k --generate-only
+    .venv/bin/python -m bench.web --cases 1000000 --database jaga_bench_web_1m --reuse \\
+        --pages lists
+
+"Before" is commit b780498 (``git archive`` into /tmp, this bench first on PYTHONPATH),
+2026-12-03 22:44-23:00 UTC on a busy machine (load 4-6); "after" is commit 6333426,
+2026-12-03 23:22-23:27 UTC (load 1.1-2.8); 60 requests each, 10 per export. Median / p95
+ms (x the median of /healthz of the same run):
+
+========================  ========================  ========================
+before                    100,000 cases             1,000,000 cases
+========================  ========================  ========================
+/healthz                  1.5 / 1.7 (1.0)           1.7 / 2.1 (1.0)
+inbox (Tugas Saya)        27.7 / 37.1 (18.9)        61.3 / 78.5 (36.0)
+inbox, page 10            33.5 / 51.1 (22.9)        66.5 / 79.1 (39.0)
+case list                 34.9 / 44.6 (23.9)        104.4 / 122.8 (61.3)
+case list, middle page    541.2 / 834.8 (370)       3,695.8 / 8,257.5 (2,170)
+case page                 97.1 / 212.2 (66.5)       241.2 / 364.8 (141.6)
+device list               221.0 / 545.2 (151)       269.1 / 396.4 (158.0)
+devices: OPD + kind       150.5 / 208.7 (103.0)     162.9 / 332.6 (95.6)
+devices: serial search    105.0 / 217.0 (71.8)      175.9 / 288.4 (103.3)
+devices, middle page      116.6 / 338.5 (79.8)      363.4 / 564.5 (213.4)
+site list                 66.1 / 87.4 (45.3)        195.2 / 517.0 (114.6)
+inbox, technician         47.9 / 71.9 (32.8)        301.1 / 637.0 (176.8)
+inbox, OPD user           53.4 / 86.5 (36.5)        659.3 / 1,066.9 (387.1)
+CSV 3,373 rows: last      1,083.9 / 1,463.0         950.8 / 1,522.3
+CSV 3,373 rows: first     (not streamed)            (not streamed)
+CSV 50,028 rows: last     15,613 / 26,786           18,744 / 22,712
+CSV 50,028 rows: memory   63.2 MB                   63.2 MB
+========================  ========================  ========================
+
+========================  ========================  ========================
+after                     100,000 cases             1,000,000 cases
+========================  ========================  ========================
+/healthz                  1.5 / 1.8 (1.0)           1.5 / 1.8 (1.0)
+inbox (Tugas Saya)        22.7 / 25.6 (15.7)        34.1 / 39.2 (22.9)
+inbox, page 10            24.8 / 28.5 (17.1)        35.3 / 41.2 (23.6)
+case list                 29.2 / 42.3 (20.2)        30.3 / 34.0 (20.3)
+case list, middle page    27.6 / 30.7 (19.0)        29.4 / 32.9 (19.7)
+case page                 32.8 / 36.5 (22.6)        37.4 / 43.7 (25.0)
+device list               39.5 / 44.7 (27.2)        40.2 / 49.0 (27.0)
+devices: OPD + kind       46.1 / 60.9 (31.8)        45.2 / 59.1 (30.3)
+devices: serial search    58.3 / 83.4 (40.2)        62.5 / 69.1 (41.9)
+devices, middle page      39.8 / 52.9 (27.4)        41.0 / 52.0 (27.5)
+site list                 32.2 / 41.9 (22.2)        30.3 / 36.0 (20.3)
+inbox, technician         26.9 / 36.3 (18.5)        39.4 / 50.3 (26.4)
+inbox, OPD user           32.7 / 36.8 (22.5)        187.9 / 247.4 (125.9)
+CSV 3,373 rows: last      446.6 / 650.7             414.6 / 638.3
+CSV 3,373 rows: first     6.0 / 282.1               5.4 / 231.4
+CSV 50,028 rows: last     6,521 / 7,114             6,722 / 8,598
+CSV 50,028 rows: first    4.1 / 16.4                4.1 / 28.3
+CSV 50,028 rows: memory   16.4 MB                   16.4 MB
+========================  ========================  ========================
+
+(Two earlier "after" runs at 23:09-23:20, load 1.5-4, measured the same pages at 1.1-2x
+these times: inbox p95 67-72 ms at 1M, the case page 73-115, the device list 63-80.)
+
+What grew with the cases, and what changed (``EXPLAIN ANALYZE`` on the 1M database):
+
+- Every page that draws the navigation counted the user's whole inbox for its badge: for
+  the Kadis the 200,000 open steps of the partial index ``step_open_by_due`` tested
+  against his 33,508 (93 ms), an OPD user's 1,841 in 1,376 ms. The badges now count up to
+  100 and show "99+" (``context_processors.BADGE_CAP``); the inbox counts up to 1,000 and
+  says "1-25 of more than 1.000" (``keyset.CappedPaginator``, which still serves every
+  page that has rows). That, not the lists, was most of the case page's and the site
+  list's time.
+- The case list counted all the agency's cases (an index-only scan of a million) and
+  reached a deep page by ``OFFSET``: the middle page read 500,000 index entries and
+  computed the late-step subquery of each (3.7 s). Its pages are now keyset pages
+  (``jaga.web.keyset``): the Next link carries the key (started_at, id) of the last row,
+  and the page is the 25 rows after it along ``case_agency_newest`` (an index condition
+  ``started_at <= key``, the ties dropped by id: 0.8 ms at the middle); the total is
+  counted up to 10,000 rows (1.8 ms) and shown as "more than 10.000" past it, as search
+  engines do; a filter narrows it back to an exact number.
+- The device list sorted the 50,028 devices by name for each page (no index on the order)
+  and reached the middle by ``OFFSET``: the index ``device_list_order`` (agency, name, id;
+  migration inventory 0006) gives any keyset page in under a millisecond; the total stays
+  exact (2 ms: an inventory does not grow with the cases). A text search's first page
+  still takes its rows and total in one scan (``COUNT(*) OVER ()``); other filters count
+  apart (15 ms) because the windowed query walked the whole index in name order (40 ms).
+- The CSV export of the device list built the whole file in memory before answering;
+  it now streams (``StreamingHttpResponse`` over ``tabular.export_csv``: ``.iterator``
+  chunks of 500 rows, a server-side cursor on PostgreSQL), the same bytes: the first byte
+  in 4-6 ms whatever the size, 16 MB of Python memory for 50,028 rows against 63 MB. XLSX
+  stays in one piece.
+
+Still growing: an inbox's own queries hash all the steps waiting for the user's positions
+(the IN subqueries of ``permissions.inbox``), so the Kadis's inbox goes from 23 to 34 ms
+when his waiting steps go from 3,351 to 33,508 (it grows with the backlog, which this
+bench lets grow with the cases: a fifth of them stay open), the badge's capped count from
+2 to 8 ms; the OPD user's inbox (its part reads the OPD's open acknowledgments through
+``step_open_for_reporter``) is 188 ms at a million. Not done here: an EXISTS form of those
+subqueries that would stop at the page's rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import statistics
+import tempfile
 import time
+import tracemalloc
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from bench.engine import setup_django
+from django.db.models import DateTimeField, QuerySet
+
+from bench.engine import LOCAL_POSTGRES, setup_django
+
+if TYPE_CHECKING:
+    from django.db.models import Field, Model
 
 BATCH = 5000
 
@@ -218,8 +338,9 @@ NAMED_SHARE = {"kabid": 0.5, "kasi": 0.5, "teknis": 1.0}
 
 
 def generate(cases: int, now: dt.datetime | None = None) -> int:
-    """Bulk-create ``cases`` cases with their steps and the ``StepRecord`` of each done
-    step; returns the number of step rows.
+    """Write ``cases`` cases with their steps and the ``StepRecord`` of each done step,
+    without the ORM (``_Table``: COPY on PostgreSQL, executemany on SQLite); returns the
+    number of step rows.
 
     Every case follows the SOP's main path (13 steps: 1-8, 11, 11a, 12-14); a closed case
     has all of them, an open one (a fifth) the done ones and one open step somewhere after
@@ -237,10 +358,15 @@ def generate(cases: int, now: dt.datetime | None = None) -> int:
     what ``jaga.reports.records.build`` writes for it (position, unit, actor, OPD, the
     agency-local month), except that the durations are clock time worked out here rather
     than on the agency's calendar step by step: the times are synthetic, and the report
-    reads the stored seconds either way."""
+    reads the stored seconds either way.
+
+    The random draws are those of the ``bulk_create`` version this replaced (the same
+    generators, drawn in the same order per ``BATCH`` cases), so the data are the same.
+    On PostgreSQL the load runs with the foreign keys' triggers off
+    (``session_replication_role = replica``: the rows are consistent by construction) and
+    the four tables' secondary indexes dropped, then built again once at the end."""
     from jaga.org.models import Employee, Opd, Position, User
     from jaga.reports.models import StepRecord
-    from jaga.reports.records import month_of
     from jaga.sop.models import SopDefinition
     from jaga.workflow.models import (
         Case,
@@ -264,6 +390,24 @@ def generate(cases: int, now: dt.datetime | None = None) -> int:
     ).values_list("positions__code", "user_id"):
         holders.setdefault(code, []).append(user_id)
     path = [step for step in spec.steps if step.no not in ("6a", "9", "9a", "10")]
+    # Per step of the path: (step no, kind, lane key, for the reporter, the lane's position
+    # codes, its holders as (code, user id), their user ids).
+    plan = []
+    for step in path:
+        lane = spec.lane(step.all_lanes[0])
+        held = [(code, user_id) for code in lane.positions for user_id in holders.get(code, [])]
+        plan.append(
+            (
+                step.no,
+                step.kind.value,
+                lane.key,
+                lane.reporter,
+                list(lane.positions),
+                held,
+                [user_id for _, user_id in held],
+                NAMED_SHARE.get(lane.key, 0.0),
+            )
+        )
     rng = random.Random(42)
     # Durations and actors from their own generator: the open steps and whom they wait
     # for are drawn as before the records existed.
@@ -271,141 +415,294 @@ def generate(cases: int, now: dt.datetime | None = None) -> int:
     zone = ZoneInfo(agency.timezone)
     last = (now or dt.datetime.now(dt.UTC)).astimezone(zone).replace(second=0, microsecond=0)
     start = last - dt.timedelta(days=1, minutes=7 * (cases - 1))
+    hour = dt.timedelta(hours=1)
+    case_table = _Table(
+        Case,
+        [
+            "id", "agency_id", "definition_id", "number", "title", "description", "source",
+            "opd_id", "reporter_id", "started_at", "status", "closed_at",
+        ],
+    )  # fmt: skip
+    step_table = _Table(
+        StepInstance,
+        [
+            "id", "agency_id", "case_id", "step_no", "lane", "kind", "started_at", "due_at",
+            "status", "completed_at", "actor_id", "outcome", "for_reporter",
+        ],
+    )  # fmt: skip
+    record_table = _Table(
+        StepRecord,
+        [
+            "id", "agency_id", "step_id", "case_id", "sop_code", "step_no", "lane", "visit",
+            "source", "opd_id", "position_id", "unit_id", "actor_id", "started_at",
+            "completed_at", "period", "standard_seconds", "actual_seconds", "late_seconds",
+            "on_time",
+        ],
+    )  # fmt: skip
+    position_table = _Table(
+        StepInstance.positions.through, ["id", "stepinstance_id", "position_id"]
+    )
+    name_table = _Table(StepInstance.assignees.through, ["id", "stepinstance_id", "user_id"])
+    tables = [case_table, step_table, record_table, position_table, name_table]
+    dropped = _drop_indexes(tables)
     steps_written = 0
-    by_position = StepInstance.positions.through
-    by_name = StepInstance.assignees.through
-    for first in range(0, cases, BATCH):
-        batch = []
-        # Minutes each step of each case takes (its open step's draw is not used).
-        minutes: list[list[int]] = []
-        numbers = reserve_case_numbers(agency.pk, min(first + BATCH, cases) - first)
-        for number in range(first, min(first + BATCH, cases)):
-            opd = opds[number % len(opds)]
-            opened = start + dt.timedelta(minutes=7 * number)
-            is_open = rng.random() < 0.2
-            minutes.append([timing.randint(10, 90) for _ in path])
-            batch.append(
-                Case(
-                    agency=agency,
-                    definition=definition,
-                    number=numbers + number - first,
-                    title=f"Gangguan jaringan {number}",
-                    description="Koneksi terputus",
-                    source=CaseSource.REPORT,
-                    opd=opd,
-                    reporter=reporters.get(opd.pk),
-                    started_at=opened,
-                    status=CaseStatus.OPEN if is_open else CaseStatus.CLOSED,
-                    closed_at=None if is_open else opened + dt.timedelta(minutes=sum(minutes[-1])),
-                )
-            )
-        created = Case.objects.bulk_create(batch)
-        rows: list[StepInstance] = []
-        # (index in rows, position codes, user ids) of each open step.
-        open_rows: list[tuple[int, list[str], list[int]]] = []
-        # (index in rows, position id) of each done step.
-        done_rows: list[tuple[int, int | None]] = []
-        for case, taking in zip(created, minutes, strict=True):
-            stop = rng.randrange(1, len(path)) if case.status == CaseStatus.OPEN else len(path)
-            at = case.started_at
-            for index, step in enumerate(path[: stop + (case.status == CaseStatus.OPEN)]):
-                done = index < stop
-                lane = spec.lane(step.all_lanes[0])
-                taken = dt.timedelta(minutes=taking[index])
-                actor_id: int | None = None
-                position_id: int | None = None
-                if done and lane.reporter:
-                    reporter = reporters.get(case.opd_id)
-                    actor_id = reporter.pk if reporter is not None else None
-                elif done:
-                    held = [
-                        (code, user_id)
-                        for code in lane.positions
-                        for user_id in holders.get(code, [])
-                    ]
-                    if held:
-                        code, actor_id = timing.choice(held)
-                        position_id = positions.get(code)
-                rows.append(
-                    StepInstance(
-                        agency=agency,
-                        case=case,
-                        step_no=step.no,
-                        lane=lane.key,
-                        kind=step.kind.value,
-                        started_at=at,
-                        due_at=at + dt.timedelta(hours=1),
-                        status=StepStatus.DONE if done else StepStatus.OPEN,
-                        completed_at=at + taken if done else None,
-                        actor_id=actor_id,
-                        outcome="done" if done else "",
-                        for_reporter=lane.reporter,
+    source = CaseSource.REPORT.value
+    opened_status, closed_status = CaseStatus.OPEN.value, CaseStatus.CLOSED.value
+    done_status, open_status = StepStatus.DONE.value, StepStatus.OPEN.value
+    try:
+        for first in range(0, cases, BATCH):
+            count = min(first + BATCH, cases) - first
+            case_rows: list[tuple[Any, ...]] = []
+            # Minutes each step of each case takes (its open step's draw is not used).
+            minutes: list[list[int]] = []
+            numbers = reserve_case_numbers(agency.pk, count)
+            first_case = case_table.reserve(count)
+            for number in range(first, first + count):
+                opd = opds[number % len(opds)]
+                opened = start + dt.timedelta(minutes=7 * number)
+                is_open = rng.random() < 0.2
+                minutes.append([timing.randint(10, 90) for _ in path])
+                reporter = reporters.get(opd.pk)
+                case_rows.append(
+                    (
+                        first_case + number - first,
+                        agency.pk,
+                        definition.pk,
+                        numbers + number - first,
+                        f"Gangguan jaringan {number}",
+                        "Koneksi terputus",
+                        source,
+                        opd.pk,
+                        reporter.pk if reporter is not None else None,
+                        opened,
+                        opened_status if is_open else closed_status,
+                        None if is_open else opened + dt.timedelta(minutes=sum(minutes[-1])),
                     )
                 )
-                if done:
-                    done_rows.append((len(rows) - 1, position_id))
-                if not done and not lane.reporter:
-                    people = [
-                        user_id for code in lane.positions for user_id in holders.get(code, [])
-                    ]
-                    if people and rng.random() < NAMED_SHARE.get(lane.key, 0.0):
-                        named = rng.sample(people, min(len(people), rng.choice((1, 2))))
-                        open_rows.append((len(rows) - 1, [], named))
-                    else:
-                        open_rows.append((len(rows) - 1, list(lane.positions), []))
-                at += taken
-        saved = StepInstance.objects.bulk_create(rows, batch_size=BATCH)
-        records = []
-        for index, position_id in done_rows:
-            done_step = saved[index]
-            assert done_step.due_at is not None
-            assert done_step.completed_at is not None
-            late = done_step.completed_at - done_step.due_at
-            records.append(
-                StepRecord(
-                    agency=agency,
-                    step=done_step,
-                    case=done_step.case,
-                    sop_code=definition.code,
-                    step_no=done_step.step_no,
-                    lane=done_step.lane,
-                    visit=1,
-                    source=done_step.case.source,
-                    opd_id=done_step.case.opd_id,
-                    position_id=position_id,
-                    unit_id=units.get(position_id) if position_id is not None else None,
-                    actor_id=done_step.actor_id,
-                    started_at=done_step.started_at,
-                    completed_at=done_step.completed_at,
-                    period=month_of(done_step.completed_at, agency.timezone),
-                    standard_seconds=3600,
-                    actual_seconds=round(
-                        (done_step.completed_at - done_step.started_at).total_seconds()
-                    ),
-                    late_seconds=max(0, round(late.total_seconds())),
-                    on_time=late <= dt.timedelta(0),
+            step_rows: list[tuple[Any, ...]] = []
+            record_rows: list[tuple[Any, ...]] = []
+            # (index in step_rows, position codes, user ids) of each open step.
+            open_rows: list[tuple[int, list[str], list[int]]] = []
+            # (index in step_rows, position id) of each done step.
+            done_rows: list[tuple[int, int | None]] = []
+            for case, taking in zip(case_rows, minutes, strict=True):
+                case_id, is_open = case[0], case[10] == opened_status
+                stop = rng.randrange(1, len(path)) if is_open else len(path)
+                at = case[9]
+                for index in range(stop + is_open):
+                    step_no, kind, lane_key, for_reporter, codes, held, people, share = plan[index]
+                    done = index < stop
+                    actor_id: int | None = None
+                    position_id: int | None = None
+                    if done and for_reporter:
+                        actor_id = case[8]
+                    elif done and held:
+                        code, actor_id = timing.choice(held)
+                        position_id = positions.get(code)
+                    completed = at + dt.timedelta(minutes=taking[index]) if done else None
+                    step_rows.append(
+                        (
+                            0,
+                            agency.pk,
+                            case_id,
+                            step_no,
+                            lane_key,
+                            kind,
+                            at,
+                            at + hour,
+                            done_status if done else open_status,
+                            completed,
+                            actor_id,
+                            "done" if done else "",
+                            for_reporter,
+                        )
+                    )
+                    if done:
+                        done_rows.append((len(step_rows) - 1, position_id))
+                    if not done and not for_reporter:
+                        if people and rng.random() < share:
+                            named = rng.sample(people, min(len(people), rng.choice((1, 2))))
+                            open_rows.append((len(step_rows) - 1, [], named))
+                        else:
+                            open_rows.append((len(step_rows) - 1, codes, []))
+                    if completed is not None:
+                        at = completed
+            first_step = step_table.reserve(len(step_rows))
+            step_rows = [(first_step + index, *row[1:]) for index, row in enumerate(step_rows)]
+            first_record = record_table.reserve(len(done_rows))
+            for number, (index, position_id) in enumerate(done_rows):
+                row = step_rows[index]
+                started, due, completed = row[6], row[7], row[9]
+                late = round((completed - due).total_seconds())
+                record_rows.append(
+                    (
+                        first_record + number,
+                        agency.pk,
+                        row[0],
+                        row[2],
+                        definition.code,
+                        row[3],
+                        row[4],
+                        1,
+                        source,
+                        case_rows[row[2] - first_case][7],
+                        position_id,
+                        units.get(position_id) if position_id is not None else None,
+                        row[10],
+                        started,
+                        completed,
+                        completed.astimezone(zone).date().replace(day=1),
+                        3600,
+                        round((completed - started).total_seconds()),
+                        max(0, late),
+                        late <= 0,
+                    )
                 )
-            )
-        StepRecord.objects.bulk_create(records, batch_size=BATCH)
-        by_position.objects.bulk_create(
-            [
-                by_position(stepinstance_id=saved[index].pk, position_id=positions[code])
+            by_position = [
+                (step_rows[index][0], positions[code])
                 for index, codes, _ in open_rows
                 for code in codes
                 if code in positions
-            ],
-            batch_size=BATCH,
-        )
-        by_name.objects.bulk_create(
-            [
-                by_name(stepinstance_id=saved[index].pk, user_id=user_id)
-                for index, _, users in open_rows
-                for user_id in users
-            ],
-            batch_size=BATCH,
-        )
-        steps_written += len(saved)
+            ]
+            by_name = [
+                (step_rows[index][0], user_id) for index, _, users in open_rows for user_id in users
+            ]
+            first_position = position_table.reserve(len(by_position))
+            first_name = name_table.reserve(len(by_name))
+            case_table.write(case_rows)
+            step_table.write(step_rows)
+            record_table.write(record_rows)
+            position_table.write([(first_position + n, *row) for n, row in enumerate(by_position)])
+            name_table.write([(first_name + n, *row) for n, row in enumerate(by_name)])
+            steps_written += len(step_rows)
+    finally:
+        _restore_indexes(dropped)
     return steps_written
+
+
+def _drop_indexes(tables: Sequence[_Table]) -> list[str]:
+    """On PostgreSQL, drop the secondary indexes of ``tables`` (not those behind a primary
+    key or unique constraint) and turn this session's foreign-key triggers off, for a bulk
+    load; returns the indexes' definitions for ``_restore_indexes``. Nothing on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    names = [table.model._meta.db_table for table in tables]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s)"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            [names],
+        )
+        found = cursor.fetchall()
+        for name, _ in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        cursor.execute("SET session_replication_role = replica")
+    return [definition for _, definition in found]
+
+
+def _restore_indexes(definitions: Sequence[str]) -> None:
+    """Build again the indexes ``_drop_indexes`` dropped and turn the triggers back on."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            cursor.execute(definition)
+
+
+class _Table:
+    """Rows of one table written in bulk without the ORM: COPY on PostgreSQL, executemany
+    on SQLite. A row gives the values of ``fields`` (attnames, the primary key first);
+    every other concrete field gets its model default, the same for every row."""
+
+    def __init__(self, model: type[Model], fields: Sequence[str]) -> None:
+        from django.db import connection
+
+        self.model = model
+        meta = model._meta
+        given = [cast("Field[Any, Any]", meta.get_field(name)) for name in fields]
+        rest = [field for field in meta.concrete_fields if field.attname not in fields]
+        self.columns = [str(field.column) for field in (*given, *rest)]
+        self.postgres = connection.vendor == "postgresql"
+        tail = [field.get_db_prep_save(field.get_default(), connection) for field in rest]
+        if self.postgres:
+            # get_db_prep_save gives a JSONField's default as an adapter object.
+            json_columns = {
+                index
+                for index, field in enumerate(rest)
+                if field.get_internal_type() == "JSONField"
+            }
+            self.tail_text = "".join(
+                "\t" + (json.dumps(field.get_default()) if index in json_columns else _text(value))
+                for index, (field, value) in enumerate(zip(rest, tail, strict=True))
+            )
+        else:
+            self.tail = tuple(tail)
+            # SQLite stores datetimes as Django writes them (naive UTC text).
+            self.datetimes = [
+                index for index, field in enumerate(given) if isinstance(field, DateTimeField)
+            ]
+
+    def reserve(self, count: int) -> int:
+        """Reserve ``count`` consecutive primary keys; returns the first."""
+        from django.db import connection
+
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [self.model._meta.db_table]
+                )
+                first = int(cursor.fetchone()[0])
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                    [self.model._meta.db_table, first + max(count, 1) - 1],
+                )
+                return first
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+            return int(cursor.fetchone()[0])
+
+    def write(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        from django.db import connection
+
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(column) for column in self.columns)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                tail = self.tail_text + "\n"
+                lines = ["\t".join(map(_text, row)) + tail for row in rows]
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for start in range(0, len(lines), 10_000):
+                        copy.write("".join(lines[start : start + 10_000]))
+                return
+            adapt = connection.ops.adapt_datetimefield_value
+            prepared = []
+            for row in rows:
+                values = list(row)
+                for index in self.datetimes:
+                    values[index] = adapt(values[index])
+                prepared.append((*values, *self.tail))
+            marks = ", ".join(["%s"] * len(self.columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
+
+
+def _text(value: object) -> str:
+    """``value`` in COPY's text format (the generated strings hold no tab, newline or
+    backslash)."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
 
 
 BENCH_SITES = 500
@@ -503,6 +800,41 @@ def generate_inventory(devices: int) -> tuple[int, int]:
     return len(sites), len(made)
 
 
+def deep_url(
+    queryset: QuerySet[Any], order: tuple[str, ...], base: str, position: int, per_page: int
+) -> str:
+    """The URL of the page of list ``base`` holding its row ``position`` (0-based) in
+    ``order`` (``per_page`` rows a page), as the list's own Next links reach it: a keyset
+    cursor (``jaga.web.keyset``: the key of the row before the page) and the page's number;
+    ``?page=N`` in code from before keyset pages."""
+    number = position // per_page + 1
+    try:
+        from jaga.web import keyset
+    except ImportError:
+        return f"{base}?page={number}"
+    names = [spec.removeprefix("-") for spec in order]
+    before = queryset.order_by(*order).values_list(*names)[(number - 1) * per_page - 1]
+    return f"{base}?after={keyset.encode(list(before))}&page={number}"
+
+
+def download(client: object, url: str) -> tuple[float, float, bool]:
+    """One download of ``url``: ms to its first byte (the view's answer and the first
+    piece of a streamed body), ms to its last, and whether it streamed."""
+    started = time.perf_counter()
+    response = client.get(url)  # type: ignore[attr-defined]
+    assert response.status_code == 200, (url, response.status_code)
+    if not response.streaming:
+        elapsed = (time.perf_counter() - started) * 1000
+        return elapsed, elapsed, False
+    pieces = iter(response.streaming_content)
+    size = len(next(pieces))
+    first = (time.perf_counter() - started) * 1000
+    for piece in pieces:
+        size += len(piece)
+    response.close()
+    return first, (time.perf_counter() - started) * 1000, True
+
+
 def measure(client: object, url: str, requests: int) -> list[float]:
     samples = []
     for _ in range(3):
@@ -523,9 +855,37 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of PostgreSQL")
+    parser.add_argument(
+        "--database", default="jaga_bench_web", help="PostgreSQL database name (made afresh)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the PostgreSQL database --database as an earlier run left it (migrated"
+        " again, no new data; --cases and --devices must be those it was generated with)",
+    )
+    parser.add_argument(
+        "--generate-only", action="store_true", help="load the data, VACUUM ANALYZE and stop"
+    )
+    parser.add_argument(
+        "--pages",
+        choices=["all", "lists"],
+        default="all",
+        help="lists: only /healthz, the inboxes, the case list, a case page and the inventory"
+        " (no reports)",
+    )
     args = parser.parse_args()
     os.environ["JAGA_ALLOWED_HOSTS"] = "testserver"
-    setup_django(sqlite=args.sqlite, name="jaga_bench_web")
+    if args.reuse and not args.sqlite:
+        os.environ["JAGA_DATA_DIR"] = tempfile.mkdtemp(prefix=f"{args.database}-")
+        os.environ["DJANGO_SETTINGS_MODULE"] = "jaga.settings"
+        url = os.environ.get("BENCH_POSTGRES_URL", LOCAL_POSTGRES)
+        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{args.database}"
+        import django
+
+        django.setup()
+    else:
+        setup_django(sqlite=args.sqlite, name=args.database)
     from django.conf import settings
 
     # Pages link their static files; no collectstatic for a benchmark database.
@@ -539,16 +899,21 @@ def main() -> None:
     from django.urls import reverse
 
     from jaga.org.models import User
-    from jaga.workflow.models import Case
+    from jaga.workflow.models import Case, StepInstance
     from jaga.workflow.permissions import inbox
 
     call_command("migrate", verbosity=0)
-    call_command("demo", "--quiet")
-    started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
-    steps = generate(args.cases, now)
-    print(f"generated {args.cases} cases, {steps} steps in {time.perf_counter() - started:.0f} s")
-    if args.devices:
+    if args.reuse:
+        steps = StepInstance.objects.count()
+        print(f"reusing {args.database}: {Case.objects.count()} cases, {steps} steps")
+    else:
+        call_command("demo", "--quiet")
+        started = time.perf_counter()
+        steps = generate(args.cases, now)
+        elapsed = time.perf_counter() - started
+        print(f"generated {args.cases} cases, {steps} steps in {elapsed:.0f} s")
+    if args.devices and not args.reuse:
         started = time.perf_counter()
         sites, devices = generate_inventory(args.devices)
         elapsed = time.perf_counter() - started
@@ -557,8 +922,12 @@ def main() -> None:
         # What autovacuum does after a bulk load on a production server (this development
         # server runs without it): statistics, and the visibility map that lets the inbox's
         # COUNT read its partial index without visiting the table.
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+        print(f"VACUUM ANALYZE in {time.perf_counter() - started:.0f} s")
+    if args.generate_only:
+        return
     client = Client()
     assert client.login(username="bolmut.kadis", password="jaga-demo")
     case = Case.objects.filter(status="open").order_by("-pk").first()
@@ -572,6 +941,15 @@ def main() -> None:
         # with the shared context (the navigation's inbox COUNT and the unread COUNT).
         "badge (bell fragment)": reverse("notifications:bell"),
         "case list": reverse("workflow:cases"),
+        # The page holding the middle case (the 500,000th at a million), reached as the
+        # list's own links reach it (a cursor, or ?page=N before keyset pages).
+        "case list, middle page": deep_url(
+            Case.objects.filter(agency__slug="bolmut"),
+            ("-started_at", "-pk"),
+            reverse("workflow:cases"),
+            Case.objects.filter(agency__slug="bolmut").count() // 2,
+            25,
+        ),
         "case page": reverse("workflow:case", args=[case.pk]),
     }
     # The reports: the Kadis's home page, the compliance report of this month (the
@@ -584,7 +962,7 @@ def main() -> None:
     month = Period.containing(today)
     quarter = Period.quarter(today.year, (today.month + 2) // 3).previous()
     report_url = reverse("reports:compliance")
-    pages |= {
+    reports = {
         "home (Kadis)": reverse("home"),
         f"report {month.key} by step": report_url + f"?period={month.key}&by=step",
         f"report {month.key} by person": report_url + f"?period={month.key}&by=person",
@@ -597,6 +975,8 @@ def main() -> None:
             reverse("reports:compliance_steps") + f"?period={quarter.key}&late=1"
         ),
     }
+    if args.pages == "all":
+        pages |= reports
     # Inboxes of the other kinds of user, each with its own session: a technician (steps
     # naming them) and an OPD user (their office's acknowledgments).
     others = {"inbox, technician": "bolmut.teknisi1", "inbox, OPD user": "bolmut.dinkes"}
@@ -617,20 +997,27 @@ def main() -> None:
         assert opd is not None
         opd_and_kind = f"?opd={opd}&kind=access_point"
         devices_url = reverse("inventory:devices")
+        listed = Device.objects.filter(agency__slug="bolmut")
         pages |= {
             "device list": devices_url,
             "devices: OPD + kind": devices_url + opd_and_kind,
             "devices: serial search": devices_url + f"?q={device.serial_number}",
+            "devices, middle page": deep_url(
+                listed, ("name", "pk"), devices_url, listed.count() // 2, 50
+            ),
             "site list": reverse("inventory:sites"),
         }
-        export_url = reverse("inventory:export", args=["devices"]) + opd_and_kind + "&format=csv"
+        export_url = reverse("inventory:export", args=["devices"])
         rows = Device.objects.filter(site__opd_id=opd, kind="access_point").count()
-        downloads[f"CSV export ({rows} rows)"] = export_url
+        downloads[f"CSV export ({rows} rows)"] = export_url + opd_and_kind + "&format=csv"
+        downloads[f"CSV export, all ({listed.count()} rows)"] = export_url + "?format=csv"
     # A finished period's table is computed on its first request and then kept
     # (jaga.reports.snapshots): time the first request of each grouping the pages below
     # do not ask for, each computed from the records.
     first_requests: list[float] = []
-    for grouping in ("sop", "lane", "position", "unit", "opd", "person"):
+    for grouping in ("sop", "lane", "position", "unit", "opd", "person")[
+        : 6 if args.pages == "all" else 0
+    ]:
         started_at = time.perf_counter()
         response = client.get(report_url + f"?period={quarter.key}&by={grouping}")
         first_requests.append((time.perf_counter() - started_at) * 1000)
@@ -638,19 +1025,37 @@ def main() -> None:
     # This year, still running: computed on its first request, then reused for
     # JAGA_REPORT_REFRESH_SECONDS (jaga.reports.snapshots).
     year_url = report_url + f"?period={today.year}&by=sop"
-    started_at = time.perf_counter()
-    assert client.get(year_url).status_code == 200
-    year_first = (time.perf_counter() - started_at) * 1000
-    pages[f"report {today.year} by SOP (running)"] = year_url
+    year_first = 0.0
+    if args.pages == "all":
+        started_at = time.perf_counter()
+        assert client.get(year_url).status_code == 200
+        year_first = (time.perf_counter() - started_at) * 1000
+        pages[f"report {today.year} by SOP (running)"] = year_url
     results = {name: measure(client, url, args.requests) for name, url in pages.items()}
     results |= {name: measure(clients[name], inbox_url, args.requests) for name in others}
-    results["home (Kabid)"] = measure(kabid, reverse("home"), args.requests)
+    if args.pages == "all":
+        results["home (Kabid)"] = measure(kabid, reverse("home"), args.requests)
     waiting = {
         username: inbox(User.objects.get(username=username)).count()
         for username in ("bolmut.kadis", *others.values())
     }
     exports = max(5, args.requests // 6)
-    results |= {name: measure(client, url, exports) for name, url in downloads.items()}
+    # A download's first byte (when the view has answered and the first piece of a
+    # streamed body is made) and its last, and the peak of Python's memory over one.
+    firsts: dict[str, list[float]] = {}
+    peaks: dict[str, float] = {}
+    streamed: dict[str, bool] = {}
+    for name, url in downloads.items():
+        firsts[name + ", first byte"], results[name] = [], []
+        for _ in range(exports):
+            first_byte, total, streamed[name] = download(client, url)
+            firsts[name + ", first byte"].append(first_byte)
+            results[name].append(total)
+        tracemalloc.start()
+        download(client, url)
+        peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    results |= firsts
     base = statistics.median(results["trivial view (/healthz)"])
     now = dt.datetime.now(dt.UTC)
     from jaga.reports.models import StepRecord
@@ -678,6 +1083,11 @@ def main() -> None:
         p95 = statistics.quantiles(samples, n=20)[-1]
         median = statistics.median(samples)
         print(f"{name:<30} {median:>10.1f} {p95:>8.1f} {median / base:>10.1f}")
+    for name, peak in peaks.items():
+        kind = "streamed" if streamed[name] else "one piece"
+        print(f"{name}: {kind}, peak Python memory over one download {peak:.1f} MB")
+    if args.pages != "all":
+        return
     print(
         f"report {quarter.key}, first request of 6 groupings (computed, then kept): "
         f"median {statistics.median(first_requests):.1f} ms, max {max(first_requests):.1f} ms "
