@@ -64,6 +64,7 @@ STEP_KINDS = (
 FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "choice", "boolean")
 #: What a field's value may record for the case's reports (``FormField.records``).
 FIELD_RECORDS = ("temuan", "pekerjaan")
+FIELD_PREFILLS = ("opd", "description", "title", "reporter")
 DOCUMENTS = (
     "lembar_disposisi",
     "surat_tugas",
@@ -277,6 +278,7 @@ def _form_field(row: _Row) -> dict[str, Any] | None:
     if row.values.get("printable"):
         item["printable"] = True
     _put(item, "records", row.text("records"))
+    _put(item, "prefill", row.text("prefill"))
     return item
 
 
@@ -512,6 +514,7 @@ def _field_state(value: object) -> dict[str, Any]:
         "help": _text(item.get("help")),
         "printable": item.get("printable") is True,
         "records": _text(item.get("records")),
+        "prefill": _text(item.get("prefill")),
     }
 
 

@@ -56,6 +56,10 @@ LABELS: dict[str, Any] = {
     "boolean": gettext_lazy("yes / no"),
     "temuan": gettext_lazy("a finding"),
     "pekerjaan": gettext_lazy("work done"),
+    "prefill_opd": gettext_lazy("the reporting OPD"),
+    "prefill_description": gettext_lazy("the case's description"),
+    "prefill_title": gettext_lazy("the case's title"),
+    "prefill_reporter": gettext_lazy("the reporter"),
     "report_start": gettext_lazy("a report or request"),
     "schedule": gettext_lazy("a maintenance schedule"),
     "manual": gettext_lazy("by hand (administrator)"),
@@ -255,6 +259,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
             "kinds": _options(builder.STEP_KINDS),
             "field_types": _options(builder.FIELD_TYPES),
             "field_records": _options(builder.FIELD_RECORDS),
+            "field_prefills": _options(builder.FIELD_PREFILLS, "prefill_"),
             "documents": _options(builder.DOCUMENTS),
             "start_modes": [
                 (mode, LABELS["report_start"] if mode == "report" else LABELS[mode])

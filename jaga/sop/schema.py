@@ -223,6 +223,17 @@ class FieldRecord(StrEnum):
     PEKERJAAN = "pekerjaan"  # work done: what was repaired, configured, replaced
 
 
+class CasePrefill(StrEnum):
+    """What the case already holds that a field starts with (issue 20 point 1), so that
+    nobody retypes it: seed 001 step 2 records the reporting unit and the description the
+    OPD gave when it reported."""
+
+    OPD = "opd"  # the reporting OPD's name
+    DESCRIPTION = "description"  # the case's description (the report's text)
+    TITLE = "title"  # the case's title
+    REPORTER = "reporter"  # the reporter's name
+
+
 class FormField(Strict):
     """A field the actor fills in (a form step, or findings recorded on any step).
 
@@ -231,7 +242,9 @@ class FormField(Strict):
     for their colleagues does not reach official letters unless the SOP says so).
     ``records`` (``temuan`` or ``pekerjaan``): the value is a finding or work done, printed
     under "Temuan" or "Pekerjaan yang dilakukan" on the case's Berita Acara Pekerjaan and
-    Laporan Tindak Lanjut issued after it, whichever step issues them (issue 18 point 1)."""
+    Laporan Tindak Lanjut issued after it, whichever step issues them (issue 18 point 1).
+    ``prefill`` (``opd``, ``description``, ``title``, ``reporter``): the form starts with
+    that value of the case, which the actor may change (issue 20 point 1)."""
 
     key: Key
     label: Text
@@ -241,6 +254,7 @@ class FormField(Strict):
     help: LongText = ""
     printable: bool = False
     records: FieldRecord | None = None
+    prefill: CasePrefill | None = None
 
 
 class WaktuByBranch(Strict):

@@ -9,6 +9,7 @@ SOP) are named ``f_<key>`` so that they never clash with the form's own fields.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -20,11 +21,20 @@ from jaga.inventory.models import Device, DeviceStatus, Site
 from jaga.inventory.replacement import ReplacementChoice
 from jaga.org.models import Opd, User
 from jaga.sop.models import SopDefinition
-from jaga.sop.schema import FieldType, FormField, ReplacementMode, SopSpec, Step, StepKind
+from jaga.sop.schema import (
+    CasePrefill,
+    FieldType,
+    FormField,
+    ReplacementMode,
+    SopSpec,
+    Step,
+    StepKind,
+)
 from jaga.tenancy.models import Agency
 from jaga.workflow.actors import lane_holders
 from jaga.workflow.models import DISPOSITION_SIFAT, Case, CaseBranch, StepInstance
 from jaga.workflow.replacing import (
+    REPLACEMENT_FIELDS,
     DevicesChoiceField,
     check_like_device,
     near_case,
@@ -119,6 +129,8 @@ class StepForm(forms.Form):
     #: this form's fields.
     service_fields: dict[str, str] = {}
     declares_fields = True
+    #: The replacement's fields, which the template draws together (``_replacement.html``).
+    replacement_names = REPLACEMENT_FIELDS
 
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -132,10 +144,12 @@ class StepForm(forms.Form):
         spec_step: Step,
         spec: SopSpec,
         on: dt.date,
+        kept: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.case, self.step, self.spec_step, self.spec, self.on = case, step, spec_step, spec, on
+        self.kept = kept if not self.is_bound else None
         self.add_kind_fields()
         if spec_step.replacement is not None:
             self.add_replacement_fields(spec_step.replacement is ReplacementMode.REQUIRED)
@@ -143,10 +157,20 @@ class StepForm(forms.Form):
             for declared in spec_step.fields:
                 self.fields[field_name(declared.key)] = form_field(declared)
             self.prefill_device_fields()
+            self.prefill_from_case()
         if "note" in self.fields:
             self.fields["note"] = self.fields.pop("note")  # last
         if not self.is_bound and self.declares_fields:
             self.prefill_earlier_values()
+        if self.kept is not None:
+            self.keep_values(self.kept)
+
+    def keep_values(self, kept: Mapping[str, Any]) -> None:
+        """Show ``kept`` (a submitted form's data, not saved: the form redrawn for another
+        site, issue 20 point 4) as the unbound form's values, read as each widget reads
+        its data."""
+        for name, field in self.fields.items():
+            self.initial[name] = field.widget.value_from_datadict(kept, {}, self.add_prefix(name))
 
     def prefill_earlier_values(self) -> None:
         """A step sent back by a check keeps what was entered at its previous completion
@@ -156,6 +180,29 @@ class StepForm(forms.Form):
                 continue  # the standard output recorded for an empty report
             if name in self.fields:
                 self.initial[name] = value
+
+    def prefill_from_case(self) -> None:
+        """Start each declared field marked ``prefill`` with what the case already holds
+        (``jaga.sop.schema.CasePrefill``; issue 20 point 1): seed 001 step 2's reporting
+        unit and description are the ones the OPD reported, not retyped. An empty value
+        leaves the field empty; values entered before a return win
+        (``prefill_earlier_values`` runs after)."""
+        case = self.case
+        for declared in self.spec_step.fields:
+            if declared.prefill is None or field_name(declared.key) not in self.fields:
+                continue
+            value = {
+                CasePrefill.OPD: case.opd.name if case.opd_id and case.opd else "",
+                CasePrefill.DESCRIPTION: case.description,
+                CasePrefill.TITLE: case.title,
+                CasePrefill.REPORTER: (
+                    (case.reporter.get_full_name() or case.reporter.username)
+                    if case.reporter is not None
+                    else ""
+                ),
+            }[declared.prefill]
+            if value:
+                self.fields[field_name(declared.key)].initial = value
 
     def add_kind_fields(self) -> None:
         """Add the fields of the step's kind (before the declared fields)."""
@@ -180,11 +227,21 @@ class StepForm(forms.Form):
                 self.fields[field_name(key)].initial = value
 
     def add_replacement_fields(self, required: bool) -> None:
-        """The broken device, the spare replacing it (of the same kind) and what the broken
-        one becomes (``jaga.inventory.replacement``); all three or none when the step may
-        also repair. A spare of another model asks for a confirmation
-        (``jaga.workflow.replacing``, issue 13 point 13)."""
-        self.fields.update(replacement_fields(self.case, required, self.data or None))
+        """The site, the broken device there, the spare replacing it (of the same kind) and
+        what the broken one becomes (``jaga.inventory.replacement``); all three devices'
+        fields or none when the step may also repair. A spare of another model asks for a
+        confirmation (``jaga.workflow.replacing``, issue 13 point 13); a fan-out visit's
+        form starts at the visit's site (issue 20 point 4)."""
+        branch = self.step.branch if self.step.branch_id is not None else None
+        self.fields.update(
+            replacement_fields(
+                self.case,
+                required,
+                self.data if self.is_bound else None,
+                kept=self.kept,
+                visit_site=branch.site if branch is not None else None,
+            )
+        )
 
     def replacement(self) -> ReplacementChoice | None:
         """The replacement chosen, or None (no replacement fields, or left empty)."""
@@ -529,13 +586,15 @@ def step_form(
     step: StepInstance,
     on: dt.date,
     data: Any = None,
+    kept: Mapping[str, Any] | None = None,
 ) -> StepForm:
-    """The form for ``step`` (open) of ``case``, bound to ``data`` when given; ``on`` is the
-    agency's local date (who holds a lane that day)."""
+    """The form for ``step`` (open) of ``case``, bound to ``data`` when given, else unbound
+    showing ``kept`` (a submitted form redrawn unsaved) when given; ``on`` is the agency's
+    local date (who holds a lane that day)."""
     spec = case.definition.spec
     spec_step = spec.step(step.step_no)
     form_class = FORMS[spec_step.kind]
-    return form_class(data, case=case, step=step, spec_step=spec_step, spec=spec, on=on)
+    return form_class(data, case=case, step=step, spec_step=spec_step, spec=spec, on=on, kept=kept)
 
 
 def needs_opd(spec: SopSpec) -> bool:
@@ -616,7 +675,11 @@ class StartCaseForm(forms.Form):
 
 class AffectedForm(forms.Form):
     """The sites and devices a case is about (``jaga.workflow.affected.set_affected``).
-    Sites: the agency's; devices: ``near_case`` ones."""
+    Sites: the agency's; devices: ``near_case`` ones, where the chosen sites stand for the
+    case's linked ones, so that choosing a site offers its devices in the same form before
+    anything is saved (issue 20 point 4; ``jaga.workflow.sitedevices`` redraws the device
+    choices). ``kept`` is a submitted form's data shown unbound (the form redrawn for other
+    sites without JavaScript, or the htmx request's query)."""
 
     sites = IdsChoiceField[Site](
         label=_("Affected sites"), queryset=Site.objects.none(), required=False
@@ -625,19 +688,35 @@ class AffectedForm(forms.Form):
         label=_("Affected devices"), queryset=Device.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, case: Case, kept: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
-        self.fields["sites"].queryset = Site.objects.filter(  # type: ignore[attr-defined]
-            agency_id=case.agency_id
-        ).order_by("code")
+        chosen = self.data if self.is_bound else kept
+        agency_sites = Site.objects.filter(agency_id=case.agency_id)
+        self.fields["sites"].queryset = agency_sites.order_by("code")  # type: ignore[attr-defined]
+        #: Ids given for sites that are not the agency's (or not ids): shown as an error.
+        self.refused_sites: list[str] = []
+        site_ids: Any = None  # the case's linked sites
+        if chosen is not None:
+            raw = chosen.getlist("sites") if hasattr(chosen, "getlist") else []
+            wanted = {int(v) for v in raw if isinstance(v, str) and v.isdigit() and len(v) < 19}
+            site_ids = list(agency_sites.filter(pk__in=wanted).values_list("pk", flat=True))
+            known = {str(pk) for pk in site_ids}
+            self.refused_sites = [value for value in raw if str(value) not in known]
         self.fields["devices"].queryset = (  # type: ignore[attr-defined]
             Device.objects.filter(agency_id=case.agency_id)
-            .filter(near_case(case))
+            .filter(near_case(case, site_ids))
             .select_related("site")
-            .order_by("site__code", "name")
+            .order_by("site__code", "name", "pk")
         )
-        if not self.is_bound:
+        if kept is not None and not self.is_bound:
+            self.initial = {
+                name: field.widget.value_from_datadict(kept, {}, self.add_prefix(name))
+                for name, field in self.fields.items()
+            }
+        elif not self.is_bound:
             self.initial = {
                 "sites": list(case.sites.values_list("pk", flat=True)),
                 "devices": list(case.devices.values_list("pk", flat=True)),

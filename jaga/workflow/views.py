@@ -32,6 +32,7 @@ from jaga.tenancy.services import working_calendar
 from jaga.web import keyset
 from jaga.workflow.actors import eligibility, local_date
 from jaga.workflow.affected import may_set_affected, set_affected
+from jaga.workflow.casedocs import group_documents
 from jaga.workflow.errors import CannotStart, InvalidInput, NotEligible, StepNotOpen
 from jaga.workflow.filters import CaseFilter, Deadline, deadline_of, late_step_count
 from jaga.workflow.forms import AffectedForm, StartCaseForm, StepForm, person, step_form
@@ -492,7 +493,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         grounds = eligibility(user, case, lanes, now, branch=current.branch)
         if form is None and grounds is not None:
             form = step_form(case, current, local_date(case, now))
-    documents_shown = case.documents.select_related("step")
+    documents_shown = case.documents.select_related("step", "step__branch__site")
     affected_sites = case.sites.select_related("opd")
     affected_devices = case.devices.select_related("site")
     replacements = case.replacements.select_related("removed", "installed", "site", "store", "step")
@@ -505,13 +506,11 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         replacements = replacements.filter(site__opd_id=opd_id)
         outages = outages.filter(monitor_check__device__site__opd_id=opd_id)
     documents = list(documents_shown.order_by("issued_at", "pk"))
-    superseded = {d.supersedes_id for d in documents if d.supersedes_id is not None}
-    for document in documents:
-        document.is_superseded_here = document.pk in superseded  # type: ignore[attr-defined]
     context = {
         "case": case,
         "spec": spec,
         "documents": documents,
+        "document_groups": group_documents(documents),
         "affected_sites": list(affected_sites.order_by("code")),
         "affected_devices": list(affected_devices.order_by("name", "pk")),
         "replacements": list(replacements),
