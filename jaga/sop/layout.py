@@ -7,7 +7,8 @@ repeated and off-page connectors (pentagons labelled A, B, C…) where a flow le
 
 This module decides everything that needs no drawing: the columns' widths, each row's height
 (from its wrapped text, ``jaga.sop.textfit``, and the room its symbols need), the arrows
-(``Flow``) and their labels, which rows go on which page, and the connector pairs. All
+(``Flow``) and their labels, which rows go on which page, and the connector pairs (placed
+across their lane by ``jaga.sop.routing.place_connectors``, then lettered). All
 lengths are millimetres; y is measured down from the top of a page's table body (the top
 connector band included). ``jaga.sop.routing`` turns a ``Page`` into shapes and lines, and
 ``jaga.sop.drawing`` into SVG. docs/sop-document.md states the rules.
@@ -513,13 +514,18 @@ def header_for(spec: SopSpec, columns: Columns) -> Header:
 @dataclass(frozen=True)
 class Connector:
     """One off-page connector: the pentagon at the ``bottom`` band of the page a flow leaves
-    (in the source step's lane) or at the ``top`` band of the page it enters (in the target
-    step's lane). Where in the lane is decided with the arrows (``jaga.sop.routing``)."""
+    or at the ``top`` band of the page it enters, both in the source step's lane (the lane
+    the arrow runs down, as it does on one page) and at the same ``x`` (its centre, mm from
+    the first lane's left edge: the overlay's frame) with the same ``size`` (mm), so the two
+    ends of a pair sit one above the other across the page break. ``x`` and ``size`` are
+    placed with the arrows (``jaga.sop.routing.place_connectors``)."""
 
     letter: str
     flow: Flow
     at: str  # "top" or "bottom"
     lane: str
+    x: float = 0.0
+    size: float = CONNECTOR_SIZE
 
 
 @dataclass
@@ -555,8 +561,8 @@ class ConnectorPair:
 
 @dataclass
 class Layout:
-    """The whole flowchart: columns, header, pages, flows and connector pairs. ``capacity``
-    is the body height (rows and bands, mm) a page holds."""
+    """The whole flowchart: columns, header, pages, flows and connector pairs (in letter
+    order). ``capacity`` is the body height (rows and bands, mm) a page holds."""
 
     spec: SopSpec
     size: PageSize
@@ -656,19 +662,42 @@ def layout(spec: SopSpec, size: PageSize = A4_LANDSCAPE) -> Layout:
         page.overflow = page.body_height > capacity
         pages.append(page)
     page_no = {row.step.no: page.number for page in pages for row in page.rows}
-    pairs: list[ConnectorPair] = []
-    names = iter(letters())
-    for flow in flows:
-        if flow.target == END or page_no[flow.source] == page_no[flow.target]:
-            continue
-        pair = ConnectorPair(next(names), flow, page_no[flow.source], page_no[flow.target])
-        pairs.append(pair)
-        source = spec.step(flow.source)
-        target = spec.step(flow.target)
-        pages[pair.source_page - 1].connectors.append(
-            Connector(pair.letter, flow, "bottom", _primary_lane(source))
+    crossing = [
+        flow
+        for flow in flows
+        if flow.target != END and page_no[flow.source] != page_no[flow.target]
+    ]
+    for flow in crossing:
+        lane = _primary_lane(spec.step(flow.source))
+        pages[page_no[flow.source] - 1].connectors.append(Connector("", flow, "bottom", lane))
+        pages[page_no[flow.target] - 1].connectors.append(Connector("", flow, "top", lane))
+    plan = Layout(spec, size, columns, header, flows, pages, [], capacity)
+    _letter_connectors(plan, crossing, page_no)
+    return plan
+
+
+def _letter_connectors(plan: Layout, crossing: list[Flow], page_no: dict[str, int]) -> None:
+    """Place the connectors of ``plan`` (``jaga.sop.routing.place_connectors``) and letter
+    them in reading order: page by page, left to right along the foot where the arrows
+    leave, so every page's foot reads A, B, C… onwards and the head of the page an arrow
+    enters shows the same letter at the same place. Fills ``plan.pairs`` in letter order."""
+    from jaga.sop.routing import place_connectors  # routing imports this module
+
+    places = place_connectors(plan)
+    position = {flow: index for index, flow in enumerate(crossing)}
+    ordered = sorted(
+        crossing, key=lambda flow: (page_no[flow.source], places[flow][0], position[flow])
+    )
+    names = dict(zip(ordered, letters(), strict=False))
+    for page in plan.pages:
+        page.connectors = sorted(
+            (
+                replace(c, letter=names[c.flow], x=places[c.flow][0], size=places[c.flow][1])
+                for c in page.connectors
+            ),
+            key=lambda c: (c.at, c.x, c.letter),
         )
-        pages[pair.target_page - 1].connectors.append(
-            Connector(pair.letter, flow, "top", _primary_lane(target))
-        )
-    return Layout(spec, size, columns, header, flows, pages, pairs, capacity)
+    plan.pairs = [
+        ConnectorPair(names[flow], flow, page_no[flow.source], page_no[flow.target])
+        for flow in ordered
+    ]

@@ -16,12 +16,13 @@ the top of the table body (the top connector band included). The rules (Permenpa
 - Several arrows leaving one side of a diamond (a decision of up to seven branches, a check
   returning to several steps) leave from points spread ``EXIT_SPACING`` apart along its
   edges, those going up above those going down, so they never share a segment.
-- A flow to another page ends in an off-page connector in the bottom band (in the source's
-  lane) and starts again from the same letter in the top band of the target's page (in the
-  target's lane). Connectors sit as near above or below their arrows as they can, spread
-  so they do not touch; the short horizontal turns are stacked so arrows do not cross. A
-  connector's letter is drawn inside the pentagon when it fits there at 5 pt or more, else
-  beside it (below it at the foot of a page, above it at the top).
+- A flow to another page ends in an off-page connector in the bottom band and starts again
+  from the same letter in the top band of the target's page, both in the source's lane and
+  at the same x (``place_connectors``, over all pages at once): as near above their
+  arrows at the foot as they can, spread so they do not touch. The short horizontal turns
+  are stacked so arrows do not cross (``_turn_levels``). A connector's letter is drawn
+  inside the pentagon when it fits there at 5 pt or more, else beside it (below it at the
+  foot of a page, above it at the top).
 - Labels ("Ya", "Tidak", a branch's label) are placed last, by ``_LabelPlacer``: each one
   beside its arrow where it leaves the symbol, inside its lane's column and the page, on no
   symbol and no other label, crossing as few lines as possible (wrapped or set smaller when
@@ -220,6 +221,7 @@ class _Track:
     high: float
     index: int = 0
     x: float = 0.0
+    slot: float | None = None  # the x of the top connector it comes down from, if any
 
 
 @dataclass
@@ -288,13 +290,23 @@ def _clean(points: list[Point]) -> tuple[Point, ...]:
 
 def _allocate(tracks: list[_Track], lanes: dict[str, _Lane]) -> None:
     """Give each track a place in its channel: shorter spans nearer the symbols, tracks whose
-    spans overlap (with 1 mm to spare) side by side."""
+    spans overlap (with 1 mm to spare) side by side. Tracks coming down from top connectors
+    take their turns in the order of their connectors across the lane (which the foot of
+    the previous page fixed), so their short turns in the band do not cross."""
     by_channel: dict[tuple[str, Port], list[_Track]] = {}
     for track in tracks:
         by_channel.setdefault((track.lane, track.side), []).append(track)
     for (lane_key, side), found in by_channel.items():
         placed: list[_Track] = []
-        for track in sorted(found, key=lambda t: (t.high - t.low, t.low)):
+        ordered = sorted(found, key=lambda t: (t.high - t.low, t.low))
+        turns = [i for i, track in enumerate(ordered) if track.slot is not None]
+        # Right channel: the leftmost connector's track nearest the symbols; left: the
+        # rightmost's.
+        sign = -1 if side is Port.LEFT else 1
+        by_slot = sorted((ordered[i] for i in turns), key=lambda t: sign * (t.slot or 0.0))
+        for i, track in zip(turns, by_slot, strict=True):
+            ordered[i] = track
+        for track in ordered:
             index = 0
             while any(
                 other.index == index and track.low < other.high + 1 and other.low < track.high + 1
@@ -331,34 +343,143 @@ def _spread(wanted: list[float], size: float, low: float, high: float) -> list[f
     return placed
 
 
-def _turn_levels(plans: list[_Plan], slots: list[float]) -> list[int]:
-    """Which level (0 nearest the rows) each arrow turns at between its line (x ``u``) and
-    its connector (``slots``, same order, sorted by ``u``), so turns do not cross: among
-    arrows whose line lies right of their connector the leftmost turns nearest the rows,
-    among those whose line lies left of it the rightmost."""
-    levels = [0] * len(plans)
-    leftward = [i for i, plan in enumerate(plans) if plan.u > slots[i] + 1e-6]
-    rightward = [i for i, plan in enumerate(plans) if plan.u < slots[i] - 1e-6]
-    for rank, i in enumerate(leftward):
-        levels[i] = rank
-    for rank, i in enumerate(reversed(rightward)):
-        levels[i] = rank
+def _turn_levels(turns: list[tuple[float, float]]) -> list[int]:
+    """Which level (0 nearest the rows) each arrow of one connector band turns at, so that
+    no turn crosses another arrow. ``turns`` holds each arrow's ``(u, slot)``: the x where
+    its line meets the band and the x of its connector; the turn runs between them. An
+    arrow whose turn passes over another's connector turns nearer the rows than that one
+    (whose line goes on to the connector beyond the turns); one whose turn passes another's
+    line farther (that line stops at its own turn); turns side by side at one level would
+    overlap, so they differ. Constraints that contradict each other (an arrow's line right
+    above another's connector, with a turn passing both) are given up one at a time: the
+    fewest crossings, not none."""
+    spans = [(min(u, slot), max(u, slot)) for u, slot in turns]
+
+    def passes(x: float, span: tuple[float, float]) -> bool:
+        return span[0] + 1e-6 < x < span[1] - 1e-6
+
+    later: list[set[int]] = [set() for _ in turns]  # later[i]: arrows turning farther than i
+    for i, span in enumerate(spans):
+        for j, (u, slot) in enumerate(turns):
+            if i != j and passes(slot, span):
+                later[i].add(j)
+            if i != j and passes(u, span):
+                later[j].add(i)
+    waiting = [0] * len(turns)
+    for found in later:
+        for j in found:
+            waiting[j] += 1
+    lowest = [0] * len(turns)
+    levels = [0] * len(turns)
+    done: list[int] = []
+    remaining = list(range(len(turns)))
+    while remaining:
+        ready = [i for i in remaining if waiting[i] == 0]
+        i = ready[0] if ready else min(remaining, key=lambda k: (waiting[k], k))
+        remaining.remove(i)
+        taken = {
+            levels[j]
+            for j in done
+            if spans[i][1] - spans[i][0] > 1e-6
+            and spans[j][1] - spans[j][0] > 1e-6
+            and spans[i][0] < spans[j][1] - 1e-6
+            and spans[j][0] < spans[i][1] - 1e-6
+        }
+        level = lowest[i]
+        while level in taken:
+            level += 1
+        levels[i] = level
+        done.append(i)
+        for j in later[i]:
+            waiting[j] -= 1
+            lowest[j] = max(lowest[j], level + 1)
     return levels
+
+
+def _lanes(layout: Layout) -> dict[str, _Lane]:
+    """The lane columns in the overlay's frame (x from the first lane's left edge), by key."""
+    columns = layout.columns
+    origin = columns.lanes_x
+    return {
+        column.key.removeprefix("lane:"): _Lane(
+            column.x - origin, column.width, symbol_width(column)
+        )
+        for column in columns.lanes
+    }
+
+
+def place_connectors(layout: Layout) -> dict[Flow, tuple[float, float]]:
+    """Where the off-page connectors of ``layout`` go: for each flow that crosses pages, the
+    x of its two connectors' centres (mm, overlay frame) and their size (mm), the same at
+    the foot of the page it leaves and at the head of the page it enters.
+
+    Both sit in the lane of the connectors (the source step's lane, ``Layout.pages``'
+    ``Connector.lane``). Connectors that share a band in one lane, on either page, are
+    placed together: in the order of the arrows along the foot (the x where each meets the
+    band, then at the head), each as near its arrow at the foot as keeps them 0.8 mm apart,
+    and smaller (down from ``CONNECTOR_SIZE``) when the lane has too little room. So the
+    two ends of every pair line up and a page's foot and the next page's head show their
+    shared letters in the same order (issue 20 point 6)."""
+    lanes = _lanes(layout)
+    foot: dict[Flow, float] = {}
+    head: dict[Flow, float] = {}
+    bands: list[list[Flow]] = []
+    lane_of: dict[Flow, str] = {}
+    for page in layout.pages:
+        if not page.connectors:
+            continue
+        router = _Router(layout, page)
+        router.place_symbols()
+        plans = router.plans()
+        router.make_tracks(plans)
+        by_band: dict[tuple[str, str], list[Flow]] = {}
+        for plan in plans:
+            if plan.connector is None:
+                continue
+            wanted = foot if plan.connector.at == "bottom" else head
+            wanted[plan.flow] = router.band_x(plan)
+            lane_of[plan.flow] = plan.connector.lane
+            by_band.setdefault((plan.connector.at, plan.connector.lane), []).append(plan.flow)
+        bands.extend(by_band.values())
+    # Flows sharing a band on some page are placed together (union-find over the bands).
+    parent: dict[Flow, Flow] = {flow: flow for flow in lane_of}
+
+    def root(flow: Flow) -> Flow:
+        while parent[flow] is not flow:
+            parent[flow] = parent[parent[flow]]
+            flow = parent[flow]
+        return flow
+
+    for band in bands:
+        for flow in band[1:]:
+            parent[root(flow)] = root(band[0])
+    groups: dict[Flow, list[Flow]] = {}
+    for flow in lane_of:
+        groups.setdefault(root(flow), []).append(flow)
+    order = {flow: index for index, flow in enumerate(layout.flows)}
+    places: dict[Flow, tuple[float, float]] = {}
+    for group in groups.values():
+        group.sort(key=lambda flow: (foot[flow], head[flow], order[flow]))
+        lane = lanes[lane_of[group[0]]]
+        size = min(CONNECTOR_SIZE, (lane.width - 0.8) / len(group) - 0.8)
+        half = size / 2 + 0.4
+        slots = _spread(
+            [foot[flow] for flow in group],
+            size + 0.8,
+            lane.left + half,
+            lane.left + lane.width - half,
+        )
+        for flow, slot in zip(group, slots, strict=True):
+            places[flow] = (slot, size)
+    return places
 
 
 class _Router:
     def __init__(self, layout: Layout, page: Page) -> None:
         self.layout = layout
         self.page = page
-        columns = layout.columns
-        origin = columns.lanes_x
-        self.lanes = {
-            column.key.removeprefix("lane:"): _Lane(
-                column.x - origin, column.width, symbol_width(column)
-            )
-            for column in columns.lanes
-        }
-        self.drawing = Drawing(columns.lanes_width, page.body_height)
+        self.lanes = _lanes(layout)
+        self.drawing = Drawing(layout.columns.lanes_width, page.body_height)
         self.boxes: dict[str, Box] = {}
         self.end_caps: dict[str, Box] = {}
         self.primary: dict[str, str] = {}
@@ -471,8 +592,11 @@ class _Router:
                 side = Port.LEFT if flow.port is Port.LEFT else Port.RIGHT
                 low = plan.start[1]
             else:
-                lane = self.primary[flow.target]
-                side = Port.RIGHT
+                # From a top connector: down the connector's lane (the source's, as on one
+                # page), on the side the arrow left its symbol by.
+                assert plan.connector is not None
+                lane = plan.connector.lane
+                side = Port.LEFT if flow.port is Port.LEFT else Port.RIGHT
                 low = self.page.top_band
             if plan.end_box is not None:
                 high = plan.end_box.cy
@@ -485,40 +609,47 @@ class _Router:
             if track is None:
                 track = groups[key] = _Track(lane, side, low, high)
             track.low, track.high = min(track.low, low), max(track.high, high)
+            if plan.start is None and plan.connector is not None:
+                slot = plan.connector.x
+                track.slot = slot if track.slot is None else min(track.slot, slot)
             plan.track = track
         tracks = list(groups.values())
         _allocate(tracks, self.lanes)
         return tracks
 
+    def band_x(self, plan: _Plan) -> float:
+        """The x where the arrow of ``plan`` (to or from a connector) meets the connector
+        band: its track, or the symbol it leaves by the bottom or enters from the top."""
+        if plan.track is not None:
+            return plan.track.x
+        if plan.start is not None:
+            return plan.start[0]
+        assert plan.end_box is not None
+        return plan.end_box.cx
+
     def place_connectors(self, plans: list[_Plan]) -> dict[int, tuple[float, float, int]]:
-        """Connector centre x, size and turn level for each plan (by position in ``plans``)."""
+        """Connector centre x, size and turn level for each plan (by position in ``plans``):
+        the place ``place_connectors`` gave the connector (``Connector.x``, ``.size``), the
+        level from ``_turn_levels`` over all the arrows of its band."""
         placed: dict[int, tuple[float, float, int]] = {}
-        bands: dict[tuple[str, str], list[int]] = {}
+        bands: dict[str, list[int]] = {}
         for i, plan in enumerate(plans):
             if plan.connector is None:
                 continue
-            if plan.track is not None:
-                plan.u = plan.track.x
-            elif plan.start is not None:
-                plan.u = plan.start[0]
-            else:
-                assert plan.end_box is not None
-                plan.u = plan.end_box.cx
-            bands.setdefault((plan.connector.at, plan.connector.lane), []).append(i)
-        for (_, lane_key), found in bands.items():
-            lane = self.lanes[lane_key]
+            plan.u = self.band_x(plan)
+            bands.setdefault(plan.connector.at, []).append(i)
+        for found in bands.values():
             found.sort(key=lambda i: (plans[i].u, i))
-            size = min(CONNECTOR_SIZE, (lane.width - 0.8) / len(found) - 0.8)
-            half = size / 2 + 0.4
-            slots = _spread(
-                [plans[i].u for i in found],
-                size + 0.8,
-                lane.left + half,
-                lane.left + lane.width - half,
-            )
-            levels = _turn_levels([plans[i] for i in found], slots)
-            for i, slot, level in zip(found, slots, levels, strict=True):
-                placed[i] = (slot, size, min(level, MAX_TURN_LEVEL))
+            turns = []
+            for i in found:
+                connector = plans[i].connector
+                assert connector is not None
+                turns.append((plans[i].u, connector.x))
+            levels = _turn_levels(turns)
+            for i, (_, slot), level in zip(found, turns, levels, strict=True):
+                connector = plans[i].connector
+                assert connector is not None
+                placed[i] = (slot, connector.size, min(level, MAX_TURN_LEVEL))
         return placed
 
     def draw_flows(self) -> None:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jaga.sop.geometry import LabelBox, PageGeometry, Rect, SymbolBox
-from jaga.sop.layout import Port, layout
+from jaga.sop.layout import BAND_HEIGHT, Port, layout, letters
 from jaga.sop.routing import Box, diamond_overlaps, pentagon, route
 from jaga.sop.schema import SopSpec
 from jaga.sop.services import LIBRARY
@@ -26,6 +26,7 @@ PATHS = [
     FIXTURES / "helpdesk.yaml",
     FIXTURES / "seven-branches.yaml",
     FIXTURES / "wide-seven-lanes.yaml",
+    FIXTURES / "wide-page-breaks.yaml",
 ]
 
 
@@ -229,3 +230,77 @@ def test_it_finds_a_clear_place_for_a_label_in_a_crowded_fan_of_branches() -> No
     text = (FIXTURES / "crowded-fan.yaml").read_text(encoding="utf-8")
     plan = layout(load_spec(text, "crowded-fan.yaml"))
     assert problems(plan.geometry()) == []
+
+
+# --- Off-page connectors (issue 20 point 6) -----------------------------------------------
+
+
+def connectors(page: PageGeometry, at: str) -> list[SymbolBox]:
+    """The pentagons in the ``at`` ("top" or "bottom") band of ``page``, left to right."""
+    found = [
+        symbol
+        for symbol in page.symbols
+        if symbol.kind == "connector"
+        and (
+            symbol.rect.bottom <= page.overlay.top + BAND_HEIGHT
+            if at == "top"
+            else symbol.rect.top >= page.overlay.bottom - BAND_HEIGHT
+        )
+    ]
+    return sorted(found, key=lambda symbol: symbol.rect.left)
+
+
+def lane(page: PageGeometry, symbol: SymbolBox) -> str:
+    """The lane column that holds the whole pentagon ("" for none)."""
+    return next((key for key, rect in page.columns.items() if rect.contains(symbol.rect)), "")
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_it_draws_the_connectors_of_every_page_break_alike_at_the_foot_and_the_head(
+    name: str,
+) -> None:
+    """Seed 002's document read B C A at the foot of page 1 and C A B at the top of page 2.
+    Now for every pair of pages an arrow crosses between (the page break N to N+1, and any
+    jump over pages or return to an earlier page): the letters leaving the foot of the one
+    are the letters at the head of the other, in the same order left to right, each in
+    the same lane on both pages and at the same x."""
+    plan = layout(SPECS[name])
+    pages = plan.geometry()
+    between: dict[tuple[int, int], set[str]] = {}
+    for pair in plan.pairs:
+        between.setdefault((pair.source_page, pair.target_page), set()).add(pair.letter)
+    for (source, target), names in between.items():
+        foot = [s for s in connectors(pages[source - 1], "bottom") if s.text in names]
+        head = [s for s in connectors(pages[target - 1], "top") if s.text in names]
+        where = f"{name}: foot of page {source}, head of page {target}"
+        assert [s.text for s in foot] == [s.text for s in head], where
+        assert {s.text for s in foot} == names, where
+        for bottom, top in zip(foot, head, strict=True):
+            column = lane(pages[source - 1], bottom)
+            assert column, f"{where}: {bottom.text} lies across a lane's rule"
+            assert lane(pages[target - 1], top) == column, f"{where}: {top.text}"
+            assert (bottom.rect.left + bottom.rect.right) / 2 == pytest.approx(
+                (top.rect.left + top.rect.right) / 2, abs=1e-6
+            ), f"{where}: {top.text}"
+    # Lettered in reading order: page by page, left to right along the foot.
+    feet = [symbol.text for page in pages for symbol in connectors(page, "bottom")]
+    assert feet == letters()[: len(plan.pairs)]
+    heads = [symbol.text for page in pages for symbol in connectors(page, "top")]
+    assert sorted(heads) == sorted(feet)
+
+
+def test_it_crosses_the_wide_fixtures_page_breaks_with_several_arrows_at_once() -> None:
+    """What the wide fixture is for: three pages, each break crossed by two or more arrows
+    (some into another lane), a jump from page 1 to page 3 and returns to earlier pages."""
+    plan = layout(SPECS["wide-page-breaks"])
+    assert len(plan.pages) == 3
+    spans = [(pair.source_page, pair.target_page) for pair in plan.pairs]
+    assert spans.count((1, 2)) >= 3
+    assert spans.count((2, 3)) >= 2
+    assert (1, 3) in spans
+    assert {(3, 1), (3, 2)} <= set(spans)
+    spec = plan.spec
+    assert any(
+        spec.step(pair.flow.source).all_lanes[0] != spec.step(pair.flow.target).all_lanes[0]
+        for pair in plan.pairs
+    )
