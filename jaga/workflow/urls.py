@@ -3,7 +3,7 @@ step forms."""
 
 from django.urls import URLPattern, path
 
-from jaga.workflow import exports, views
+from jaga.workflow import exports, sitedevices, views
 
 app_name = "workflow"
 urlpatterns: list[URLPattern] = [
@@ -15,4 +15,11 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/", views.case_detail, name="case"),
     path("<int:pk>/langkah/<int:step_pk>/", views.act, name="act"),
     path("<int:pk>/terdampak/", views.affected, name="affected"),
+    # The device choices of the site chosen in a form (issue 20 point 4).
+    path(
+        "<int:pk>/langkah/<int:step_pk>/perangkat/",
+        sitedevices.step_devices,
+        name="step_devices",
+    ),
+    path("<int:pk>/terdampak/perangkat/", sitedevices.affected_devices, name="affected_devices"),
 ]
