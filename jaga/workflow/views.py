@@ -231,6 +231,8 @@ class ChartRow:
     #: The standard the latest pass ran on when it differs from the printed waktu: the
     #: branch its ``waktu_by`` decision took ("7 hari (Berat)"; SOP format 2).
     waktu_chosen: str = ""
+    #: The labels of the lanes marked, for the table's phone form (one line per step).
+    lane_labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -350,6 +352,7 @@ def _chart(
         row = ChartRow(
             step=step,
             markers=[lane.key in step.all_lanes for lane in spec.lanes],
+            lane_labels=[lane.label for lane in spec.lanes if lane.key in step.all_lanes],
             symbol="◇" if step.kind in (StepKind.DECISION, StepKind.CHECK) else "□",
             state=state,
             visits=max((len(passes) for passes in by_branch.values()), default=0),
