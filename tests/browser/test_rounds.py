@@ -301,6 +301,9 @@ def test_a_seed_000_round_replaces_a_broken_switch_at_step_3(people: Office, tmp
     page = people.open_task("bogor.kasi", case, "5")
     people.complete(page, "5", "6")
     page = people.open_task("bogor.kabid", case, "6")
-    people.complete(page, "6", None)
+    people.complete(page, "6", "6a")
+    # The Kabid's report reaches the Kepala Dinas in their task list (issue 20 point 3).
+    page = people.open_task("bogor.kadis", case, "6a")
+    people.complete(page, "6a", None)
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED

@@ -299,7 +299,20 @@ def test_seed_002_light_damage(people: Office) -> None:
 def test_seed_002_medium_damage(people: Office) -> None:
     case = pontianak_to_2a(people, "sedang", "4a")
     page = people.open_task("pontianak.kasi", case, "4a")
-    people.complete(page, "4a", "3", shot="case-report")
+    people.complete(page, "4a", "4b", shot="case-report")
+    # The report reaches the Kabid: step 4b waits in the Kabid's Tugas Saya (issue 20
+    # point 3), on the desktop (open_task) and on a 390 px phone.
+    page = people.open_task("pontianak.kabid", case, "4b")
+    page.set_viewport_size({"width": 390, "height": 844})
+    with page.expect_navigation():
+        page.goto(f"{people.base}/kasus/tugas/")
+    row = page.locator("#inbox .inbox-row").filter(has=page.locator(f"a[href='/kasus/{case.pk}/']"))
+    assert row.count() == 1
+    assert row.locator("span.badge").first.inner_text() == "4b"
+    with page.expect_navigation():
+        row.locator(f"a[href='/kasus/{case.pk}/']").click()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    people.complete(page, "4b", "3")
     page = people.open_task("pontianak.kasi", case, "3")
     people.complete(page, "3", "5")
     page = people.open_task("pontianak.kasi", case, "5")
@@ -314,6 +327,7 @@ def test_seed_002_medium_damage(people: Office) -> None:
         ("2", "done"),
         ("2a", "sedang"),
         ("4a", "done"),
+        ("4b", "done"),
         ("3", "done"),
         ("5", "done"),
     ]

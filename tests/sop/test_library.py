@@ -33,9 +33,9 @@ SEED_FILES = {
 #: Steps the printed tables imply but do not carry (decisions, implied actions and
 #: acknowledgments); their texts are Jaga's, so they are not looked up in the seed.
 IMPLIED = {
-    "000": {"3a", "3b"},
-    "001": set(),
-    "002": {"1a", "2a"},
+    "000": {"3a", "3b", "6a"},
+    "001": {"4a"},
+    "002": {"1a", "2a", "4b"},
     "003": {"6a", "9a", "11a"},
     "004": {"7a"},
 }
@@ -205,6 +205,7 @@ def test_it_transcribes_the_bogor_steps() -> None:
         ("4", "teknis", "report", "30 Menit"),
         ("5", "kasi", "report", "10 Menit"),
         ("6", "kabid", "report", "10 Menit"),
+        ("6a", "kadis", "activity", "kondisional"),
     ]
 
 
@@ -231,7 +232,8 @@ def test_it_makes_the_bogor_damage_decision_explicit() -> None:
         ("tidak", "Tidak", "4"),
     ]
     assert spec.following(spec.step("3b")) == "4"
-    assert spec.following(spec.step("6")) == END
+    assert spec.following(spec.step("6")) == "6a"
+    assert spec.following(spec.step("6a")) == END
 
 
 # --- seed 001: Kabupaten Lingga, Pemeliharaan Jaringan Internet --------------------------
@@ -269,6 +271,7 @@ def test_it_transcribes_the_lingga_steps() -> None:
         ("2", "kasubbag", "form", "15 menit"),
         ("3", "staf", "activity", "kondisional"),
         ("4", "kasubbag", "report", "5 menit"),
+        ("4a", "kabag", "activity", "kondisional"),
     ]
     assert spec.step("1").to_lane == "kasubbag"
     assert spec.step("2").kelengkapan == "Disposisi, pengaduan"
@@ -311,6 +314,7 @@ def test_it_transcribes_the_pontianak_steps() -> None:
         ("3", "seksi", "activity", "1 hari"),
         ("4", "seksi", "activity", "3 jam"),
         ("4a", "seksi", "report", "kondisional"),
+        ("4b", "kabid", "activity", "kondisional"),
         ("5", "seksi", "report", "1 jam"),
     ]
     assert {step.output for step in spec.steps if step.no.isdigit()} == {
@@ -326,7 +330,8 @@ def test_it_routes_pontianak_damage_by_severity() -> None:
         ("berat", "Berat", "3"),
     ]
     assert spec.following(spec.step("4")) == "5"
-    assert spec.following(spec.step("4a")) == "3"
+    assert spec.following(spec.step("4a")) == "4b"
+    assert spec.following(spec.step("4b")) == "3"
     assert spec.following(spec.step("3")) == "5"
     assert spec.following(spec.step("5")) == END
 

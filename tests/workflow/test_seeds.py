@@ -49,7 +49,8 @@ START = "Fri 2026-11-20 15:45"
 
 # --- 000 Kota Bogor: Pemeliharaan Jaringan (pengecekan rutin), WIB ---------------------------
 # 1 Kadis 10 Menit, 1a Kabid kondisional, 2 Kasi 30 Menit, 3 Tim 1 Jam, 3a kondisional
-# (ada kerusakan -> 3b kondisional, tidak -> 4), 4 Tim 30 Menit, 5 Kasi 10 Menit, 6 Kabid 10 Menit.
+# (ada kerusakan -> 3b kondisional, tidak -> 4), 4 Tim 30 Menit, 5 Kasi 10 Menit, 6 Kabid 10 Menit,
+# 6a Kadis kondisional (receives the Kabid's report, issue 20 point 3).
 # Steps 3, 3a, 3b run once per site of the round (fan_out "pengecekan"); step 4 opens when
 # the last site's visit is done.
 
@@ -182,6 +183,15 @@ BOGOR_REPAIR = Path(
             ground=NAMED,
             refused=("bogor.kasi", "bogor.kadis"),
         ),
+        Act(
+            "6a",
+            "bogor.kadis",
+            COMPLETE,
+            at="Tue 2026-11-24 09:30",
+            due=None,
+            ground=HOLDER,
+            refused=("bogor.kabid", "bogor.dinkes"),
+        ),
     ),
 )
 
@@ -247,12 +257,22 @@ BOGOR_NO_DAMAGE = Path(
             ground=NAMED,
             refused=("bogor.kasi", "bogor.kecbogortengah"),
         ),
+        Act(
+            "6a",
+            "bogor.kadis",
+            COMPLETE,
+            at="Mon 2026-11-23 14:30",
+            due=None,
+            ground=HOLDER,
+            refused=("bogor.kabid", "bogor.teknisi1"),
+        ),
     ),
 )
 
 # --- 001 Kabupaten Lingga: Pemeliharaan Jaringan Internet, WIB --------------------------------
 # No decision, no check, no reporter lane: one path. 1 Kabag 5 menit, 2 Kasubbag 15 menit,
-# 3 Staf kondisional, 4 Kasubbag 5 menit.
+# 3 Staf kondisional, 4 Kasubbag 5 menit, 4a Kabag kondisional (receives the report, issue
+# 20 point 3).
 
 LINGGA = Path(
     name="001-satu-jalur",
@@ -307,12 +327,22 @@ LINGGA = Path(
             ground=NAMED,
             refused=("lingga.teknisi2", "lingga.kabag"),
         ),
+        Act(
+            "4a",
+            "lingga.kabag",
+            COMPLETE,
+            at="Mon 2026-11-23 15:00",
+            due=None,
+            ground=HOLDER,
+            refused=("lingga.kasubbag", "lingga.teknisi2"),
+        ),
     ),
 )
 
 # --- 002 Kota Pontianak: Pemeliharaan Komponen Jaringan, Asia/Pontianak -----------------------
 # 1 Kadis 1 hari, 1a Kabid kondisional, 2 Seksi 2 jam, 2a kondisional (ringan -> 4 3 jam;
-# sedang -> 4a kondisional -> 3; berat -> 3), 3 Seksi 1 hari, 5 Seksi 1 jam.
+# sedang -> 4a kondisional -> 4b Kabid kondisional -> 3; berat -> 3), 3 Seksi 1 hari,
+# 5 Seksi 1 jam.
 
 PONTIANAK_KADIS = Act(
     "1",
@@ -419,12 +449,23 @@ PONTIANAK_MEDIUM = Path(
             ground=NAMED,
             refused=("pontianak.teknisi2", "pontianak.kabid"),
         ),
+        # The Kabid named at step 1 receives the Seksi's report (issue 20 point 3).
+        Act(
+            "4b",
+            "pontianak.kabid",
+            COMPLETE,
+            at="Mon 2026-11-23 14:30",
+            due=None,
+            ground=NAMED,
+            refused=("pontianak.kasi", "pontianak.kadis"),
+            note="Ganti router dari stok gudang",
+        ),
         Act(
             "3",
             "pontianak.kasi",
             COMPLETE,
             at="Tue 2026-11-24 10:00",
-            due="Tue 2026-11-24 14:00",
+            due="Tue 2026-11-24 14:30",
             ground=NAMED,
             refused=("pontianak.teknisi2", "pontianak.kadis"),
         ),
