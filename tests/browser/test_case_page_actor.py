@@ -25,11 +25,12 @@ from tests.workflow.seeds_support import (
     _perform,
     local,
     prepare_inventory,
+    run_until,
     start,
     user,
     waiting,
 )
-from tests.workflow.test_seeds import BOLMUT_REPLACED
+from tests.workflow.test_seeds import BATAM_ACCEPTED, BOLMUT_REPLACED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,15 +98,15 @@ def inspect(pages: Pages, case: Case, step: StepInstance, username: str, label: 
     url = f"{pages.url}/kasus/{case.pk}/"
     wide = pages.of(username, WIDE)
     wide.goto(url)
+    screenshot(wide, f"case-actor-{label}-1366")
     assert wide.evaluate(CLIPPED_COLUMNS) == [], f"step {step.step_no}: SOP columns clipped"
     assert wide.locator("#step-form").count() == 1, f"{username} has no form at {label}"
-    screenshot(wide, f"case-actor-{label}-1366")
     phone = pages.of(username, PHONE)
     phone.goto(url)
+    screenshot(phone, f"case-actor-{label}-390")
     assert phone.evaluate(OVERFLOWING) == [], f"step {step.step_no}: wider than 390 px"
     assert top(phone, "#current-step") < top(phone, "#case-summary")
     assert top(phone, "#step-form") < top(phone, "#case-summary")
-    screenshot(phone, f"case-actor-{label}-390")
     return phone
 
 
@@ -151,3 +152,14 @@ def test_each_actor_of_seed_003_finds_what_they_decide_on_at_390_and_1366_px(
         _perform(step, user(act.actor), act, local(act.at, path.zone))
     assert {"disposition", "assignment", "activity", "decision", "form"} <= seen
     assert {"report", "acknowledgment", "check"} <= seen
+
+
+def test_the_kasi_checks_a_rounds_berita_acara_on_a_phone(pages: Pages) -> None:
+    """Seed 004 step 8 checks every site's Berita Acara after the round's visits: the card
+    lists each one, and the visits table and the round's panels fit 390 px."""
+    case = run_until(BATAM_ACCEPTED, "8")
+    step = StepInstance.objects.get(case=case, step_no="8", status="open")
+    phone = inspect(pages, case, step, "batam.kasi", "004-8-check")
+    downloads = phone.locator("#review-panel [data-review-download]")
+    assert downloads.count() == len(BATAM_ACCEPTED.sites)
+    assert phone.locator("#visits").is_visible()
