@@ -462,6 +462,24 @@ def _current(request: HttpRequest, open_now: list[StepInstance], user: User) -> 
     return trunk or min(open_now, key=lambda i: (i.branch.position if i.branch else 0, i.pk))
 
 
+def _returned_documents(documents: list[Document], current: StepInstance | None) -> list[Document]:
+    """The documents in force that an earlier visit of ``current``'s step issued (in the
+    same fan-out visit): what the check that sent the step back rejected, shown with the
+    return's reason (issue 20 point 1). No query: ``documents`` is the page's list."""
+    if current is None:
+        return []
+    replaced = {d.supersedes_id for d in documents if d.supersedes_id is not None}
+    return [
+        d
+        for d in documents
+        if d.step is not None
+        and d.step.step_no == current.step_no
+        and d.step.branch_id == current.branch_id
+        and d.step_id != current.pk
+        and d.pk not in replaced
+    ]
+
+
 def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None) -> HttpResponse:
     user = _user(request)
     now = timezone.now()
@@ -509,6 +527,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         replacements = replacements.filter(site__opd_id=opd_id)
         outages = outages.filter(monitor_check__device__site__opd_id=opd_id)
     documents = list(documents_shown.order_by("issued_at", "pk"))
+    returned = return_note(instances, current) if current is not None else None
     context = {
         "case": case,
         "spec": spec,
@@ -527,7 +546,8 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
         "panels": case_panels(user, case, current),
         "current_step": current_step,
         "current_lanes": _lane_labels(spec, current_step) if current_step else [],
-        "returned": return_note(instances, current) if current is not None else None,
+        "returned": returned,
+        "returned_documents": _returned_documents(documents, current) if returned else [],
         "current_late": current is not None and current.due_at is not None and current.due_at < now,
         # The whole SOP's deadline (format 2 ``deadline``): past it while open, or closed after.
         "case_late": case.due_at is not None and (case.closed_at or now) > case.due_at,

@@ -147,6 +147,8 @@ def test_each_actor_of_seed_003_finds_what_they_decide_on_at_390_and_1366_px(
                 assert phone.locator("#return-reason").is_visible()
                 reason = phone.locator("#return-reason").inner_text()
                 assert "nomor seri" in reason
+                # The Berita Acara the Kasi sent back, linked with the reason.
+                assert phone.locator("#return-reason [data-returned-document]").count() == 1
             seen.add(step.kind)
         returned = act.action == RETURN
         _perform(step, user(act.actor), act, local(act.at, path.zone))
