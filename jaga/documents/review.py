@@ -13,7 +13,11 @@ Which report a step reviews (``reviewed_step_no``): a check follows ``return_to`
 the checks before it to the first step that is not a check (seed 003 step 14 → 13 → 12 →
 11, the Berita Acara Pekerjaan). A step right after a check in the table that is not
 itself a check receives what that check passed on (seed 004 step 9, "Kepala Bidang
-menerima laporan dari Kasi", receives the Berita Acara step 8 checked).
+menerima laporan dari Kasi", receives the Berita Acara step 8 checked). A step right after
+a report written in another lane receives that report (seed 002 step 4b, the Kabid
+receiving the Seksi's report of step 4a; seed 001 step 4a, the Kabag the Kasubbag's of
+step 4), unless it is the case's opening report (the summary shows it) or an
+acknowledgment (which has its own panel, ``jaga.documents.panels``).
 """
 
 from __future__ import annotations
@@ -46,7 +50,11 @@ def reviewed_step_no(spec: SopSpec, step_no: str) -> tuple[str, list[str]] | Non
     if step.kind != StepKind.CHECK:
         index = [s.no for s in spec.steps].index(step_no)
         before = spec.steps[index - 1] if index > 0 else None
-        if before is None or before.kind != StepKind.CHECK or not before.return_to:
+        if before is None or step.kind == StepKind.ACKNOWLEDGMENT:
+            return None
+        if before.kind == StepKind.REPORT and index > 1 and before.lane != step.lane:
+            return before.no, []
+        if before.kind != StepKind.CHECK or not before.return_to:
             return None
         step = before
         checks.append(before.no)
@@ -115,7 +123,8 @@ def review_context(case: Case, shown: StepInstance) -> dict[str, Any] | None:
     ``step`` (the reviewed spec step), ``work`` (``ReviewedWork``, one per visit, oldest
     first), ``documents`` (``ReviewedDocument``, in force, issued by the reviewed step
     before ``shown`` opened), ``verdicts`` (the checks before this one, done, nearest
-    first) and ``labels`` (the item columns' headings). A check on a visit reads that
+    first), ``checking`` (the step is a check, not a receipt) and ``labels`` (the item
+    columns' headings). A check on a visit reads that
     visit's report; one on the trunk reads the trunk's and every visit's (seed 004 step 8
     checks each site's Berita Acara). Two queries."""
     spec = case.definition.spec
@@ -153,6 +162,7 @@ def review_context(case: Case, shown: StepInstance) -> dict[str, Any] | None:
         .order_by("issued_at", "pk")
     )
     return {
+        "checking": spec.step(shown.step_no).kind == StepKind.CHECK,
         "step": reviewed,
         "work": work,
         "documents": [_document_rows(document) for document in documents],

@@ -23,6 +23,7 @@ from tests.workflow.test_seeds import (
     BOLMUT_FINDINGS,
     BOLMUT_REPLACED,
     LINGGA,
+    PONTIANAK_MEDIUM,
 )
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,12 @@ def test_it_follows_return_to_through_the_checks_to_the_report() -> None:
     # Step 9 is a report right after check 8: the Kabid receives what the Kasi checked.
     assert reviewed_step_no(batam, "9") == ("7", ["8"])
     assert reviewed_step_no(batam, "10") == ("9", [])
+    # A report to someone is received by the next step, in the addressee's lane.
+    pontianak = spec_of("pontianak", "pemeliharaan-komponen-jaringan").spec
+    assert reviewed_step_no(pontianak, "4b") == ("4a", [])
+    # The case's opening report is the summary's, and an acknowledgment has its panel.
+    assert reviewed_step_no(bolmut, "2") is None
+    assert reviewed_step_no(bolmut, "11a") is None
 
 
 def test_it_shows_the_kasi_the_berita_acara_under_review() -> None:
@@ -123,6 +130,15 @@ def test_it_shows_the_kadis_the_laporan_tindak_lanjut_under_review() -> None:
     # The Berita Acara were reviewed at step 8; step 10 reviews the Kabid's report only.
     for ba in Document.objects.filter(case=case, document_type="berita_acara_pekerjaan"):
         assert f'data-review-download="{ba.pk}"' not in panel
+
+
+def test_it_shows_the_kabid_the_seksis_report_of_a_medium_damage() -> None:
+    case = walk(PONTIANAK_MEDIUM, "4b")
+    report = StepInstance.objects.get(case=case, step_no="4a")
+    panel = review_panel(page_as("pontianak.kabid", case))
+    assert 'class="mb-2 review-work" data-step="4a"' in panel
+    assert report.actor is not None
+    assert report.actor.get_full_name() in panel
 
 
 def test_it_shows_no_review_panel_on_a_step_that_reviews_nothing() -> None:
