@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from jaga.documents.models import Document
 from jaga.org.models import User
@@ -85,11 +84,13 @@ class ReviewedDocument:
 
 @dataclass
 class ReviewedWork:
-    """One completion of the reviewed step (one per fan-out visit): who, when, the note
-    and the values of its fields as (label, value)."""
+    """One completion of the reviewed step (one per fan-out visit): who, when, the note,
+    the values of its fields as (label, value) and the documents in force of its visit
+    (or of the trunk)."""
 
     instance: StepInstance
     values: list[tuple[str, str]] = field(default_factory=list)
+    documents: list[ReviewedDocument] = field(default_factory=list)
 
 
 def _values(spec_step: Step, data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -121,12 +122,12 @@ def _document_rows(document: Document) -> ReviewedDocument:
 def review_context(case: Case, shown: StepInstance) -> dict[str, Any] | None:
     """The panel's context for step ``shown`` of ``case``, or None when it reviews nothing:
     ``step`` (the reviewed spec step), ``work`` (``ReviewedWork``, one per visit, oldest
-    first), ``documents`` (``ReviewedDocument``, in force, issued by the reviewed step
-    before ``shown`` opened), ``verdicts`` (the checks before this one, done, nearest
-    first), ``checking`` (the step is a check, not a receipt) and ``labels`` (the item
-    columns' headings). A check on a visit reads that
-    visit's report; one on the trunk reads the trunk's and every visit's (seed 004 step 8
-    checks each site's Berita Acara). Two queries."""
+    first, each with the documents in force its visit's reviewed step issued before
+    ``shown`` opened), ``documents`` (such documents of no listed completion, normally
+    none), ``verdicts`` (the checks before this one, done, nearest first) and ``checking``
+    (the step is a check, not a receipt). A check on a visit reads that visit's report;
+    one on the trunk reads the trunk's and every visit's (seed 004 step 8 checks each
+    site's Berita Acara). Two queries."""
     spec = case.definition.spec
     found = reviewed_step_no(spec, shown.step_no)
     if found is None:
@@ -161,20 +162,18 @@ def review_context(case: Case, shown: StepInstance) -> dict[str, Any] | None:
         .select_related("step__branch__site")
         .order_by("issued_at", "pk")
     )
+    by_visit = {done.instance.branch_id: done for done in work}
+    unmatched: list[ReviewedDocument] = []
+    for document in documents:
+        assert document.step is not None  # filtered on the step's number
+        owner = by_visit.get(document.step.branch_id)
+        (owner.documents if owner is not None else unmatched).append(_document_rows(document))
     return {
         "checking": spec.step(shown.step_no).kind == StepKind.CHECK,
         "step": reviewed,
         "work": work,
-        "documents": [_document_rows(document) for document in documents],
+        "documents": unmatched,
         "verdicts": verdicts,
-        "labels": [
-            _("Item"),
-            _("Make / type"),
-            _("Serial number"),
-            _("Quantity"),
-            _("Condition"),
-            _("Remarks"),
-        ],
     }
 
 
