@@ -337,12 +337,13 @@ class StepInstance(AgencyScoped):
             models.Index(fields=["agency", "status", "lane", "due_at"]),
             models.Index(fields=["case", "status"]),
             # The inbox ("Tugas Saya", jaga.workflow.permissions.inbox) and its badge: the
-            # agency's open steps in due order, with the id its "waits for" semi-joins
-            # check, so a page stops after its rows and the COUNT reads this small index
-            # only (a few percent of the steps are open), not the steps scattered over
-            # the table.
+            # agency's open steps in due order, with the id its "waits for" lookups check
+            # and what an OPD user's parts test (for_reporter, branch, case), so a page
+            # stops after its rows and the COUNT reads this small index only (a few
+            # percent of the steps are open), not the steps scattered over the table.
             models.Index(
                 fields=["agency", "due_at", "started_at", "id"],
+                include=["for_reporter", "branch", "case"],
                 condition=models.Q(status="open"),
                 name="step_open_by_due",
             ),

@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact, IsNull
 from django.utils import timezone
 
 from jaga.org.models import ActingAssignment, User
@@ -76,6 +78,13 @@ def is_help_desk(user: User) -> bool:
     )
 
 
+def _found(rows: QuerySet[Any]) -> Q:
+    """True when ``rows`` (a "waits for" table filtered on ``OuterRef("pk")``, the step)
+    has a row: a scalar subquery's index lookup made for each step tested. An EXISTS here
+    would let PostgreSQL hash the whole subquery first, which grows with the backlog."""
+    return Q(IsNull(Subquery(rows.order_by().values("stepinstance_id")[:1]), False))
+
+
 def help_desk_condition(user: User) -> Q:
     """SQL that is true when ``user`` has the help desk's permission
     ``workflow.record_request`` of their own or through a group: an uncorrelated EXISTS the
@@ -102,27 +111,41 @@ def inbox(user: User, now: dt.datetime | None = None) -> QuerySet[StepInstance]:
     agency_id = user.agency_id if user.is_authenticated else None
     if agency_id is None or not user.is_active:
         return StepInstance.objects.none()
-    # Each part is an IN (subquery), computed once and checked along the partial index
-    # step_open_by_due (the agency's open steps in due order): a page stops after its
-    # rows and the COUNT reads that index, not the table. The parts read the small "waits
-    # for" tables (only open steps keep rows there) and, for an OPD user, their OPD's open
-    # steps (partial index step_open_for_reporter); no part is joined to the agency's steps.
-    named = StepInstance.assignees.through.objects.filter(user_id=user.pk)
-    waiting = Q(pk__in=named.values("stepinstance_id"))
+    # The page walks the partial index step_open_by_due (the agency's open steps in due
+    # order) and stops after its rows; the capped counts stop after their cap. What grows
+    # with the cases is the backlog, so no part may be a set computed whole (a hashed IN
+    # of the 33,000 steps of the Kadis's position at a million cases, or a join of the
+    # OPD's 111,000 cases): each row is tested by an index lookup (``_found``), at a cost
+    # per row that does not grow. An OPD user's few named steps are the exception (a
+    # hashed IN, as a lookup for each of the many rows tested would cost more).
     positions: set[int] = set()
     agency = user.agency if user.opd_id is None else None
     if agency is not None:
         today = (now or timezone.now()).astimezone(ZoneInfo(agency.timezone)).date()
         positions = position_ids_of(user, today)
-    if positions:
-        held = StepInstance.positions.through.objects.filter(position_id__in=positions)
-        waiting |= Q(pk__in=held.values("stepinstance_id"))
+    named = StepInstance.assignees.through.objects.filter(user_id=user.pk)
     if user.opd_id is not None:
-        reporting = StepInstance.objects.filter(status=StepStatus.OPEN, for_reporter=True)
-        trunk = reporting.filter(branch__isnull=True, case__opd_id=user.opd_id)
-        visits = reporting.filter(branch__site__opd_id=user.opd_id)
-        waiting |= Q(pk__in=trunk.values("pk")) | Q(pk__in=visits.values("pk"))
+        waiting = Q(pk__in=named.values("stepinstance_id"))
+        # Their OPD's acknowledgments: on the trunk of its cases, and in a fan-out the
+        # visits to its sites; for_reporter and branch come from the index, the OPD from
+        # the case or the visit's site, looked up for those rows only.
+        case_opd = Case.objects.filter(pk=OuterRef("case_id")).order_by().values("opd_id")
+        site_opd = (
+            CaseBranch.objects.filter(pk=OuterRef("branch_id")).order_by().values("site__opd_id")
+        )
+        waiting |= Q(for_reporter=True, branch__isnull=True) & Q(
+            Exact(Subquery(case_opd), user.opd_id)
+        )
+        waiting |= Q(for_reporter=True, branch__isnull=False) & Q(
+            Exact(Subquery(site_opd), user.opd_id)
+        )
     else:
+        waiting = _found(named.filter(stepinstance_id=OuterRef("pk")))
+        if positions:
+            held = StepInstance.positions.through.objects.filter(
+                stepinstance_id=OuterRef("pk"), position_id__in=positions
+            )
+            waiting |= _found(held)
         # The help desk: the requesters' steps of the cases it recorded for them (issue 17
         # point 2), which it may complete on their behalf (jaga.workflow.actors). Whether
         # the user is the help desk is asked inside the query (``help_desk_condition``), so
