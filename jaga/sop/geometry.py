@@ -4,8 +4,9 @@
 from the top-left corner of the printed sheet (A4 landscape by default): the sheet and its
 content area (inside the margins), the drawing overlay (the lane columns over the table
 body), every lane column's bounds over the body, every symbol's box (steps, small
-Mulai / Selesai terminators, off-page connectors) and every label's box (arrow labels and
-connector letters) with the lane column it belongs to. ``Layout.geometry()`` returns the
+Mulai / Selesai terminators, off-page connectors), every label's box (arrow labels and
+connector letters) with the lane column it belongs to, and every arrow's path with the flow
+it draws (source step, target step, label). ``Layout.geometry()`` returns the
 same. The overlay sits at the page margin, plus the title line and the table header down,
 plus the lanes' left edge and half a table rule across (``jaga.sop.document`` places it
 there), so these boxes are where WeasyPrint prints the shapes.
@@ -13,7 +14,7 @@ there), so these boxes are where WeasyPrint prints the shapes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jaga.sop.layout import RULE, Layout
 from jaga.sop.routing import Box, route
@@ -62,8 +63,9 @@ class SymbolBox:
 @dataclass(frozen=True)
 class LabelBox:
     """A drawn text: ``kind`` "arrow" (an arrow's label) or "letter" (a connector's
-    letter), its ``text``, the ``column`` key it belongs to ("lane:<key>") and its
-    ``rect`` (the white ground it is printed on)."""
+    letter), its ``text``, the ``column`` key it belongs to ("lane:<key>": its arrow's
+    lane, or the neighbouring lane it lies wholly in when its arrow's lane had no room
+    beside the arrow) and its ``rect`` (the white ground it is printed on)."""
 
     kind: str
     text: str
@@ -73,10 +75,25 @@ class LabelBox:
 
 
 @dataclass(frozen=True)
+class ArrowPath:
+    """A drawn arrow of the chart: the flow from step ``source`` to ``target`` (a step
+    number, or ``END``) whose label is ``label`` ("" for an unlabelled flow), as the
+    ``points`` of its polyline (mm on the sheet, the arrowhead at the last point).
+    ``from_symbol``: it starts at its source's symbol on this page (its first segment
+    leaves the symbol); False: it comes down from a top connector."""
+
+    source: str
+    target: str
+    label: str
+    points: tuple[tuple[float, float], ...]
+    from_symbol: bool
+
+
+@dataclass(frozen=True)
 class PageGeometry:
     """One flowchart page: ``number`` (1-based), the ``sheet``, its ``content`` area inside
     the margins, the drawing ``overlay``, the lane ``columns`` by key over the table body,
-    the ``symbols`` and the ``labels``."""
+    the ``symbols``, the ``labels`` and the ``arrows``."""
 
     number: int
     sheet: Rect
@@ -85,6 +102,7 @@ class PageGeometry:
     columns: dict[str, Rect]
     symbols: list[SymbolBox]
     labels: list[LabelBox]
+    arrows: list[ArrowPath] = field(default_factory=list)
 
 
 def overlay_origin(plan: Layout) -> tuple[float, float]:
@@ -124,6 +142,17 @@ def geometry(plan: Layout) -> list[PageGeometry]:
             LabelBox(label.kind, label.text, f"lane:{label.lane}", rect(label.box), label.size_pt)
             for label in drawing.labels
         ]
+        arrows = [
+            ArrowPath(
+                line.flow.source,
+                line.flow.target,
+                line.flow.label,
+                tuple((x0 + x, y0 + y) for x, y in line.points),
+                line.from_symbol,
+            )
+            for line in drawing.lines
+            if line.flow is not None
+        ]
         pages.append(
             PageGeometry(
                 number=page.number,
@@ -135,6 +164,7 @@ def geometry(plan: Layout) -> list[PageGeometry]:
                 columns=columns,
                 symbols=symbols,
                 labels=labels,
+                arrows=arrows,
             )
         )
     return pages

@@ -24,9 +24,11 @@ the top of the table body (the top connector band included). The rules (Permenpa
   inside the pentagon when it fits there at 5 pt or more, else beside it (below it at the
   foot of a page, above it at the top).
 - Labels ("Ya", "Tidak", a branch's label) are placed last, by ``_LabelPlacer``: each one
-  beside its arrow where it leaves the symbol, inside its lane's column and the page, on no
-  symbol and no other label, crossing as few lines as possible (wrapped or set smaller when
-  the lane is narrow).
+  next to its arrow's first segment where it leaves the symbol, and nearer to it than to
+  any other labelled arrow's (so a decision's label never reads as another branch's),
+  inside its lane's column (or over its edge when the lane has no room beside the arrow)
+  and the page, on no symbol and no other label, crossing as few lines as possible
+  (wrapped or set smaller when the lane is narrow).
 """
 
 from __future__ import annotations
@@ -115,11 +117,16 @@ class Figure:
 
 @dataclass(frozen=True)
 class Line:
-    """A polyline, mm; ``arrow``: an arrowhead at its last point."""
+    """A polyline, mm; ``arrow``: an arrowhead at its last point. An arrow of the chart
+    names its ``flow`` (None for the lines that join a step's copies or a small "Mulai"
+    to its step) and whether it leaves its source's symbol on this page
+    (``from_symbol``; False: it comes down from a top connector)."""
 
     points: tuple[Point, ...]
     arrow: bool = True
     dashed: bool = False
+    flow: Flow | None = None
+    from_symbol: bool = False
 
 
 LINE_SPACING = 1.15  # a wrapped label's baseline-to-baseline distance, in font sizes
@@ -659,7 +666,7 @@ class _Router:
         labelled: list[tuple[_Plan, Line]] = []
         for i, plan in enumerate(plans):
             points = self.points(plan, connectors.get(i))
-            line = Line(_clean(points))
+            line = Line(_clean(points), flow=plan.flow, from_symbol=plan.start is not None)
             self.drawing.lines.append(line)
             if plan.start is not None and plan.flow.label:
                 labelled.append((plan, line))
@@ -754,8 +761,11 @@ class _Router:
 
 
 LINE_COST = 1.5  # a label across a line costs as much as 1.5 mm further from its exit
-RULE_COST = 3.0  # and across a row's rule, 3 mm
+RULE_COST = 3.0  # and across a row's rule (or a lane's edge), 3 mm
 LABEL_GAP = 0.3  # mm kept free between a label and a line, a symbol, another label or a rule
+LABEL_NEAR = 3.5  # mm: a label lies at most this far from its arrow's first segment ...
+LABEL_CLEAR = 0.5  # ... and this much nearer to it than to another labelled arrow's
+EXIT_COST = 0.1  # each mm from the exit, among places equally near the first segment
 SHOULDER = 0.6  # a pentagon's sides run straight down to 0.6 of its height, then to the point
 
 
@@ -840,6 +850,30 @@ def _segment_hits(a: Point, b: Point, box: Box) -> bool:
     return True
 
 
+def segment_distance(a: Point, b: Point, box: Box) -> float:
+    """The distance in mm between the segment ``a``-``b`` and ``box`` (0 when it passes
+    through the box's interior or touches it)."""
+    if _segment_hits(a, b, box):
+        return 0.0
+
+    def to_box(point: Point) -> float:
+        dx = max(box.left - point[0], 0.0, point[0] - box.right)
+        dy = max(box.top - point[1], 0.0, point[1] - box.bottom)
+        return math.hypot(dx, dy)
+
+    def to_segment(point: Point) -> float:
+        (x1, y1), (x2, y2) = a, b
+        dx, dy = x2 - x1, y2 - y1
+        length = dx * dx + dy * dy
+        t = 0.0 if length == 0 else ((point[0] - x1) * dx + (point[1] - y1) * dy) / length
+        t = max(0.0, min(1.0, t))
+        return math.hypot(point[0] - x1 - t * dx, point[1] - y1 - t * dy)
+
+    corners = [(box.left, box.top), (box.right, box.top), (box.left, box.bottom)]
+    corners.append((box.right, box.bottom))
+    return min(to_box(a), to_box(b), *(to_segment(corner) for corner in corners))
+
+
 def diamond_overlaps(diamond: Box, box: Box, gap: float = 0.0) -> bool:
     """Whether ``box`` overlaps the diamond drawn in ``diamond`` grown by ``gap`` mm (the
     point of ``box`` nearest the diamond's centre lies inside it)."""
@@ -863,16 +897,21 @@ def boxes_overlap(a: Box, b: Box, gap: float = 0.0) -> bool:
 class _LabelPlacer:
     """Places arrow labels in a drawing whose symbols and lines are all drawn.
 
-    A label goes beside its arrow where it leaves the symbol (above a side exit, then
-    below it, then further along or further off; to the right of a bottom exit, then to
-    its left), then anywhere in its lane near the exit. A place is allowed when the label's
-    box lies inside its lane's column and the page body (``LABEL_GAP`` mm in), and comes no
-    nearer than ``LABEL_GAP`` to any symbol or label already placed, nor hides a line's
-    bend or arrowhead; among the allowed places the one with the lowest cost wins: its
-    distance from the exit (mm) plus ``LINE_COST`` for each line it lies across (its white
-    ground interrupts the line) and ``RULE_COST`` for each row rule. A label too wide for
-    its lane is wrapped at spaces, then set smaller (down to ``LABEL_MIN_PT``); only a word
-    that fits no line at all is cut.
+    A label goes next to its arrow's first segment (from the exit to the first bend): at
+    most ``LABEL_NEAR`` mm from it and ``LABEL_CLEAR`` mm nearer to it than to the first
+    segment of any other labelled arrow, so that it is read as its own arrow's. It is tried
+    beside the exit (above a side exit, then below it, then further along or further off;
+    to the right of a bottom exit, then to its left), then anywhere in its lane near the
+    exit, then, when the lane leaves no such room (a long label beside a narrow lane's
+    diamond), over the lane's edge. A place is allowed when the label's box lies inside its
+    lane's column (or the drawing, over the edge) and the page body (``LABEL_GAP`` mm in),
+    and comes no nearer than ``LABEL_GAP`` to any symbol or label already placed, nor hides
+    a line's bend or arrowhead; among the allowed places the one with the lowest cost wins:
+    its distance from the first segment (mm, plus ``EXIT_COST`` per mm from the exit) plus
+    ``LINE_COST`` for each line it lies across (its white ground interrupts the line) and
+    ``RULE_COST`` for each row rule or lane edge. A label too wide for its lane is wrapped
+    at spaces, then set smaller (down to ``LABEL_MIN_PT``); only a word that fits no line
+    at all is cut.
     """
 
     def __init__(self, drawing: Drawing, lanes: dict[str, _Lane], rules: list[float]) -> None:
@@ -899,6 +938,21 @@ class _LabelPlacer:
         self.extents = [
             (min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1]), a, b)
             for a, b in segments
+        ]
+        # The first segment (exit to first bend) of every arrow leaving a symbol: its
+        # extent, the line, and the segment.
+        self.firsts: list[tuple[float, float, float, float, Line, tuple[Point, Point]]] = [
+            (
+                min(a[0], b[0]),
+                max(a[0], b[0]),
+                min(a[1], b[1]),
+                max(a[1], b[1]),
+                line,
+                (a, b),
+            )
+            for line in drawing.lines
+            if line.flow is not None and line.from_symbol and len(line.points) >= 2
+            for a, b in [line.points[:2]]
         ]
 
     def segments_near(self, box: Box) -> list[tuple[Point, Point]]:
@@ -946,89 +1000,186 @@ class _LabelPlacer:
         self, text: str, start: Point, port: Port, line: Line, lane_key: str
     ) -> Label:
         """Place (and add to the drawing) the label of the arrow ``line`` leaving at
-        ``start`` by ``port`` in lane ``lane_key``."""
+        ``start`` by ``port`` in lane ``lane_key``.
+
+        The label goes next to the arrow's first segment (from the exit to its first bend):
+        at most ``LABEL_NEAR`` mm from it and ``LABEL_CLEAR`` mm nearer to it than to any
+        other arrow's first segment, so it is read as that arrow's and no other's (seed 003
+        step 8 printed "Diperbaiki" on the arrow to step 9, the "Diganti" branch). A label
+        too wide for the room its lane leaves beside a side exit may reach over the lane's
+        edge into the neighbouring lane (at ``RULE_COST``) rather than sit by another arrow.
+        """
         lane = self.lanes[lane_key]
         low_x, high_x = lane.left + LABEL_GAP, lane.left + lane.width - LABEL_GAP
         rows, size_pt = self.fit(text, high_x - low_x)
-        probe = label_box(0.0, 0.0, rows, size_pt, "start", bold=False)
-        width, height = probe.width, probe.height
-        ascent = -probe.top  # from the box's top to the first baseline
+        width = height = ascent = 0.0
+
+        def measure() -> None:
+            """The box of ``rows`` at ``size_pt``: ``width``, ``height`` and the ``ascent``
+            from its top to the first baseline, mm."""
+            nonlocal width, height, ascent
+            probe = label_box(0.0, 0.0, rows, size_pt, "start", bold=False)
+            width, height, ascent = probe.width, probe.height, -probe.top
+
+        measure()
         low_y, high_y = LABEL_GAP, self.drawing.height - LABEL_GAP
         px, py = start
+        own = (line.points[0], line.points[1])
+        others = [
+            first
+            for first in self.firsts
+            if first[4] is not line and first[4].flow is not None and first[4].flow.label
+        ]
+        edges = [column.left + column.width for column in self.lanes.values()]
 
-        def cost(left: float, top: float, limit: float = math.inf) -> float | None:
-            """The place's cost, or None when it is not allowed or cannot cost less than
-            ``limit`` (its distance alone, never more than its cost, reaches it)."""
+        def cost(
+            left: float, top: float, limit: float, spill: bool, within: float, strict: bool
+        ) -> tuple[float, float] | None:
+            """The place's cost and its distance from the first segment, or None when it
+            is not allowed (in the lane, or the drawing when it may ``spill``, and no
+            farther than ``within`` mm from the first segment) or cannot cost less than
+            ``limit``; ``strict``: nor nearer than ``LABEL_CLEAR`` more to another arrow's
+            first segment than to its own."""
             box = Box(left + width / 2, top + height / 2, width, height)
-            if left < low_x - 1e-9 or left + width > high_x + 1e-9:
+            lowest, highest = low_x, high_x
+            if spill:
+                lowest, highest = LABEL_GAP, self.drawing.width - LABEL_GAP
+            if left < lowest - 1e-9 or left + width > highest + 1e-9:
                 return None
             if top < low_y - 1e-9 or top + height > high_y + 1e-9:
                 return None
+            near = segment_distance(*own, box)
+            if near > within + 1e-9:
+                return None
             dx = max(box.left - px, 0.0, px - box.right)
             dy = max(box.top - py, 0.0, py - box.bottom)
-            distance = math.hypot(dx, dy)
-            if distance >= limit:
+            base = near + EXIT_COST * math.hypot(dx, dy)
+            if base >= limit:
                 return None
             if self.blocked(box):
                 return None
-            near = Box(box.cx, box.cy, box.width + 1.0, box.height + 1.0)
+            wide = Box(box.cx, box.cy, box.width + 1.0, box.height + 1.0)
 
             def covers(point: Point) -> bool:
-                return near.left < point[0] < near.right and near.top < point[1] < near.bottom
+                return wide.left < point[0] < wide.right and wide.top < point[1] < wide.bottom
 
             if any(covers(head) for head in self.heads):
                 return None  # every arrowhead stays in sight
+            reach = near + LABEL_CLEAR if strict else -math.inf
+            for x_low, x_high, y_low, y_high, _, (a, b) in others:
+                if (
+                    x_high > box.left - reach
+                    and x_low < box.right + reach
+                    and y_high > box.top - reach
+                    and y_low < box.bottom + reach
+                    and segment_distance(a, b, box) < reach
+                ):
+                    return None  # nearer another arrow's first segment: read as its label
             crossings = sum(1 for a, b in self.segments_near(box) if _segment_hits(a, b, box))
             crossings += sum(1 for bend in self.bends if covers(bend))
             rules = sum(1 for a, b in self.rules if _segment_hits(a, b, box))
-            return distance + LINE_COST * crossings + RULE_COST * rules
+            if spill:  # across a lane's edge: its column's rule
+                rules += sum(1 for x in edges if box.left - LABEL_GAP < x < box.right + LABEL_GAP)
+            return base + LINE_COST * crossings + RULE_COST * rules, near
 
         step = 0.5
-        candidates: list[tuple[float, float]] = []
-        if port is Port.BOTTOM:
-            for j in range(12):
-                top = py + LABEL_GAP + j * step
-                candidates += [(px + 0.4, top), (px - 0.4 - width, top)]
-        else:
+
+        def near_candidates(reach: float) -> list[tuple[float, float]]:
+            """Places beside the exit: right of a bottom exit, then left of it, further
+            down step by step; above a side exit, then below it, shifted along it by up to
+            ``reach`` mm and back over the symbol by up to the label's width."""
+            found: list[tuple[float, float]] = []
+            if port is Port.BOTTOM:
+                for j in range(12):
+                    top = py + LABEL_GAP + j * step
+                    found += [(px + 0.4, top), (px - 0.4 - width, top)]
+                return found
             sign = 1 if port is Port.RIGHT else -1
-            shifts = [k * step for k in range(int(lane.width / step) + 1)]
+            shifts = [k * step for k in range(int(reach / step) + 1)]
             shifts += [-k * step for k in range(1, int(width / step) + 1)]
             for j in range(10):
                 for shift in shifts:
                     near = px + sign * (0.4 + shift)
                     left = near if sign > 0 else near - width
-                    candidates.append((left, py - LABEL_GAP - height - j * step))
-                    candidates.append((left, py + LABEL_GAP + j * step))
-        best: tuple[float, int, float, float] | None = None
-        # A later candidate wins only by costing less, so each is costed against the best
-        # so far: the far ones are turned down before their crossings are counted.
-        for rank, (left, top) in enumerate(candidates):
-            found = cost(left, top, math.inf if best is None else best[0])
-            if found is not None and (best is None or (found, rank) < best[:2]):
-                best = (found, rank, left, top)
-        if best is None or best[0] >= 2 * LINE_COST:
-            # Anywhere in the lane within 15 mm of the exit, nearest first.
-            lefts = [low_x + i * step for i in range(int((high_x - low_x - width) / step) + 1)]
-            tops = [py - 15 + j * step for j in range(int(30 / step) + 1)]
-            for left in lefts:
-                for top in tops:
-                    found = cost(left, top, math.inf if best is None else best[0])
-                    if found is not None and (best is None or found < best[0]):
-                        best = (found, 0, left, top)
+                    found.append((left, py - LABEL_GAP - height - j * step))
+                    found.append((left, py + LABEL_GAP + j * step))
+            return found
+
+        Best = tuple[float, int, float, float, float]  # cost, rank, left, top, near
+
+        def search(
+            candidates: list[tuple[float, float]],
+            best: Best | None,
+            spill: bool = False,
+            within: float = LABEL_NEAR,
+            strict: bool = True,
+        ) -> Best | None:
+            # A later candidate wins only by costing less, so each is costed against the
+            # best so far: the far ones are turned down before their crossings are counted.
+            for rank, (left, top) in enumerate(candidates):
+                limit = math.inf if best is None else best[0]
+                found = cost(left, top, limit, spill, within, strict)
+                if found is not None and (best is None or (found[0], rank) < best[:2]):
+                    best = (found[0], rank, left, top, found[1])
+            return best
+
+        def grid(low: float, high: float, reach: float, spacing: float) -> list[Point]:
+            """Places on a ``spacing`` mm grid from ``low`` to ``high`` across and within
+            ``reach`` mm of the exit up and down (and across, when spilling)."""
+            lefts = [low + i * spacing for i in range(int((high - low - width) / spacing) + 1)]
+            lefts = [x for x in lefts if abs(x + width / 2 - px) < reach + width / 2]
+            tops = [py - reach + j * spacing for j in range(int(2 * reach / spacing) + 1)]
+            return [(left, top) for left in lefts for top in tops]
+
+        # Next to the first segment: beside the exit, then anywhere in the lane near it,
+        # then over the lane's edge when the lane has no room for it; failing all, wrapped
+        # narrower or set at ``LABEL_MIN_PT`` (a crowded fan of branches in a narrow lane),
+        # never cutting a word.
+        fitted = (rows, size_pt)
+        attempts = [fitted]
+        attempts += [self.fit(text, (high_x - low_x) * narrower) for narrower in (0.6, 0.4)]
+        attempts.append((tuple(wrap(text, high_x - low_x - 0.4, LABEL_MIN_PT)), LABEL_MIN_PT))
+        best: Best | None = None
+        for attempt in dict.fromkeys(attempts):
+            rows, size_pt = attempt
+            if " ".join(rows).split() != text.split():
+                continue  # a word cut
+            measure()
+            best = search(near_candidates(lane.width), None)
+            if best is None or best[0] >= 2 * LINE_COST:
+                best = search(grid(low_x, high_x, 15, step), best)
+            if best is None:
+                best = search(near_candidates(lane.width + width), None, spill=True)
+            if best is None:
+                edge = self.drawing.width - LABEL_GAP
+                best = search(grid(LABEL_GAP, edge, 15, step), None, spill=True)
+            if best is not None:
+                break
         if best is None:
-            # A crowded fan of branches left no place near the exit: anywhere in the lane
-            # column, nearest first, on a 1 mm grid (rare, so the wider search costs little).
-            lefts = [low_x + i for i in range(int(high_x - low_x - width) + 1)]
-            tops = [low_y + j for j in range(int(high_y - low_y - height) + 1)]
-            for left in lefts:
-                for top in tops:
-                    found = cost(left, top, math.inf if best is None else best[0])
-                    if found is not None and (best is None or found < best[0]):
-                        best = (found, 0, left, top)
+            # As near as it can be in the lane, nearer to it than to any other arrow's first
+            # segment: beside the exit, within 15 mm, then anywhere in the lane column on a
+            # 1 mm grid (rare, so the wider search costs little); then anywhere clear.
+            rows, size_pt = fitted
+            measure()
+            far = math.inf
+            best = search(near_candidates(lane.width), None, within=far)
+            if best is None:
+                best = search(grid(low_x, high_x, 15, step), None, within=far)
+            if best is None:
+                whole = self.drawing.height
+                best = search(grid(low_x, high_x, whole, 1.0), None, within=far)
+            if best is None:
+                whole = self.drawing.height
+                best = search(grid(low_x, high_x, whole, 1.0), None, within=far, strict=False)
         if best is None:
             left, top = max(low_x, min(px, high_x - width)), py + LABEL_GAP
         else:
             left, top = best[2], best[3]
+        inside = [  # the lane column the label lies wholly in, if it crosses no lane edge
+            key
+            for key, column in self.lanes.items()
+            if column.left - 1e-6 <= left and left + width <= column.left + column.width + 1e-6
+        ]
         label = Label(
             left + 0.2,
             top + ascent,
@@ -1036,7 +1187,7 @@ class _LabelPlacer:
             "start",
             size_pt,
             rows if len(rows) > 1 else (),
-            lane=lane_key,
+            lane=inside[0] if inside and lane_key not in inside else lane_key,
         )
         self.drawing.labels.append(label)
         return label
