@@ -18,7 +18,7 @@ from pytest_django.fixtures import Settings
 
 from jaga.web.management.commands.demo import DEMO_PASSWORD
 from jaga.workflow.models import Case, StepInstance
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.workflow.seeds_support import (
     REPORTED,
     RETURN,
@@ -75,15 +75,7 @@ class Pages:
     def of(self, username: str, viewport: dict[str, int]) -> Any:
         key = (username, viewport["width"])
         if key not in self.tabs:
-            context = self.browser.new_context(viewport=viewport, locale="id-ID")
-            tab = context.new_page()
-            tab.set_default_timeout(15_000)
-            tab.goto(f"{self.url}/login/")
-            tab.fill("#id_username", username)
-            tab.fill("#id_password", DEMO_PASSWORD)
-            tab.click("button[type=submit]")
-            tab.wait_for_url(f"{self.url}/")
-            self.tabs[key] = tab
+            self.tabs[key] = sign_in(self.browser, self.url, username, DEMO_PASSWORD, viewport)
         return self.tabs[key]
 
 

@@ -20,6 +20,7 @@ from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 from jaga.tenancy.timestandard import parse_time_standard
 from jaga.workflow.models import Case, StepInstance, StepStatus
+from tests.browser.conftest import sign_in as signed_in
 from tests.browser.test_sop_builder import add_lane, add_step, wait_for_problems
 from tests.conftest import PASSWORD, make_agency
 from tests.workflow.conftest import add_holder
@@ -56,15 +57,7 @@ def agency() -> Agency:
 
 
 def sign_in(browser: Any, url: str, username: str, viewport: dict[str, int] = DESKTOP) -> Any:
-    context = browser.new_context(viewport=viewport, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return page
+    return signed_in(browser, url, username, PASSWORD, viewport, locale="en-US")
 
 
 def shot(page: Any, name: str) -> None:

@@ -16,6 +16,7 @@ from jaga.documents.models import Document, NumberedBy, NumberPattern
 from jaga.web.management.commands.demo import DEMO_PASSWORD
 from jaga.workflow.models import Case
 from tests.browser.conftest import screenshot
+from tests.browser.conftest import sign_in as signed_in
 from tests.workflow.seeds_support import run
 from tests.workflow.test_seeds import BOLMUT_REPLACED
 
@@ -37,15 +38,7 @@ def case(transactional_db: None, settings: Settings, tmp_path: Path) -> Case:
 
 
 def sign_in(browser: Any, url: str, viewport: dict[str, int]) -> Any:
-    context = browser.new_context(viewport=viewport, locale="id-ID")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", "bolmut.admin")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return page
+    return signed_in(browser, url, "bolmut.admin", DEMO_PASSWORD, viewport)
 
 
 def fits(page: Any, viewport: dict[str, int]) -> None:

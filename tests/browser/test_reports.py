@@ -12,6 +12,7 @@ import pytest
 
 from jaga.workflow.models import Case
 from tests.browser.conftest import screenshot
+from tests.browser.conftest import sign_in as signed_in
 from tests.conftest import PASSWORD
 from tests.pdf_support import pdf_text
 from tests.reports.conftest import Rekap, build_rekap
@@ -30,15 +31,7 @@ def media(settings: Any, tmp_path: Path) -> Path:
 
 
 def sign_in(browser: Any, url: str, username: str, viewport: dict[str, int]) -> Any:
-    context = browser.new_context(viewport=viewport, locale="id-ID", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return page
+    return signed_in(browser, url, username, PASSWORD, viewport, accept_downloads=True)
 
 
 def see_the_late_step(page: Any, case: Case) -> None:

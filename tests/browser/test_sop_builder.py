@@ -12,6 +12,7 @@ import pytest
 
 from jaga.sop.models import SopDefinition, SopDraft
 from jaga.tenancy.models import Agency
+from tests.browser.conftest import sign_in as signed_in
 from tests.conftest import PASSWORD, make_agency
 from tests.workflow.conftest import add_holder
 
@@ -31,15 +32,7 @@ def agency() -> Agency:
 
 
 def sign_in(browser: Any, url: str, viewport: dict[str, int]) -> Any:
-    context = browser.new_context(viewport=viewport, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", "alpha.admin")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return page
+    return signed_in(browser, url, "alpha.admin", PASSWORD, viewport, locale="en-US")
 
 
 def shot(page: Any, name: str) -> None:
