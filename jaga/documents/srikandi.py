@@ -7,7 +7,7 @@ secretariat registers there:
 
 - ``metadata``: a document's registration record (the shape below), from its frozen
   ``naskah`` metadata (``jaga.documents.naskah``) and its signatory;
-- ``export_zip``: a package of documents: each PDF (the signed version when there is one
+- ``write_zip``: a package of documents: each PDF (the signed version when there is one
   is the signatures app's; here the archived PDF), ``metadata.json`` and ``metadata.csv``;
 - ``register``: for a type the agency has SRIKANDI number (``NumberedBy.SRIKANDI``), the
   number and date SRIKANDI gave, entered once after registration; the PDF is rendered
@@ -28,7 +28,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -110,18 +110,18 @@ def package_name(document: Document) -> str:
     return filename(document)
 
 
-def export_zip(documents: Iterable[Document]) -> bytes:
+def write_zip(documents: Iterable[Document], target: IO[bytes]) -> None:
     """A ZIP of ``documents`` for registration in SRIKANDI: each archived PDF (rendered
     first when needed) under its download name, ``metadata.json`` (a list of records) and
     ``metadata.csv`` (the same, a header row of ``FIELDS``, UTF-8 with BOM for
     spreadsheets). Documents awaiting registration have no PDF and are listed with
-    ``"berkas": ""``. Raises ``jaga.documents.services.ArchiveMissing`` when an archived
-    PDF is gone."""
+    ``"berkas": ""``. Written into ``target`` (the page's temporary file: a month of a
+    province's PDFs need not fit in memory). Raises
+    ``jaga.documents.services.ArchiveMissing`` when an archived PDF is gone."""
     from jaga.documents.services import pdf_bytes
 
     records: list[dict[str, str]] = []
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for document in documents:
             name = ""
             if not document.awaiting_registration:
@@ -134,7 +134,6 @@ def export_zip(documents: Iterable[Document]) -> bytes:
         writer.writeheader()
         writer.writerows(records)
         archive.writestr("metadata.csv", "\ufeff" + table.getvalue())
-    return buffer.getvalue()
 
 
 def _clean_number(number: str) -> str:

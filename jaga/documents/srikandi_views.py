@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from jaga.documents.content import local
 from jaga.documents.forms import PeriodForm, RegistrationForm
 from jaga.documents.models import Document, NumberedBy
 from jaga.documents.services import ArchiveMissing
-from jaga.documents.srikandi import NotRegistrable, export_zip, metadata, register
+from jaga.documents.srikandi import NotRegistrable, metadata, register, write_zip
 from jaga.org.models import User
 
 
@@ -82,21 +83,27 @@ def srikandi_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def srikandi_export(request: HttpRequest) -> HttpResponse:
-    """The ZIP of the period's documents (``jaga.documents.srikandi.export_zip``)."""
+def srikandi_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    """The ZIP of the period's documents (``jaga.documents.srikandi.write_zip``)."""
     user = _admin(request)
     form, start, end = _period(request, user)
     if form.errors:
         return redirect("documents:srikandi")
+    # Written to a temporary file (deleted when the response is closed) and sent from it;
+    # the documents are read in chunks.
+    target = tempfile.TemporaryFile(suffix=".zip")  # noqa: SIM115 (FileResponse closes it)
     try:
-        package = export_zip(_documents(user, start, end))
+        write_zip(_documents(user, start, end).iterator(chunk_size=200), target)
+        target.seek(0)
     except ArchiveMissing as exc:
+        target.close()
         messages.error(request, str(exc))
         return redirect("documents:srikandi")
-    response = HttpResponse(package, content_type="application/zip")
+    except BaseException:
+        target.close()
+        raise
     name = f"srikandi-{start:%Y%m%d}-{end:%Y%m%d}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return FileResponse(target, as_attachment=True, filename=name, content_type="application/zip")
 
 
 @login_required

@@ -57,7 +57,8 @@ def test_it_exports_the_pdfs_with_their_metadata_as_json_and_csv(replaced: Case)
     response = _admin().get(reverse("documents:srikandi_export"), PERIOD)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+    assert response.streaming  # sent from the temporary file it was written into
+    with zipfile.ZipFile(io.BytesIO(response.getvalue())) as package:
         names = package.namelist()
         records = json.loads(package.read("metadata.json"))
         table = list(csv.DictReader(io.StringIO(package.read("metadata.csv").decode("utf-8-sig"))))

@@ -74,6 +74,10 @@ EXPECTED: dict[str, list[int]] = {
     "workflow:case": [302, 200, 404, 200, 200, 404, 404, 200],
     "workflow:act": [302, 405, 405, 405, 405, 405, 405, 405],
     "workflow:affected": [302, 403, 404, 200, 200, 404, 404, 403],
+    # The device choices of a site, drawn in the form that chose it (issue 20 point 4): as
+    # the affected page; a step's only where the step replaces devices (this one does not).
+    "workflow:affected_devices": [302, 403, 404, 200, 200, 404, 404, 403],
+    "workflow:step_devices": [302, 404, 404, 404, 404, 404, 404, 404],
     "workflow:start": [302, 403, 403, 403, 200, 200, 403, 403],
     "documents:download": [302, 200, 404, 200, 200, 404, 404, 200],
     "documents:correct": [302, 403, 404, 403, 200, 404, 404, 403],
@@ -395,6 +399,8 @@ def url_for(name: str, world: dict[str, Any]) -> str:
         "workflow:case": [world["case"].pk],
         "workflow:act": [world["case"].pk, world["step"].pk],
         "workflow:affected": [world["case"].pk],
+        "workflow:affected_devices": [world["case"].pk],
+        "workflow:step_devices": [world["case"].pk, world["step"].pk],
         "documents:download": [world["document"].pk],
         "documents:correct": [world["document"].pk],
         "documents:metadata": [world["document"].pk],
