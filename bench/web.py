@@ -304,6 +304,73 @@ bench lets grow with the cases: a fifth of them stay open), the badge's capped c
 2 to 8 ms; the OPD user's inbox (its part reads the OPD's open acknowledgments through
 ``step_open_for_reporter``) is 188 ms at a million. Not done here: an EXISTS form of those
 subqueries that would stop at the page's rows.
+
+The inbox at a million cases (issue 19 point 3, the leftover). ``EXPLAIN (ANALYZE,
+BUFFERS)`` of ``permissions.inbox`` on the 1M database, 2026-12-04: each "waits for" part was
+an ``IN (subquery)`` that PostgreSQL computes whole and hashes before the walk along
+``step_open_by_due`` starts. For the Kadis that is the 33,508 rows of his position in
+``workflow_stepinstance_positions`` (a scan of 67,000 rows, 12-18 ms) in each of the page,
+its capped COUNT and the badge's, 3,351 rows at 100,000 cases: it grows with the backlog.
+For the OPD user (bolmut.dinkes) the trunk part joined the OPD's 111,111 cases (a bitmap
+heap scan of 20,003 pages, 110-135 ms) to the 16,502 open acknowledgments, again in each
+query. After (commit cb0d18c, migration workflow 0012): the walk in due order tests each
+step by an index lookup (a scalar subquery on the "waits for" table's unique index, which
+PostgreSQL cannot turn into a hash as it does an EXISTS under an OR), and an OPD user's part
+tests ``for_reporter`` and ``branch`` from the index (``step_open_by_due`` now includes
+``for_reporter``, ``branch_id`` and ``case_id``) and looks the OPD up in the case (or the
+visit's site) for those rows only; the OPD user's few named steps stay a hashed IN. At 1M:
+the Kadis's page 1.0-2.2 ms, the badge's count 1.9 ms (24-51 before), the inbox's count up
+to 1,001 17 ms (5,966 steps walked, two lookups each; the same at 100,000, where he has
+3,351); the OPD user's page 6 ms, badge 4-8 ms (220-246 before), count 36-58 ms (113,000
+index entries and 9,245 case lookups before the 1,001st row; 6-8 ms at 100,000, where all
+164 are found in 20,000 entries).
+
+Same command as above with ``--reuse --pages lists`` on databases generated for this run
+(``jaga_bench_web_1m_helpera``, ``jaga_bench_web_100k_helpera``). "Before" is commit
+23684ac (``git archive``, this bench first on PYTHONPATH), 2026-12-04 04:30-04:36 UTC
+(load 0.7-1.5); "after" is cb0d18c, 04:26-04:29 (1M, load 0.8-1.0) and 04:37-04:40
+(100k, load 1.2-2.2); the machine was slower than on 2026-12-03 (the case list at 45-54
+ms against 30). 60 requests each, median / p95 ms (x the median of /healthz of the same
+run):
+
+========================  ======================  ======================
+before (23684ac)          100,000 cases           1,000,000 cases
+========================  ======================  ======================
+/healthz                  2.3 / 2.5 (1.0)         2.3 / 2.5 (1.0)
+inbox (Tugas Saya)        36.2 / 38.6 (15.8)      55.5 / 56.6 (23.7)
+inbox, page 10            39.3 / 43.7 (17.1)      54.7 / 56.3 (23.4)
+inbox, technician         38.3 / 46.3 (16.7)      59.7 / 63.3 (25.5)
+inbox, OPD user           46.1 / 51.2 (20.1)      221.3 / 230.1 (94.5)
+case page                 53.3 / 54.8 (23.2)      71.3 / 73.2 (30.5)
+site list                 45.5 / 49.8 (19.8)      53.0 / 55.1 (22.6)
+========================  ======================  ======================
+
+========================  ======================  ======================
+after (cb0d18c)           100,000 cases           1,000,000 cases
+========================  ======================  ======================
+/healthz                  2.5 / 2.6 (1.0)         2.4 / 2.6 (1.0)
+inbox (Tugas Saya)        49.8 / 59.6 (20.3)      52.1 / 53.9 (21.6)
+inbox, page 10            55.4 / 63.7 (22.6)      58.6 / 61.4 (24.3)
+inbox, technician         45.0 / 48.5 (18.3)      45.7 / 48.0 (19.0)
+inbox, OPD user           40.3 / 44.3 (16.4)      68.9 / 74.1 (28.6)
+case page                 58.0 / 60.9 (23.6)      68.7 / 74.3 (28.5)
+site list                 46.1 / 51.0 (18.8)      46.7 / 50.8 (19.4)
+========================  ======================  ======================
+
+(A first "before" run at 1M under load 2.1-2.7, 04:11, measured the OPD user's inbox at 348.2
+/ 462.3 ms, 139.8x; the other "after" runs, 04:16 at 1M and 04:23 at 100k under load
+1.3-4.7, gave the same figures but for the Kadis's first page at 1M, 97.8 / 108.9, which
+the run at 04:26 and a direct profile, 54 ms with 17 ms in the COUNT, did not repeat.)
+
+The Kadis's and the technician's inboxes no longer grow from 100,000 to 1,000,000 cases;
+at 100,000 the Kadis's is 14 ms slower than before: the capped COUNT's 12,000 lookups (15
+ms) cost more than hashing his 3,351 steps did, and less than hashing his 33,508. The OPD
+user's inbox is 3.2x faster at 1M but still grows (40 to 69 ms): its COUNT up to 1,001 has
+to look up the case of every acknowledgment it walks (an OPD's share is a ninth of them)
+until the 1,001st, and at 100,000 cases the OPD has only 164. A COUNT that does not grow
+needs the acting OPD on the step row (an index on it in due order), which this does not
+add. Page 10 of an OPD user's inbox reads the heap of every step it walks (30,000, 40-95
+ms): the page fetches whole rows, so the index's columns do not spare the visits.
 """
 
 from __future__ import annotations
