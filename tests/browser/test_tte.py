@@ -109,7 +109,7 @@ def test_the_kepala_dinas_signs_a_lembar_disposisi_and_the_verification_page_sho
 
     # The public verification page (the QR code's) shows the valid signature.
     with page.expect_navigation():
-        page.click(f"tr[data-document='{document.pk}'] a[href='/verifikasi/{document.token}/']")
+        page.click(f"[data-document='{document.pk}'] a[href='/verifikasi/{document.token}/']")
     assert page.locator("#tte-valid").count() == 1
     signer = page.locator("#tte-signer").inner_text()
     assert Employee.objects.get(user__username="bolmut.kadis").name in signer
