@@ -97,11 +97,15 @@ pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg
 
 # Both databases at once, each with its own data directory: about half of each run waits
 # (on the monitor's 5 s checks, the browser, the database), so two cores finish both in
-# little more than the longer one. Each run's output is printed whole when it ends.
+# little more than the longer one. The browser tests run in the SQLite run only and the
+# multi-node test in the PostgreSQL run only (tests/conftest.py, tests/test_multinode.py).
+# Each run's output is printed whole when it ends.
 pytest: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools nginx-tools
 	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
 
-test: lint typecheck pytest
+# Lint and types check beside the two runs rather than before them (about 45 s of one core).
+test: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools nginx-tools
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck pytest-sqlite pytest-postgres
 
 # Extract new strings into jaga/locale/*/LC_MESSAGES/django.po (needs GNU gettext) and
 # compile the committed .mo files; translate the new Indonesian entries, then run it again.

@@ -42,6 +42,22 @@ def pytest_configure(config: pytest.Config) -> None:
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In the PostgreSQL run (``DATABASE_URL`` set) skip the tests marked ``browser``: they
+    drive views that the rest of the suite requests through Django's test client on both
+    databases, and the SQLite run of ``make test`` has them. Running them twice cost about
+    300 s of CPU on the two cores both runs share (``make test`` runs them at once)."""
+    if not os.environ.get("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(
+        reason="drives views the PostgreSQL run tests through Django's client: the SQLite "
+        "run of make test has it"
+    )
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _english_messages() -> Iterator[None]:
     """Direct calls see English messages (requests still negotiate their own language)."""

@@ -31,12 +31,13 @@ again once ``JAGA_RENDER_LEASE_SECONDS`` have passed, ``jaga.documents.schedulin
 outage of the check, opened and ended once, with one case; no notification twice and every
 e-mail sent exactly once. All traffic stays on 127.0.0.0/8.
 
-Which run of ``make test`` has it: the SQLite run (no ``DATABASE_URL``), which never skips
-it under CI=true. The processes use a PostgreSQL database of the test's own
+Which run of ``make test`` has it: the PostgreSQL run (``DATABASE_URL`` set), which never
+skips it under CI=true. The processes use a PostgreSQL database of the test's own
 (``jaga_multinode_<pid>`` on the server of ``tests/postgres_url.py``, 127.0.0.1:5432,
-dropped afterwards) whatever the run, so the PostgreSQL run skips it, saying so; Redis
-database 14 (``test_tasks_rq`` uses 15, in the same run) is flushed before and after. A
-missing PostgreSQL or Redis skips it with the reason, and fails it under CI=true.
+dropped afterwards) whatever the run, so the SQLite run skips it, saying so (it carries the
+browser tests, which the PostgreSQL run leaves to it); Redis database 14 (``test_tasks_rq``
+uses 15, in the SQLite run) is flushed before and after. A missing PostgreSQL or Redis
+skips it with the reason, and fails it under CI=true.
 About 75 s on two busy cores (a third of it migrating and loading the demo), most of the
 rest waiting for the last PDFs.
 """
@@ -104,10 +105,10 @@ def pg_url(database: str) -> str:
 @pytest.fixture
 def database() -> Iterator[str]:
     """A new PostgreSQL database's URL, dropped afterwards."""
-    if os.environ.get("DATABASE_URL"):
+    if not os.environ.get("DATABASE_URL"):
         pytest.skip(
             "runs its processes on a PostgreSQL database of its own whatever the run: the "
-            "SQLite run of make test has it"
+            "PostgreSQL run of make test has it"
         )
     name = f"jaga_multinode_{os.getpid()}"
     try:

@@ -51,8 +51,8 @@ def jaga(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in OWN_PROCESS_UNSET}
     env.update({"JAGA_DATA_DIR": str(data), "JAGA_TASK_BACKEND": "rq", "JAGA_REDIS_URL": REDIS_URL})
     return subprocess.run(
-        [sys.executable, "-m", "jaga", *args], env=env, capture_output=True, text=True, timeout=30
-    )
+        [sys.executable, "-m", "jaga", *args], env=env, capture_output=True, text=True, timeout=120
+    )  # a bound, not a wait: CI's busy two cores once took over 30 s to start and run a job
 
 
 def test_it_queues_a_task_in_redis_and_the_rq_worker_runs_it(redis: Redis, tmp_path: Path) -> None:

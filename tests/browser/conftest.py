@@ -2,6 +2,9 @@
 
 Without Chromium the browser tests skip with the reason, except under CI=true, where a
 missing prerequisite fails. Screenshots go to tests/artifacts/ (git-ignored).
+
+The SQLite run of ``make test`` has the tests marked ``browser``; the PostgreSQL run skips
+them, saying so (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,16 @@ def browser() -> Iterator[Any]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Close every browser context a test left open (``sign_in`` opens one per person), so
+    its pages stop polling (the bell, every 20 s) and their renderers exit."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
 
 
 @pytest.fixture
