@@ -35,7 +35,7 @@ from jaga.workflow.affected import may_set_affected
 from jaga.workflow.forms import AffectedForm, step_form
 from jaga.workflow.models import CaseStatus, StepInstance, StepStatus
 from jaga.workflow.replacing import chosen_site
-from jaga.workflow.views import _render_case, _user, _visible_case
+from jaga.workflow.views import render_case, request_user, visible_case
 
 
 def _site_refused() -> str:
@@ -54,8 +54,8 @@ def step_devices(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     ``workflow/_replacement_devices.html`` on GET, the case page with the form redrawn on
     POST. 404 when the step does not replace devices, 403 when the user may not act on it;
     a step completed meanwhile answers with a message (GET) or the case page (POST)."""
-    user = _user(request)
-    case = _visible_case(request, pk)
+    user = request_user(request)
+    case = visible_case(request, pk)
     steps = StepInstance.objects.select_related("branch__site")
     step = get_object_or_404(steps, pk=step_pk, case=case)
     spec = case.definition.spec
@@ -80,7 +80,7 @@ def step_devices(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
         return render(request, "workflow/_replacement_devices.html", context)
     if refused:
         messages.error(request, _site_refused())
-    return _render_case(request, case, form=form)
+    return render_case(request, case, form=form)
 
 
 @login_required
@@ -89,8 +89,8 @@ def affected_devices(request: HttpRequest, pk: int) -> HttpResponse:
     """The device choices of the case's affected sites and devices form for the chosen
     sites: the fragment ``workflow/_affected_devices.html`` on GET, the form's page redrawn
     on POST. 403 for those who may not choose them (``may_set_affected``)."""
-    user = _user(request)
-    case = _visible_case(request, pk)
+    user = request_user(request)
+    case = visible_case(request, pk)
     if not may_set_affected(user, case):
         raise PermissionDenied(_("You may not change what this case is about."))
     form = AffectedForm(case=case, kept=_sent(request))

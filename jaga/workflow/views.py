@@ -67,7 +67,8 @@ CASE_ORDER = ("-started_at", "-pk")
 DONE_STATE, CURRENT_STATE, NOT_REACHED = "done", "current", "not_reached"
 
 
-def _user(request: HttpRequest) -> User:
+def request_user(request: HttpRequest) -> User:
+    """The signed-in ``User`` of ``request`` (views behind ``login_required`` only)."""
     user = request.user
     assert isinstance(user, User)  # behind login_required
     return user
@@ -97,7 +98,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """Steps waiting for me or my position, soonest due first, late ones marked; for an
     OPD user, their OPD's steps (an acknowledgment with the document to read linked on
     its card; issue 15 point 5)."""
-    user = _user(request)
+    user = request_user(request)
     now = timezone.now()
     # Counted up to INBOX_COUNT_CAP: at a million cases the whole count read 200,000 open
     # steps (90 ms); past the cap the page says "more than 1.000" (keyset.CappedPaginator).
@@ -182,7 +183,7 @@ def case_list_queryset(user: User, now: dt.datetime | None = None) -> QuerySet[C
 @login_required
 def cases(request: HttpRequest) -> HttpResponse:
     """The cases I may see, filtered and paginated. An htmx request gets the results only."""
-    user = _user(request)
+    user = request_user(request)
     now = timezone.now()
     filterset = CaseFilter(
         request.GET or None, queryset=case_list_queryset(user, now), request=request
@@ -250,9 +251,11 @@ class HistoryRow:
     late: bool = False
 
 
-def _visible_case(request: HttpRequest, pk: int) -> Case:
+def visible_case(request: HttpRequest, pk: int) -> Case:
+    """Case ``pk`` if the request's user may see it (``cases_for``), with what the case
+    page reads alongside; raises ``Http404`` otherwise, another agency's case included."""
     return get_object_or_404(
-        cases_for(_user(request))
+        cases_for(request_user(request))
         .select_related(
             "definition", "agency", "opd", "reporter", "started_by", "incident", "incident__opd"
         )
@@ -480,8 +483,11 @@ def _returned_documents(documents: list[Document], current: StepInstance | None)
     ]
 
 
-def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None) -> HttpResponse:
-    user = _user(request)
+def render_case(request: HttpRequest, case: Case, form: StepForm | None = None) -> HttpResponse:
+    """The case page of ``case`` for the request's user; ``form`` is the open step's form
+    to show (a bound one with its errors after a refused submission), else a new one when
+    the user may act on the current step."""
+    user = request_user(request)
     now = timezone.now()
     spec = case.definition.spec
     instances = list(
@@ -563,7 +569,7 @@ def _render_case(request: HttpRequest, case: Case, form: StepForm | None = None)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A case: its header, its SOP drawn with where it stands, its history, and the form of
     the current step for whoever may act on it."""
-    return _render_case(request, _visible_case(request, pk))
+    return render_case(request, visible_case(request, pk))
 
 
 def _already_done() -> str:
@@ -577,8 +583,8 @@ def _already_done() -> str:
 @require_POST
 def act(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     """Complete the case's current step with the posted form (the engine decides)."""
-    user = _user(request)
-    case = _visible_case(request, pk)
+    user = request_user(request)
+    case = visible_case(request, pk)
     step = get_object_or_404(StepInstance, pk=step_pk, case=case)
     back = redirect("workflow:case", pk=case.pk)
     if step.status != StepStatus.OPEN or case.status != CaseStatus.OPEN:
@@ -615,15 +621,15 @@ def act(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
                 text = _("Step %(no)s is done; the case is closed.") % {"no": done.step_no}
             messages.success(request, text)
             return back
-    return _render_case(request, case, form=form)
+    return render_case(request, case, form=form)
 
 
 @login_required
 def affected(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose the sites and devices the case is about (``jaga.workflow.affected``): the
     form on GET, saved on POST. Only ``may_set_affected`` users (403 for others)."""
-    user = _user(request)
-    case = _visible_case(request, pk)
+    user = request_user(request)
+    case = visible_case(request, pk)
     if not may_set_affected(user, case):
         raise PermissionDenied(_("You may not change what this case is about."))
     form = AffectedForm(request.POST or None, case=case)
@@ -648,7 +654,7 @@ def affected(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
     """An agency administrator starts a case of a periodic SOP (or one started by hand)."""
-    user = _user(request)
+    user = request_user(request)
     if not user.is_agency_admin or user.agency is None:
         raise PermissionDenied(_("Only an agency administrator starts a case by hand."))
     form = StartCaseForm(request.POST or None, agency=user.agency)

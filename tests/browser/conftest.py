@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls our fixtures
 # make from that thread are still synchronous.
@@ -31,6 +32,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+#: The viewports the tests look at pages in (CSS px): a 390 px phone and a desktop.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 def _require_chromium() -> None:
@@ -61,6 +65,14 @@ def _close_contexts(request: pytest.FixtureRequest) -> Iterator[None]:
     if "browser" in request.fixturenames:
         for context in list(request.getfixturevalue("browser").contexts):
             context.close()
+
+
+@pytest.fixture
+def demo(transactional_db: None, settings: Any, tmp_path: Path) -> None:
+    """The five demo agencies with their seed SOPs (``jaga demo``), their files in a media
+    directory of the test's own; loaded per test, as the live server needs it committed."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("demo", "--quiet")
 
 
 @pytest.fixture

@@ -9,16 +9,13 @@ the Berita Acara, the step a check sent back the reason. Screenshots in tests/ar
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from pytest_django.fixtures import Settings
 
 from jaga.web.management.commands.demo import DEMO_PASSWORD
 from jaga.workflow.models import Case, StepInstance
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import PHONE, screenshot, sign_in
 from tests.workflow.seeds_support import (
     REPORTED,
     RETURN,
@@ -34,7 +31,6 @@ from tests.workflow.test_seeds import BATAM_ACCEPTED, BOLMUT_REPLACED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1366, "height": 900}
 
 #: Elements whose box reaches past the viewport's right or left edge (visible ones only),
@@ -103,11 +99,7 @@ def inspect(pages: Pages, case: Case, step: StepInstance, username: str, label: 
 
 
 @pytest.fixture
-def pages(
-    transactional_db: None, settings: Settings, tmp_path: Path, live_server: Any, browser: Any
-) -> Pages:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("demo", "--quiet")
+def pages(demo: None, live_server: Any, browser: Any) -> Pages:
     prepare_inventory(BOLMUT_REPLACED)
     return Pages(browser, live_server.url)
 

@@ -20,6 +20,7 @@ from jaga.tenancy.models import Agency
 from jaga.tenancy.services import working_calendar
 from jaga.tenancy.timestandard import parse_time_standard
 from jaga.workflow.models import Case, StepInstance, StepStatus
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.conftest import sign_in as signed_in
 from tests.browser.test_sop_builder import add_lane, add_step, wait_for_problems
 from tests.conftest import PASSWORD, make_agency
@@ -28,8 +29,6 @@ from tests.workflow.conftest import add_holder
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots/catalogue")
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 DISRUPTION = """
 format: jaga-sop/1

@@ -5,32 +5,24 @@ opens the verification page. Screenshots at 1280 px and 390 px in tests/artifact
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from pytest_django.fixtures import Settings
 
 from jaga.documents.models import Document, NumberedBy, NumberPattern
 from jaga.web.management.commands.demo import DEMO_PASSWORD
 from jaga.workflow.models import Case
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.conftest import sign_in as signed_in
 from tests.workflow.seeds_support import run
 from tests.workflow.test_seeds import BOLMUT_REPLACED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
 
 @pytest.fixture
-def case(transactional_db: None, settings: Settings, tmp_path: Path) -> Case:
+def case(demo: None) -> Case:
     """Seed 003 walked to the end, its Surat Tugas numbered by SRIKANDI."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("demo", "--quiet")
     NumberPattern.objects.filter(agency__slug="bolmut", document_type="surat_tugas").update(
         numbered_by=NumberedBy.SRIKANDI
     )

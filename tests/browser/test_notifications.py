@@ -15,13 +15,11 @@ from jaga.documents.models import Document
 from jaga.org.models import User
 from jaga.workflow.models import Case, StepInstance
 from jaga.workflow.services import complete_step
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE, screenshot
 from tests.conftest import PASSWORD
 from tests.notifications.conftest import Org, build_org, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from jaga.workflow.models import Case
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE, screenshot
 from tests.browser.conftest import sign_in as signed_in
 from tests.conftest import PASSWORD
 from tests.pdf_support import pdf_text
@@ -20,7 +20,6 @@ from tests.reports.test_home import late_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from jaga.inventory.models import Device, DeviceStatus
 from jaga.maintenance.models import (
@@ -32,19 +31,11 @@ from jaga.maintenance.models import (
 from jaga.maintenance.scheduling import start_due_round
 from jaga.org.models import User
 from jaga.workflow.models import Case, CaseStatus, StepInstance
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PHONE, screenshot
 from tests.browser.seed_support import DEMO_PASSWORD, MOVED_ON, Office, office
 from tests.incidents.conftest import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def demo(transactional_db: None, settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    call_command("demo", "--quiet")
 
 
 @pytest.fixture

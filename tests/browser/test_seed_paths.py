@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from jaga.incidents.services import report_disruption
@@ -34,12 +33,6 @@ REPLACEMENT = {
     "kondisi": "Rusak berat",
     "alasan": "Port terbakar tersambar petir",
 }
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    """The five demo agencies with their seed SOPs (``jaga demo``)."""
-    call_command("demo", "--quiet")
 
 
 @pytest.fixture

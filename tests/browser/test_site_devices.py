@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from jaga.inventory.models import Device, DeviceStatus, Replacement, Site
 from jaga.maintenance.models import MaintenancePlan
@@ -24,18 +23,10 @@ from jaga.maintenance.scheduling import start_due_round
 from jaga.org.models import User
 from jaga.workflow.models import Case, StepInstance, StepStatus
 from jaga.workflow.services import complete_step, decide
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, PHONE, screenshot
 from tests.browser.seed_support import DEMO_PASSWORD, MOVED_ON
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def demo(transactional_db: None, settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    call_command("demo", "--quiet")
 
 
 def open_only(case: Case, step_no: str) -> StepInstance:

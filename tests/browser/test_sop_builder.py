@@ -12,6 +12,7 @@ import pytest
 
 from jaga.sop.models import SopDefinition, SopDraft
 from jaga.tenancy.models import Agency
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.conftest import sign_in as signed_in
 from tests.conftest import PASSWORD, make_agency
 from tests.workflow.conftest import add_holder
@@ -19,8 +20,6 @@ from tests.workflow.conftest import add_holder
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots/builder")
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def agency() -> Agency:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from pytest_django.fixtures import Settings
 
 from jaga.documents.models import Document
@@ -26,11 +25,6 @@ from tests.signatures.fake_esign import PASSPHRASE, PASSWORD, USERNAME, FakeEsig
 from tests.signatures.pki import NIK_KADIS, make_pki
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(transactional_db: None) -> None:
-    call_command("demo", "--quiet")
 
 
 @pytest.fixture
