@@ -107,6 +107,12 @@ def sign_in(
     ``url``'s login page as ``username``: its page, on the home page, with a 15 s
     timeout."""
     context = browser.new_context(viewport=viewport, locale=locale, **options)
+    return log_in(context, url, username, password)
+
+
+def log_in(context: Any, url: str, username: str, password: str) -> Any:
+    """A new page of browser ``context``, signed in at ``url``'s login page as
+    ``username``, on the home page, with a 15 s timeout."""
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{url}/login/")

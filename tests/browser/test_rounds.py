@@ -31,7 +31,7 @@ from jaga.maintenance.models import (
 from jaga.maintenance.scheduling import start_due_round
 from jaga.org.models import User
 from jaga.workflow.models import Case, CaseStatus, StepInstance
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, log_in, screenshot
 from tests.browser.seed_support import DEMO_PASSWORD, MOVED_ON, Office, office
 from tests.incidents.conftest import image_bytes
 
@@ -60,14 +60,7 @@ def phone(people: Office, username: str) -> Any:
     """``username`` on a 390 px phone, logged in through the login form."""
     context = people.browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     people.contexts.append(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{people.base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    return page
+    return log_in(context, people.base, username, DEMO_PASSWORD)
 
 
 def open_visit(people: Office, page: Any, case: Case, step: StepInstance) -> None:

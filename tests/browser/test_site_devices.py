@@ -23,7 +23,7 @@ from jaga.maintenance.scheduling import start_due_round
 from jaga.org.models import User
 from jaga.workflow.models import Case, StepInstance, StepStatus
 from jaga.workflow.services import complete_step, decide
-from tests.browser.conftest import ARTIFACTS, PHONE, screenshot
+from tests.browser.conftest import ARTIFACTS, PHONE, log_in, screenshot
 from tests.browser.seed_support import DEMO_PASSWORD, MOVED_ON
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,14 +95,7 @@ def phone(demo: None, live_server: Any, browser: Any) -> Iterator[Any]:
 
 
 def sign_in(context: Any, base: str, username: str) -> Any:
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    return page
+    return log_in(context, base, username, DEMO_PASSWORD)
 
 
 def shot_form(page: Any, name: str) -> None:

@@ -37,7 +37,9 @@ def client_for(username: str) -> Client:
     return client
 
 
-def _report(**extra: object) -> Case:
+def reported(**extra: object) -> Case:
+    """A disruption Dinkes Bolmut reported an hour ago, with ``extra`` fields of
+    ``report_disruption`` (the sites and devices chosen in the report)."""
     incident = report_disruption(
         user("bolmut.dinkes"),
         location="Ruang server",
@@ -53,7 +55,7 @@ def _report(**extra: object) -> Case:
 def test_it_links_the_sites_and_devices_chosen_in_the_report(bolmut: None) -> None:
     site = Site.objects.get(code="uji-lokasi")
     device = Device.objects.get(serial_number=BROKEN_SWITCH)
-    case = _report(sites=[site], devices=[device])
+    case = reported(sites=[site], devices=[device])
     assert list(case.sites.all()) == [site]
     assert list(case.devices.all()) == [device]
     event = Event.objects.get(action="case.affected_changed", object_id=str(case.pk))
@@ -70,7 +72,7 @@ def test_it_refuses_another_offices_site_in_a_report(bolmut: None) -> None:
     )
     before = Case.objects.count()  # the demo's rounds are cases too
     with pytest.raises(InvalidInput) as refused:
-        _report(sites=[other])
+        reported(sites=[other])
     assert set(refused.value.errors) == {"sites"}
     assert Case.objects.count() == before
 
@@ -90,7 +92,7 @@ def test_it_offers_the_offices_sites_in_the_report_form(bolmut: None) -> None:
 def test_it_lets_the_diskominfo_choose_the_affected_devices_on_the_case_page(
     bolmut: None,
 ) -> None:
-    case = _report()
+    case = reported()
     device = Device.objects.get(serial_number=BROKEN_SWITCH)
     site = Site.objects.get(code="uji-lokasi")
     url = reverse("workflow:affected", args=[case.pk])
@@ -107,7 +109,7 @@ def test_it_lets_the_diskominfo_choose_the_affected_devices_on_the_case_page(
 
 
 def test_it_answers_a_foreign_device_with_a_form_error_not_a_500(bolmut: None) -> None:
-    case = _report()
+    case = reported()
     foreign = Site.objects.create(
         agency=Opd.objects.get(agency__slug="batam", abbreviation="Dinkes").agency,
         code="batam-x",
@@ -123,7 +125,7 @@ def test_it_answers_a_foreign_device_with_a_form_error_not_a_500(bolmut: None) -
 
 
 def test_it_refuses_a_site_of_another_agency_in_the_service(bolmut: None) -> None:
-    case = _report()
+    case = reported()
     foreign = Site.objects.create(
         agency=Opd.objects.get(agency__slug="batam", abbreviation="Dinkes").agency,
         code="batam-y",
@@ -138,7 +140,7 @@ def test_it_refuses_a_site_of_another_agency_in_the_service(bolmut: None) -> Non
 def test_it_lets_only_the_diskominfo_of_the_agency_choose_while_the_case_is_open(
     bolmut: None,
 ) -> None:
-    case = _report()
+    case = reported()
     assert may_set_affected(user("bolmut.teknisi1"), case)
     assert may_set_affected(user("bolmut.admin"), case)
     assert not may_set_affected(user("bolmut.dinkes"), case)

@@ -6,19 +6,16 @@ id that is none) is a message, never an error page."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from jaga.incidents.services import report_disruption
 from jaga.inventory.models import Device, DeviceStatus, Replacement, Site
 from jaga.org.models import Opd
 from jaga.workflow.models import Case, StepInstance, StepStatus
 from jaga.workflow.services import open_step
 from tests.workflow.seeds_support import prepare_inventory, run_until, user
+from tests.workflow.test_affected import reported
 from tests.workflow.test_seeds import BOLMUT_REPLACED, BROKEN_SWITCH, SPARE_SWITCH
 
 pytestmark = pytest.mark.django_db
@@ -218,19 +215,6 @@ def test_it_starts_a_visits_form_at_the_visits_site(bolmut: None) -> None:
 
 
 # --- The affected sites and devices ---------------------------------------------------------
-
-
-def reported() -> Case:
-    """A disruption Dinkes Bolmut reported an hour ago (no site or device chosen)."""
-    incident = report_disruption(
-        user("bolmut.dinkes"),
-        location="Ruang server",
-        problem="Internet mati",
-        since=timezone.now() - dt.timedelta(hours=1),
-        contact_name="Budi",
-        contact_phone="0812 3456 7890",
-    )
-    return incident.case
 
 
 def test_it_offers_the_chosen_sites_devices_among_the_affected_ones(bolmut: None) -> None:
