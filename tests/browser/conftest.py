@@ -77,7 +77,7 @@ def demo(transactional_db: None, settings: Any, tmp_path: Path) -> None:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     yield tab
