@@ -241,7 +241,9 @@ def columns_for(spec: SopSpec, size: PageSize = A4_LANDSCAPE) -> Columns:
 
     def add(key: str, label: str, width: float) -> Column:
         nonlocal x
-        column = Column(key, label, round(x, 3), round(width, 3))
+        # Both edges rounded (not the width): a column ends where the next one starts.
+        left, right = round(x, 3), round(x + width, 3)
+        column = Column(key, label, left, right - left)
         x += width
         return column
 

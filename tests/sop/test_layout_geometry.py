@@ -262,6 +262,19 @@ def test_it_finds_a_clear_place_for_a_label_in_a_crowded_fan_of_branches() -> No
     assert problems(plan.geometry()) == []
 
 
+
+def test_it_lets_a_label_lie_across_two_lanes_whose_edges_meet() -> None:
+    """A long branch label of a decision in the last of six narrow lanes lies across its
+    lane's left edge: the two lanes must share that edge exactly (each column's edges are
+    rounded, not its width, which left a gap of 0.001 mm; found by the generated test
+    above, "'Jaringan kabel 5' leaves its column lane:l5")."""
+    text = (FIXTURES / "label-across-lanes.yaml").read_text(encoding="utf-8")
+    plan = layout(load_spec(text, "label-across-lanes.yaml"))
+    pages = plan.geometry()
+    assert problems(pages) == []
+    lanes = sorted(pages[0].columns.values(), key=lambda column: column.left)
+    assert all(a.right == b.left for a, b in zip(lanes, lanes[1:], strict=False))
+
 # --- Off-page connectors (issue 20 point 6) -----------------------------------------------
 
 
