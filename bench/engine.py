@@ -1,6 +1,7 @@
 """Benchmark of the SOP engine: step completions per second on SQLite and PostgreSQL.
 
-Run: ``.venv/bin/python -m bench.engine [--cases 10000]``.
+Run: ``.venv/bin/python -m bench.engine [--cases 10000] [--database sqlite] [--statements]``
+(``--statements`` prints the SQL of the last completion, after Django's placeholders).
 
 For each database (a fresh SQLite file; a fresh PostgreSQL database ``jaga_bench`` on the
 local server or ``BENCH_POSTGRES_URL``) it migrates, loads the demo, then measures in the
@@ -36,6 +37,28 @@ Figures (the development container, 2 CPUs shared with other engineers' runs):
   (25 ms profiled), the rest in Django building the queries (``as_sql``, ``filter``,
   ``_fetch_all``) and in the subscribers (the document's content 6 ms, of which the
   signatories 2.2 and the Mengetahui's step 2.3). The issue's 0.5 is not reached.
+- After a completion's audit events and notices were gathered and written at its end
+  (``jaga.deferred``), the document's people read in one query, the reminders of a done
+  step left to the scheduler and the next step's people taken from the event: 2026-12-04
+  17:00 UTC, quiet machine (load 0.4-0.8), ``--cases 500``: SQLite 79 completions/s
+  against 760 replayed (0.10), 29 statements (BEGIN 1, DELETE 3, INSERT 12, SELECT 10,
+  UPDATE 3; the last three after the commit: the PDF's and the e-mail's task rows, the
+  delivery marked queued; the compliance snapshots' DELETE is among them because the
+  bench dates its completions 23 November 2026, and a completion of the current month
+  skips it); PostgreSQL 41/s against 117 (0.35), 28. Alternating with
+  commit 5810fb9 (run from a worktree), ``--cases 300``, 17:01-17:03 UTC: before SQLite 70
+  and 68/s (35 statements, ratio 0.09 both), PostgreSQL 35 and 34/s (34; 0.36, 0.34);
+  after SQLite 80 and 81/s (29; 0.10), PostgreSQL 41 and 42/s (28; 0.35, 0.36). The
+  engine is 16 % faster on SQLite and 21 % on PostgreSQL; the ratio stays where it was,
+  because the replay of six fewer statements is faster by about as much.
+- What the targets would take (issue 19 point 2): of the 25 statements inside the
+  transaction, 8 are the subscribers' derived rows (the step record and the compliance
+  snapshots it makes stale, three reminders, the notices' four); below 15 they must
+  leave the transaction for an outbox drained in batches after commit, and the reads the
+  actor's ground and the document need (the case, the lane's naming, the positions held,
+  the lane's holders, the numbering pattern, the Mengetahui's step, the people) must be
+  fewer, wider queries. Half the raw replay's rate means Django's query building, about
+  90 % of a completion on SQLite, must go: the hot path in hand-written SQL.
 """
 
 from __future__ import annotations
@@ -212,6 +235,7 @@ def worker(database: str, cases: int) -> dict[str, Any]:
         "statements_mean": sum(statements) / len(statements),
         "statements_max": max(statements),
         "kinds": {kind: count / len(groups) for kind, count in sorted(kinds.items())},
+        "last": [" ".join(sql.split())[:110] for sql, _, _ in groups[-1]],
     }
 
 
@@ -219,6 +243,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the last completion's statements"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -259,6 +286,9 @@ def main() -> None:
         )
         kinds = ", ".join(f"{kind} {count:.1f}" for kind, count in row["kinds"].items())
         print(f"{'':<11} statements per completion: {kinds}")
+        if args.statements:
+            for number, sql in enumerate(row["last"], 1):
+                print(f"{'':<11} {number:>2}. {sql}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from jaga import deferred
 from jaga.audit.models import GENESIS_HASH, AuditLogIsAppendOnly, ChainHead, Event
 from jaga.org.models import User
 from jaga.tenancy.models import Agency
@@ -282,7 +283,10 @@ def record(
     on_behalf_of: str = "",
     at: dt.datetime | None = None,
 ) -> Event:
-    """Append an event to ``agency``'s chain and return it (saved).
+    """Append an event to ``agency``'s chain and return it: saved, or, inside a
+    ``jaga.deferred.gathering()`` (a step completion's), appended with the operation's
+    other events at its end, when its ``seq``, ``prev_hash`` and ``hash`` are set (its
+    primary key stays unset on the returned object).
 
     - ``actor``: the user who acted, or None for the system (stored as ``actor_id`` and the
       login ``actor_label``, a snapshot that survives the user's deletion).
@@ -301,9 +305,10 @@ def record(
     Raises ValueError/TypeError for bad arguments (before writing anything) and
     ``AuditChainBusy`` if other writers moved the chain head ``MAX_ATTEMPTS`` times in a row.
     The append is compare-and-set on ``ChainHead``'s seq and hash (no row locks taken up
-    front), starting from the head this process last wrote, if any (two statements: the
-    update and the insert): under PostgreSQL's READ COMMITTED a concurrent append makes the
-    update match no row, and the head is read again. It needs READ COMMITTED (Django's
+    front), starting from the head this process last wrote, if any (two statements, the
+    update and the insert, for all the events of a gathering): under PostgreSQL's READ
+    COMMITTED a concurrent append makes the update match no row, and the head is read
+    again. It needs READ COMMITTED (Django's
     default), not REPEATABLE READ.
     """
     object_type, object_id = _object_key(obj, object_type, object_id)
@@ -328,47 +333,82 @@ def record(
     _utc_iso(at)  # refuses a naive datetime
     at = at.astimezone(dt.UTC)
 
+    event = Event(
+        agency=agency,
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before_json,
+        after=after_json,
+    )
+    deferred.add(_append, event)
+    return event
+
+
+def _append(events: Sequence[Event]) -> None:
+    """Append ``events`` (unsaved, without ``seq``, ``prev_hash`` and ``hash``) to their
+    agencies' chains in the given order, setting those three on each: per agency one
+    compare-and-set of the head and one insert (a lone event is saved, so it gets its
+    primary key), retried from the stored head
+    after a lost compare-and-set; ``AuditChainBusy`` after ``MAX_ATTEMPTS`` losses. Runs in
+    the caller's transaction."""
+    by_agency: dict[int, list[Event]] = {}
+    for event in events:
+        by_agency.setdefault(event.agency_id, []).append(event)
     # savepoint=False: a failure here fails the caller's transaction, never half of it.
     with transaction.atomic(savepoint=False):
-        for attempt in range(MAX_ATTEMPTS):
-            old_seq, prev_hash = _start_head(agency.pk, attempt)
-            seq = old_seq + 1
-            new_hash = event_hash(
-                agency_id=agency.pk,
-                seq=seq,
-                at=at,
-                actor_id=actor_id,
-                actor_label=actor_label,
-                on_behalf_of=on_behalf_of,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                before=before_json,
-                after=after_json,
-                prev_hash=prev_hash,
-            )
-            if _move_head(agency.pk, (old_seq, prev_hash), (seq, new_hash)):
-                event = Event(
-                    agency=agency,
-                    seq=seq,
-                    at=at,
-                    actor_id=actor_id,
-                    actor_label=actor_label,
-                    on_behalf_of=on_behalf_of,
-                    action=action,
-                    object_type=object_type,
-                    object_id=object_id,
-                    before=before_json,
-                    after=after_json,
-                    prev_hash=prev_hash,
-                    hash=new_hash,
-                )
-                event.save()
-                return event
-        raise AuditChainBusy(
-            f"the audit chain of agency {agency.slug!r} moved {MAX_ATTEMPTS} times while "
-            "appending; try again"
-        )
+        for agency_id, chain in by_agency.items():
+            rows: list[dict[str, Any]] = [
+                {
+                    "agency_id": agency_id,
+                    "seq": 0,
+                    "at": event.at,
+                    "actor_id": event.actor_id,
+                    "actor_label": event.actor_label,
+                    "on_behalf_of": event.on_behalf_of,
+                    "action": event.action,
+                    "object_type": event.object_type,
+                    "object_id": event.object_id,
+                    "before": event.before,
+                    "after": event.after,
+                    "prev_hash": "",
+                }
+                for event in chain
+            ]
+            _chain(chain[0].agency, rows)
+            for event, row in zip(chain, rows, strict=True):
+                event.seq, event.prev_hash, event.hash = row["seq"], row["prev_hash"], row["hash"]
+            if len(chain) == 1:
+                chain[0].save()  # outside a gathering: the caller gets the saved event
+            else:
+                _insert(rows)
+
+
+def _chain(agency: Agency, rows: list[dict[str, Any]]) -> None:
+    """Number and hash ``rows`` (events by attribute name, in order) after ``agency``'s
+    head and move the head past them (compare-and-set); ``seq``,
+    ``prev_hash`` and ``hash`` of each row are set, and the caller inserts the rows in the
+    same transaction. Retries from the stored head
+    after a lost compare-and-set; ``AuditChainBusy`` after ``MAX_ATTEMPTS`` losses."""
+    agency_id = agency.pk
+    for attempt in range(MAX_ATTEMPTS):
+        old_seq, old_hash = _start_head(agency_id, attempt)
+        prev_hash = old_hash
+        for offset, row in enumerate(rows):
+            row.pop("hash", None)
+            row["seq"] = old_seq + 1 + offset
+            row["prev_hash"] = prev_hash
+            prev_hash = row["hash"] = event_hash(**row)
+        if _move_head(agency_id, (old_seq, old_hash), (old_seq + len(rows), prev_hash)):
+            return
+    raise AuditChainBusy(
+        f"the audit chain of agency {agency.slug!r} moved {MAX_ATTEMPTS} times while "
+        "appending; try again"
+    )
 
 
 @dataclass(frozen=True)
@@ -464,35 +504,27 @@ def record_many(
         prepared.append(
             (change.action, object_type, object_id, to_json(change.before), to_json(change.after))
         )
+    rows = [
+        {
+            "agency_id": agency.pk,
+            "seq": 0,
+            "at": at,
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "on_behalf_of": "",
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": before,
+            "after": after,
+            "prev_hash": "",
+        }
+        for action, object_type, object_id, before, after in prepared
+    ]
     with transaction.atomic(savepoint=False):
-        for attempt in range(MAX_ATTEMPTS):
-            old_seq, old_hash = _start_head(agency.pk, attempt)
-            prev_hash = old_hash
-            events: list[dict[str, Any]] = []
-            for offset, (action, object_type, object_id, before, after) in enumerate(prepared):
-                event: dict[str, Any] = {
-                    "agency_id": agency.pk,
-                    "seq": old_seq + 1 + offset,
-                    "at": at,
-                    "actor_id": actor_id,
-                    "actor_label": actor_label,
-                    "on_behalf_of": "",
-                    "action": action,
-                    "object_type": object_type,
-                    "object_id": object_id,
-                    "before": before,
-                    "after": after,
-                    "prev_hash": prev_hash,
-                }
-                prev_hash = event["hash"] = event_hash(**event)
-                events.append(event)
-            if _move_head(agency.pk, (old_seq, old_hash), (old_seq + len(events), prev_hash)):
-                _insert(events)
-                return len(events)
-        raise AuditChainBusy(
-            f"the audit chain of agency {agency.slug!r} moved {MAX_ATTEMPTS} times while "
-            "appending; try again"
-        )
+        _chain(agency, rows)
+        _insert(rows)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ reporting OPD acknowledges it, the Kepala Seksi who appointed them "mengetahui"
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -415,20 +415,26 @@ def _hal(document_type: DocumentType, case: Case, block: dict[str, str]) -> str:
 
 
 def build(
-    document_type: DocumentType, step: StepInstance, spec_step: Step, issued_on: dt.date
+    document_type: DocumentType,
+    step: StepInstance,
+    spec_step: Step,
+    issued_on: dt.date,
+    *,
+    named: Sequence[User] | None = None,
 ) -> dict[str, Any]:
     """The frozen content of ``document_type`` issued by completed ``step`` on local date
-    ``issued_on`` (shapes in the module docstring)."""
+    ``issued_on`` (shapes in the module docstring). ``named``: the people ``step`` named,
+    in naming order, as the engine announced them (``events.step_completed``); None reads
+    them back (a document rebuilt later)."""
     case = step.case
     agency = case.agency
     spec = case.definition.spec
     people = Signatories(issued_on)
     # The people a letter is addressed to are read with its signer.
-    named = (
-        _named_users(step)
-        if document_type in (DocumentType.LEMBAR_DISPOSISI, DocumentType.SURAT_TUGAS)
-        else []
-    )
+    if document_type not in (DocumentType.LEMBAR_DISPOSISI, DocumentType.SURAT_TUGAS):
+        named = []
+    elif named is None:
+        named = _named_users(step)
     appointing = _appointing_step(case, step)
     people.load([step.actor, *named, appointing.actor if appointing is not None else None])
     signer = people.of(step.actor, step.on_behalf_of)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +79,13 @@ def issue(
     supersedes: Document | None = None,
     reason: str = "",
     content: dict[str, Any] | None = None,
+    named: Sequence[User] | None = None,
 ) -> Document:
     """Issue a ``document_type`` from ``step`` (a completed step instance whose SOP row is
     ``spec_step``), signed by ``user`` at ``at`` (aware), with the next number of the year
     of the agency's local date; ``supersedes`` makes it the next version of that document,
     ``content`` (a correction's, ``jaga.documents.corrections``) is frozen instead of the
-    content built from the case.
+    content built from the case (addressed to ``named``, see ``content.build``).
     Writes the audit event and queues the PDF rendering after commit. Raises
     ``NumberingBusy`` when the counter cannot be taken."""
     case = step.case
@@ -93,7 +95,7 @@ def issue(
     with transaction.atomic(savepoint=False):
         number = issue_number(agency, document_type, on)
         if content is None:
-            content = contents.build(document_type, step, spec_step, on)
+            content = contents.build(document_type, step, spec_step, on, named=named)
         naskah = content.get("naskah")
         if isinstance(naskah, dict):
             naskah["klasifikasi"] = number.klasifikasi
@@ -212,9 +214,12 @@ def queue_render(pk: int) -> None:
     render_document.enqueue(pk)
 
 
-def issue_for_step(step: StepInstance, spec_step: Step, at: dt.datetime) -> Document | None:
+def issue_for_step(
+    step: StepInstance, spec_step: Step, at: dt.datetime, *, named: Sequence[User] | None = None
+) -> Document | None:
     """Issue the document ``spec_step`` declares (``document:``), from completed ``step``,
-    dated ``at`` (aware; printed in the agency's local date), signed by the step's actor.
+    dated ``at`` (aware; printed in the agency's local date), signed by the step's actor,
+    addressed to the people it ``named`` (in naming order; None: read back).
     When an earlier visit of the same step issued one, the new document supersedes it;
     in a fan-out only one of the same site visit (each site's Berita Acara stands on its
     own). Returns None when the step declares none. Runs in the caller's transaction."""
@@ -239,7 +244,14 @@ def issue_for_step(step: StepInstance, spec_step: Step, at: dt.datetime) -> Docu
     )
     reason = f"Langkah {step.step_no} dikerjakan ulang" if previous is not None else ""
     return issue(
-        spec_step.document, step, spec_step, step.actor, at, supersedes=previous, reason=reason
+        spec_step.document,
+        step,
+        spec_step,
+        step.actor,
+        at,
+        supersedes=previous,
+        reason=reason,
+        named=named,
     )
 
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Prefetch
-
 from jaga.org.models import ActingAssignment, ActingKind, Employee, Position, User
 
 #: The printed prefix of each acting kind (Permendagri 1/2023: "Plt." / "Plh.").
@@ -47,6 +45,10 @@ def _positions(employee: Employee) -> list[Position]:
     return list(employee.positions.select_related("unit").order_by("pk"))
 
 
+def _pk(position: Position) -> int:
+    return int(position.pk)
+
+
 def _acting_kind(
     employee: Employee, positions: list[Position], position: Position, on: dt.date | None
 ) -> str:
@@ -63,11 +65,16 @@ def _acting_kind(
 
 
 def employee_signatory(
-    employee: Employee, position: Position | None = None, on: dt.date | None = None
+    employee: Employee,
+    position: Position | None = None,
+    on: dt.date | None = None,
+    positions: list[Position] | None = None,
 ) -> dict[str, str]:
     """``employee`` signing in ``position`` (else their first position) on local date ``on``
-    (the document's date: it decides whether an acting assignment covers the day)."""
-    positions = _positions(employee)
+    (the document's date: it decides whether an acting assignment covers the day).
+    ``positions``: the employee's positions with their units, when read already (in any
+    order); else they are read."""
+    positions = _positions(employee) if positions is None else sorted(positions, key=_pk)
     held: Position | None
     if position is None:
         held = positions[0] if positions else None
@@ -87,28 +94,39 @@ def employee_signatory(
 
 class Signatories:
     """The signatories of users on local date ``on``, with each user's employee record and
-    positions (units included) read once: ``load`` reads any number of users in two
-    queries, ``of`` reads a user not loaded yet by itself. An acting assignment is read
-    only for a position its employee does not hold (the Plt./Plh. case). Documents build
-    one per issue, so a document names many people without a query per person."""
+    positions (units included) read once: ``load`` reads any number of users in one query
+    (two when some of them hold no position), ``of`` reads a user not loaded yet by
+    itself. An acting assignment is read only for a position its employee does not hold
+    (the Plt./Plh. case). Documents build one per issue, so a document names many people
+    without a query per person (issue 19 point 2)."""
 
     def __init__(self, on: dt.date | None = None) -> None:
         self.on = on
         self._employees: dict[int, Employee | None] = {}
+        # Employee id -> the employee and the positions it holds, units included.
+        self._held: dict[int, tuple[Employee, list[Position]]] = {}
 
     def load(self, users: Iterable[User | None]) -> None:
         """Read the employee records of ``users`` (None and users read before skipped)."""
         wanted = {user.pk for user in users if user is not None} - self._employees.keys()
         if not wanted:
             return
-        found = {
-            employee.user_id: employee
-            for employee in Employee.objects.filter(user_id__in=wanted).prefetch_related(
-                Prefetch("positions", queryset=Position.objects.select_related("unit"))
-            )
-        }
-        for pk in wanted:
-            self._employees[pk] = found.get(pk)
+        held = Employee.positions.through.objects.filter(
+            employee__user_id__in=wanted
+        ).select_related("employee", "position__unit")
+        for link in held:
+            # Each row brings its own copy of the employee: the first is kept.
+            employee = self._held.setdefault(link.employee_id, (link.employee, []))[0]
+            self._held[employee.pk][1].append(link.position)
+            if employee.user_id is not None:
+                self._employees[employee.user_id] = employee
+        rest = wanted - self._employees.keys()
+        if rest:  # employees without a position, and users without an employee record
+            found = {e.user_id: e for e in Employee.objects.filter(user_id__in=rest)}
+            for pk in rest:
+                self._employees[pk] = found.get(pk)
+                if pk in found:
+                    self._held[found[pk].pk] = (found[pk], [])
 
     def of(self, user: User | None, position: Position | None = None) -> dict[str, str]:
         """``person(user, position, self.on)`` (shape in the module docstring)."""
@@ -117,7 +135,7 @@ class Signatories:
         self.load([user])
         employee = self._employees[user.pk]
         if employee is not None:
-            return employee_signatory(employee, position, self.on)
+            return employee_signatory(employee, position, self.on, self._held[employee.pk][1])
         opd = user.opd
         return {
             **EMPTY,

@@ -56,12 +56,18 @@ def position_people(position_ids: set[int], on: dt.date) -> dict[int, Recipient]
     return found
 
 
-def waiting_for(step: StepInstance, at: dt.datetime) -> list[Recipient]:
+def waiting_for(
+    step: StepInstance, at: dt.datetime, named: list[User] | None = None
+) -> list[Recipient]:
     """The people ``step`` (open) waits for at ``at``, by username: its named people if
-    any, else its positions' holders and acting officials (Plt/Plh) that day; plus, for a
+    any (``named`` when the caller knows them: its ``assignees``, else they are read),
+    else its positions' holders and acting officials (Plt/Plh) that day; plus, for a
     step in the reporting OPD's lane, the active users of that OPD (of the visited site's
     OPD in a fan-out visit)."""
-    named = list(step.assignees.filter(is_active=True))
+    if named is None:
+        named = list(step.assignees.filter(is_active=True))
+    else:
+        named = [user for user in named if user.is_active]
     found: dict[int, Recipient] = {user.pk: Recipient(user) for user in named}
     if not named:
         positions = set(step.positions.values_list("pk", flat=True))

@@ -5,7 +5,8 @@ Mutu Baku (the step's ``reminders``, else the SOP's, else ``DEFAULT_SHARES``) an
 100 %: the share is measured on the step's own clock (``jaga.sop.timing.step_calendar``),
 so 50 % of "1 hari" started Friday 15:00 falls on Monday morning, past the weekend and a
 cuti bersama. Kondisional steps (no deadline) get none. ``run_due`` (``jaga scheduler``)
-claims due rows by compare-and-set, one transaction each, and tells:
+cancels the due rows of steps done meanwhile (a completion does not touch its reminders),
+claims the others by compare-and-set, one transaction each, and tells:
 
 - below 100 %: the people the step waits for (``STEP_NEAR_DUE``);
 - at 100 %: the people it waits for (``STEP_LATE``), and their superiors (the head of the
@@ -23,6 +24,7 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from jaga.notifications.models import EscalationPosition, NotificationKind, Reminder, ReminderStatus
@@ -78,13 +80,6 @@ def schedule(step: StepInstance, spec_step: Step, case: Case) -> list[Reminder]:
     return Reminder.objects.bulk_create(rows)
 
 
-def cancel(step: StepInstance) -> int:
-    """Cancel ``step``'s pending reminders (it was completed); returns how many."""
-    return Reminder.objects.filter(step=step, status=ReminderStatus.PENDING).update(
-        status=ReminderStatus.CANCELLED
-    )
-
-
 def _escalation_people(step: StepInstance, at: dt.datetime) -> list[Recipient]:
     """Superiors of those ``step`` waits for, and the agency's escalation positions."""
     people = {r.user.pk: r for r in superiors_of(step, at)}
@@ -133,10 +128,19 @@ def fire(reminder: Reminder, at: dt.datetime) -> int:
 
 
 def run_due(now: dt.datetime | None = None, batch: int = 500) -> int:
-    """Fire every pending reminder due at ``now`` (UTC): claim each by compare-and-set
-    and tell its people in one transaction, so two schedulers fire it once and a killed
-    one leaves it due. Returns how many fired."""
+    """Fire every pending reminder due at ``now`` (UTC): first cancel the due ones of
+    steps no longer open (done or cancelled: a completion leaves its reminders to this),
+    then claim each of the others by compare-and-set and tell its people in one
+    transaction, so two schedulers fire it once and a killed one leaves it due. Returns
+    how many fired."""
     now = now or timezone.now()
+    # The reminders of steps done before them are cancelled here, in one statement a pass,
+    # not by each completion (issue 19 point 2: a completion near its own SQL).
+    # NOT EXISTS: a lookup of the step of each due reminder, not a list of every open step.
+    still_open = StepInstance.objects.filter(pk=OuterRef("step_id"), status=StepStatus.OPEN)
+    Reminder.objects.filter(status=ReminderStatus.PENDING, fire_at__lte=now).filter(
+        ~Exists(still_open)
+    ).update(status=ReminderStatus.CANCELLED)
     fired = 0
     due = list(
         Reminder.objects.filter(status=ReminderStatus.PENDING, fire_at__lte=now)
@@ -146,9 +150,10 @@ def run_due(now: dt.datetime | None = None, batch: int = 500) -> int:
     for pk in due:
         try:
             with transaction.atomic():
-                claimed = Reminder.objects.filter(pk=pk, status=ReminderStatus.PENDING).update(
-                    status=ReminderStatus.SENT
-                )
+                # A step done since the sweep: left pending, cancelled by the next pass.
+                claimed = Reminder.objects.filter(
+                    pk=pk, status=ReminderStatus.PENDING, step__status=StepStatus.OPEN
+                ).update(status=ReminderStatus.SENT)
                 if claimed != 1:
                     continue
                 fire(Reminder.objects.get(pk=pk), now)

@@ -9,13 +9,14 @@ has not turned off, and queues their delivery once the transaction commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from jaga import deferred
 from jaga.notifications.channels import channels
 from jaga.notifications.models import (
     OUTBOX_CHANNELS,
@@ -57,12 +58,6 @@ def default_enabled(kind: str) -> bool:
     return kind not in OPT_IN
 
 
-def choices_of(users: Iterable[User], kind: str) -> dict[tuple[int, str], bool]:
-    """The (user id, channel) choices ``users`` made for ``kind`` (``Preference`` rows)."""
-    rows = Preference.objects.filter(user__in=[user.pk for user in users], kind=kind)
-    return {(row.user_id, row.channel): row.enabled for row in rows}
-
-
 def preferences_of(user: User) -> dict[tuple[str, str], bool]:
     """Every (kind, channel) of the outside channels for ``user``: their choice, else the
     default (``default_enabled``)."""
@@ -97,6 +92,24 @@ def send_after(agency: Agency, at: dt.datetime, urgent: bool) -> dt.datetime:
     return working_calendar(agency).next_working_instant(at)
 
 
+@dataclass(frozen=True)
+class _Telling:
+    """One ``notify`` call: who to tell what, for which agency, at what instant."""
+
+    agency: Agency
+    people: list[Recipient]
+    notice: Notice
+    at: dt.datetime
+
+
+def _telling(
+    agency: Agency, recipients: Iterable[Recipient | User], notice: Notice, at: dt.datetime | None
+) -> _Telling:
+    people = [r if isinstance(r, Recipient) else Recipient(r) for r in recipients]
+    people = list({r.user.pk: r for r in people if r.user.is_active}.values())
+    return _Telling(agency, people, notice, at or timezone.now())
+
+
 def notify(
     agency: Agency,
     recipients: Iterable[Recipient | User],
@@ -112,70 +125,107 @@ def notify(
     Four statements whatever the number of recipients (issue 19 point 2): their channel
     choices, who of them has a browser subscribed (and a chat linked, with Telegram), the
     notifications, the deliveries."""
-    at = at or timezone.now()
-    people = [r if isinstance(r, Recipient) else Recipient(r) for r in recipients]
-    people = list({r.user.pk: r for r in people if r.user.is_active}.values())
-    if not people:
+    return _write([_telling(agency, recipients, notice, at)])
+
+
+def notify_later(
+    agency: Agency,
+    recipients: Iterable[Recipient | User],
+    notice: Notice,
+    at: dt.datetime | None = None,
+) -> None:
+    """``notify``, gathered with the other notices of the operation under way (a step
+    completion: the reporter's news and the next step's people) into the same four
+    statements at its end (``jaga.deferred``); at once outside a gathering. For the
+    receivers of the engine's events, which need no return value."""
+    deferred.add(_write, _telling(agency, recipients, notice, at))
+
+
+def _write(tellings: Sequence[_Telling]) -> list[Notification]:
+    """Write the notifications and deliveries of ``tellings`` in four statements (see
+    ``notify``); returns the new notifications."""
+    tellings = [telling for telling in tellings if telling.people]
+    if not tellings:
         return []
-    users = [person.user for person in people]
-    chosen = choices_of(users, notice.kind)
-    default = default_enabled(notice.kind)
+    users = list({p.user.pk: p.user for t in tellings for p in t.people}.values())
+    kinds = {t.notice.kind for t in tellings}
+    rows = Preference.objects.filter(user__in=[user.pk for user in users], kind__in=kinds)
+    chosen = {(row.user_id, row.kind, row.channel): row.enabled for row in rows}
     outside = channels()
-    wanting = {
-        channel: [user for user in users if chosen.get((user.pk, channel), default)]
+    wanted = {
+        channel: [
+            user
+            for user in users
+            if any(chosen.get((user.pk, kind, channel), default_enabled(kind)) for kind in kinds)
+        ]
         for channel in outside
     }
     reachable = {
-        channel: outside[channel].available_among(wanted) if wanted else set()
-        for channel, wanted in wanting.items()
+        channel: outside[channel].available_among(people) if people else set()
+        for channel, people in wanted.items()
     }
-    rows: list[dict[str, Any]] = []
-    for person in people:
-        params = dict(notice.params)
-        params.setdefault("zone", agency.timezone)
-        if person.acting_as:
-            params["acting"] = person.acting_as
-        rows.append(
-            {
-                "agency_id": agency.pk,
-                "recipient_id": person.user.pk,
-                "kind": notice.kind,
-                "key": notice.key,
-                "params": params,
-                "url": notice.url,
-                "case_id": notice.case_id,
-                "step_id": notice.step_id,
-                "urgent": notice.urgent,
-                "created_at": at,
-                "read_at": None,
-            }
-        )
+    new: list[dict[str, Any]] = []
+    for telling in tellings:
+        notice = telling.notice
+        for person in telling.people:
+            params = dict(notice.params)
+            params.setdefault("zone", telling.agency.timezone)
+            if person.acting_as:
+                params["acting"] = person.acting_as
+            new.append(
+                {
+                    "agency_id": telling.agency.pk,
+                    "recipient_id": person.user.pk,
+                    "kind": notice.kind,
+                    "key": notice.key,
+                    "params": params,
+                    "url": notice.url,
+                    "case_id": notice.case_id,
+                    "step_id": notice.step_id,
+                    "urgent": notice.urgent,
+                    "created_at": telling.at,
+                    "read_at": None,
+                }
+            )
     inserted = {
-        recipient_id: pk
-        for pk, recipient_id in insert_new(Notification, rows, ["id", "recipient_id"])
+        (recipient_id, key): pk
+        for pk, recipient_id, key in insert_new(Notification, new, ["id", "recipient_id", "key"])
     }
     made = [
-        Notification(pk=inserted[row["recipient_id"]], **row)
-        for row in rows
-        if row["recipient_id"] in inserted
+        Notification(pk=inserted[row["recipient_id"], row["key"]], **row)
+        for row in new
+        if (row["recipient_id"], row["key"]) in inserted
     ]
-    not_before = send_after(agency, at, notice.urgent)
-    deliveries = [
-        Delivery(
-            notification_id=notification.pk,
-            channel=channel,
-            idempotency_key=f"{notification.pk}:{channel}",
-            not_before=not_before,
-        )
-        for notification in made
-        for channel in outside
-        if notification.recipient_id in reachable[channel]
-    ]
-    queued = [delivery.pk for delivery in Delivery.objects.bulk_create(deliveries)]
-    if queued and not_before <= at:
+    # Per notice: when it was made, and when its deliveries may go out.
+    sending = {
+        (t.notice.kind, t.notice.key): (t.at, send_after(t.agency, t.at, t.notice.urgent))
+        for t in tellings
+    }
+    deliveries: list[Delivery] = []
+    queued: list[Delivery] = []
+    for notification in made:
+        made_at, not_before = sending[NotificationKind(notification.kind), notification.key]
+        for channel in outside:
+            wants = chosen.get(
+                (notification.recipient_id, notification.kind, channel),
+                default_enabled(notification.kind),
+            )
+            if wants and notification.recipient_id in reachable[channel]:
+                delivery = Delivery(
+                    notification_id=notification.pk,
+                    channel=channel,
+                    idempotency_key=f"{notification.pk}:{channel}",
+                    not_before=not_before,
+                )
+                deliveries.append(delivery)
+                if not_before <= made_at:
+                    queued.append(delivery)
+    Delivery.objects.bulk_create(deliveries)
+    if queued:
+        ids = [delivery.pk for delivery in queued]
         # Robust: a queue that is down must not fail the committed action; the scheduler's
         # sweep queues what was not queued (``delivery.sweep``).
-        transaction.on_commit(lambda: _enqueue(queued), robust=True)
+        transaction.on_commit(lambda: _enqueue(ids), robust=True)
     return made
 
 

@@ -138,9 +138,13 @@ def table(
 def forget(agency_id: int, months: Iterable[dt.date]) -> int:
     """Delete the finished periods' snapshots of ``agency_id`` whose period holds any of
     ``months`` (first days); returns how many. In the caller's transaction. Running ones
-    are left to their age."""
+    are left to their age. A month not yet over in any time zone (the step completed just
+    now) is in no finished period, and costs no statement (issue 19 point 2)."""
+    # The month as the earliest time zone (UTC-12, with a margin) has it: every agency's
+    # current month starts on or before it.
+    current = (timezone.now() - dt.timedelta(hours=14)).date().replace(day=1)
     deleted = 0
-    for month in set(months):
+    for month in {month for month in months if month < current}:
         count, _ = ComplianceSnapshot.objects.filter(
             agency_id=agency_id, period_start__lte=month, period_end__gt=month, running=False
         ).delete()

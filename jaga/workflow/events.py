@@ -13,12 +13,15 @@ Keyword arguments (``at`` is the aware instant of the transition, UTC):
 
 - ``step_opened``: ``step`` (the new ``StepInstance``, its ``assignees``, ``positions`` and
   ``for_reporter`` set: who it waits for), ``case``, ``at``, and ``cause``: the completed
-  ``StepInstance`` that led here (None for a case's first step). A step the engine
+  ``StepInstance`` that led here (None for a case's first step), and ``named``: the
+  users the step waits for when ``cause`` has just named them all (else None: read its
+  ``assignees``). A step the engine
   completes at once (the report that starts a case, filled in by the reporter) is not
   announced.
 - ``step_completed``: ``step`` (done: ``actor``, ``outcome``, ``note``, ``data``),
-  ``spec_step`` (its ``jaga.sop.schema.Step``), ``case``, ``by`` (the ``User``), ``at``.
-  Sent before the next step opens.
+  ``spec_step`` (its ``jaga.sop.schema.Step``), ``case``, ``by`` (the ``User``), ``at``,
+  and ``named``: the users it named (a disposition, assignment or forward), in the order
+  named, so a receiver need not read them back. Sent before the next step opens.
 - ``case_closed``: ``case`` (closed), ``by``, ``at``; after the last step's
   ``step_completed``.
 """

@@ -9,7 +9,8 @@ same step at once produce exactly one transition; the other gets ``StepNotOpen``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jaga import deferred
 from jaga.audit.services import record
 from jaga.inventory.models import Site
 from jaga.inventory.replacement import ReplacementChoice, replace_device
@@ -79,6 +81,14 @@ DONE = "done"
 SENT_BACK = (CHECK_RETURNED, DISPUTED)
 
 
+@contextmanager
+def _operation() -> Iterator[None]:
+    """One engine operation: one transaction, in which the writes gathered by its
+    subscribers and its audit events (``jaga.deferred``) are made at its end."""
+    with transaction.atomic(), deferred.gathering():
+        yield
+
+
 def _now(at: dt.datetime | None) -> dt.datetime:
     if at is not None and timezone.is_naive(at):
         raise ValueError("at must be timezone-aware")
@@ -111,13 +121,14 @@ def _open_step(
     *,
     cause: StepInstance | None = None,
     announce: bool = True,
-    just_named: Mapping[str, list[int]] | None = None,
+    just_named: Mapping[str, list[User]] | None = None,
 ) -> StepInstance:
     """Open a visit of ``step`` (in fan-out visit ``branch``, else on the trunk), record
     who it waits for (see ``StepInstance``) and, with ``announce``, send
     ``events.step_opened`` (``cause``: the completed step that led here).
-    ``just_named`` (lane key → user ids) is what ``cause`` named, when it named anyone:
-    the latest naming of those lanes, so they are not read back (issue 19 point 2)."""
+    ``just_named`` (lane key → users) is what ``cause`` named, when it named anyone:
+    the latest naming of those lanes, so they are not read back, and the event carries
+    them when the step waits for them alone (issue 19 point 2)."""
     spec = case.definition.spec
     visits = StepInstance.objects.filter(case=case, step_no=step.no, branch=branch).count()
     calendar = working_calendar(case.agency)
@@ -139,7 +150,11 @@ def _open_step(
     positions: list[int] = []
     for key in step.all_lanes:
         lane = spec.lane(key)
-        people = just_named[key] if just_named and key in just_named else named_for(case, key)
+        people = (
+            [user.pk for user in just_named[key]]
+            if just_named and key in just_named
+            else named_for(case, key)
+        )
         if people:
             named.extend(people)
         elif lane.requester is not None:
@@ -150,7 +165,19 @@ def _open_step(
     instance.assignees.add(*named)
     instance.positions.add(*positions)
     if announce:
-        events.step_opened.send(StepInstance, step=instance, case=case, at=at, cause=cause)
+        known = {user.pk: user for users in (just_named or {}).values() for user in users}
+        # The users it waits for, when ``cause`` has just named every one of them.
+        waiting = [known[pk] for pk in named if pk in known]
+        if not named or len(waiting) != len(named):
+            waiting = []
+        events.step_opened.send(
+            StepInstance,
+            step=instance,
+            case=case,
+            at=at,
+            cause=cause,
+            named=waiting or None,
+        )
     return instance
 
 
@@ -224,7 +251,7 @@ def start_case(
     case_data = dict(data or {})
     if intake_data:
         case_data["intake"] = intake_data
-    with transaction.atomic():
+    with _operation():
         case = Case.objects.create(
             agency_id=definition.agency_id,
             definition=definition,
@@ -523,10 +550,10 @@ def _finish(
         for person, lanes in named.items()
         for lane in lanes
     )
-    just_named: dict[str, list[int]] = {}
+    just_named: dict[str, list[User]] = {}
     for person, lanes in named.items():
         for lane in lanes:
-            just_named.setdefault(lane, []).append(person.pk)
+            just_named.setdefault(lane, []).append(person)
     on_behalf = ""
     if grounds.position is not None and grounds.acting_as != ActingAs.HOLDER:
         on_behalf = f"{grounds.acting_as} {grounds.position.title}"
@@ -557,7 +584,7 @@ def _finish(
     )
     # Its effects elsewhere (the output document, ...), in this transaction.
     events.step_completed.send(
-        StepInstance, step=step, spec_step=spec_step, case=case, by=user, at=at
+        StepInstance, step=step, spec_step=spec_step, case=case, by=user, at=at, named=list(named)
     )
     if fan is not None and branch is not None:
         if target in fan.steps:
@@ -694,7 +721,7 @@ def complete_step(
     replacement); decisions and checks have their own functions.
     """
     at = _now(at)
-    with transaction.atomic():
+    with _operation():
         action = _begin(step, user, _COMPLETABLE, at)
         spec_step = action.spec_step
         cleaned = _clean_fields(spec_step, data or {})
@@ -747,7 +774,7 @@ def decide(
     ``data`` holds the findings the step declares. Raises ``InvalidInput`` for an unknown
     branch, and ``NotEligible`` or ``StepNotOpen``."""
     at = _now(at)
-    with transaction.atomic():
+    with _operation():
         action = _begin(step, user, {StepKind.DECISION}, at, field="branch")
         branches = action.spec_step.branches
         chosen = next((b for b in branches if b.key == branch), None)
@@ -762,7 +789,7 @@ def accept(
 ) -> StepInstance:
     """Accept a check step: the case goes on to the following step."""
     at = _now(at)
-    with transaction.atomic():
+    with _operation():
         action = _begin(step, user, {StepKind.CHECK}, at)
         target = action.spec.following(action.spec_step)
         return _finish(action, outcome=CHECK_ACCEPTED, target=target, note=note)
@@ -787,7 +814,7 @@ def return_step(
     ``InvalidInput`` without a reason, for a step the check may not return to, or for a
     missing, foreign or unfinished ``branch``."""
     at = _now(at)
-    with transaction.atomic():
+    with _operation():
         action = _begin(step, user, {StepKind.CHECK}, at)
         allowed = action.spec_step.return_to
         if to not in allowed:
@@ -829,7 +856,7 @@ def dispute(
     at = _now(at)
     if not reason.strip():
         raise InvalidInput({"reason": "a dispute needs a reason"})
-    with transaction.atomic():
+    with _operation():
         action = _begin(step, user, {StepKind.ACKNOWLEDGMENT}, at)
         issuer = issuing_step(step)
         if issuer is None:

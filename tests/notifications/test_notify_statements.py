@@ -1,6 +1,7 @@
 """``notify`` writes the notices of an event in four statements however many people it
 tells (issue 19 point 2), skips the people told already inside the same statement, and
-still gives each reachable channel its delivery."""
+still gives each reachable channel its delivery; ``notify_later`` gathers the notices of
+one engine call into those four statements."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jaga import deferred
 from jaga.notifications.models import (
     Channel,
     Delivery,
@@ -19,7 +21,7 @@ from jaga.notifications.models import (
     Preference,
     PushSubscription,
 )
-from jaga.notifications.services import Notice, notify
+from jaga.notifications.services import Notice, notify, notify_later
 from jaga.org.models import Employee, User
 from tests.notifications.conftest import Org
 
@@ -87,3 +89,33 @@ def test_it_gives_each_channel_only_to_those_who_can_receive_on_it(org: Org) -> 
     assert deliveries(org.tech1) == {Channel.EMAIL}  # the employee record's address
     assert deliveries(org.tech2) == set()  # no address anywhere
     assert Notification.objects.filter(key=notice().key).count() == 4
+
+
+def test_it_writes_an_operations_notices_together_in_the_statements_of_one(org: Org) -> None:
+    news = Notice(NotificationKind.CASE_UPDATE, "case:1:assigned:2", {"case": 1}, urgent=True)
+    Preference.objects.create(
+        user=org.kasi, kind=NotificationKind.CASE_UPDATE, channel=Channel.EMAIL, enabled=False
+    )
+    with CaptureQueriesContext(connection) as captured, deferred.gathering():
+        notify_later(org.agency, [org.kasi], news, AT)  # the reporter's news
+        notify_later(org.agency, [org.kasi, org.tech1], notice(), AT)  # the next step's
+        assert Notification.objects.count() == 0  # written at the end
+    assert len(captured.captured_queries) == 4 + 1  # and the count above
+    told = set(Notification.objects.values_list("recipient__username", "kind"))
+    assert told == {
+        (org.kasi.username, NotificationKind.CASE_UPDATE),
+        (org.kasi.username, NotificationKind.STEP_WAITING),
+        (org.tech1.username, NotificationKind.STEP_WAITING),
+    }
+    # Each notice keeps its own kind's choice: the Kasi turned e-mail off for news only.
+    by_kind = dict(
+        Delivery.objects.filter(notification__recipient=org.kasi).values_list(
+            "notification__kind", "channel"
+        )
+    )
+    assert by_kind == {NotificationKind.STEP_WAITING: Channel.EMAIL}
+
+
+def test_it_tells_at_once_outside_an_operation(org: Org) -> None:
+    notify_later(org.agency, [org.kabid], notice(), AT)
+    assert Notification.objects.filter(recipient=org.kabid, key=notice().key).count() == 1

@@ -142,10 +142,14 @@ def test_it_cancels_the_reminders_of_a_step_done_in_time(org: Org) -> None:
     case = org.report(MONDAY_9)
     step = waiting(case)
     complete_step(step, org.kadis, named=[org.kabid], at=local(23, 9, 10, month=11))
-    assert run_due(local(23, 9, 31, month=11)) == 0
+    assert run_due(local(23, 9, 16, month=11)) == 0  # the 50 % one of 30 minutes fell due
     assert notices(org.kadis, NotificationKind.STEP_NEAR_DUE) == []
-    statuses = set(Reminder.objects.filter(step=step).values_list("status", flat=True))
-    assert statuses == {"cancelled"}
+    statuses = dict(Reminder.objects.filter(step=step).values_list("share", "status"))
+    assert statuses == {50: "cancelled", 80: "pending", 100: "pending"}
+    assert run_due(local(23, 9, 31, month=11)) == 0  # and the rest
+    assert notices(org.kadis, NotificationKind.STEP_LATE) == []
+    statuses = dict(Reminder.objects.filter(step=step).values_list("share", "status"))
+    assert statuses == {50: "cancelled", 80: "cancelled", 100: "cancelled"}
 
 
 def test_it_escalates_to_the_plt_when_the_head_is_replaced_that_day(org: Org) -> None:

@@ -236,6 +236,24 @@ def test_it_keeps_a_finished_periods_table_and_forgets_it_when_a_record_arrives(
     assert not ComplianceSnapshot.objects.filter(agency=rekap.agency).exists()
 
 
+def test_it_spends_no_statement_forgetting_a_month_not_yet_over(rekap: Rekap) -> None:
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from jaga.reports.snapshots import forget
+
+    this_month = timezone.now().date().replace(day=1)
+    with CaptureQueriesContext(connection) as captured:
+        assert forget(rekap.agency.pk, [this_month, this_month + dt.timedelta(days=40)]) == 0
+    assert captured.captured_queries == []  # a completion of today's costs nothing here
+    with CaptureQueriesContext(connection) as captured:
+        forget(rekap.agency.pk, [month_of(rekap).start])
+    assert len(captured.captured_queries) == 1  # a past month's frozen tables are looked for
+
+
 def test_it_reuses_a_running_periods_table_for_a_while_then_computes_it_again(
     rekap: Rekap, settings: Any
 ) -> None:
