@@ -7,6 +7,7 @@ seven branches, seven lanes) and generated decisions of 2 to 7 branches over 1 t
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -262,7 +263,6 @@ def test_it_finds_a_clear_place_for_a_label_in_a_crowded_fan_of_branches() -> No
     assert problems(plan.geometry()) == []
 
 
-
 def test_it_lets_a_label_lie_across_two_lanes_whose_edges_meet() -> None:
     """A long branch label of a decision in the last of six narrow lanes lies across its
     lane's left edge: the two lanes must share that edge exactly (each column's edges are
@@ -273,7 +273,8 @@ def test_it_lets_a_label_lie_across_two_lanes_whose_edges_meet() -> None:
     pages = plan.geometry()
     assert problems(pages) == []
     lanes = sorted(pages[0].columns.values(), key=lambda column: column.left)
-    assert all(a.right == b.left for a, b in zip(lanes, lanes[1:], strict=False))
+    assert all(a.right == b.left for a, b in itertools.pairwise(lanes))
+
 
 # --- Off-page connectors (issue 20 point 6) -----------------------------------------------
 
