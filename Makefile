@@ -82,13 +82,13 @@ bench-monitor: $(VENV)/.installed bench-tools
 
 pytest-sqlite: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools nginx-tools
 	@echo "== pytest on SQLite"
-	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data/sqlite $(BIN)/pytest -q
+	env -u DATABASE_URL JAGA_DATA_DIR=$(CURDIR)/.test-data/sqlite $(BIN)/pytest -q --durations=15
 
 # On PostgreSQL whenever one is reachable; with CI=true a missing server fails the run.
 pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools nginx-tools
 	@if url=$$($(BIN)/python tests/postgres_url.py); then \
 		echo "== pytest on PostgreSQL ($$url)"; \
-		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data/postgres $(BIN)/pytest -q; \
+		DATABASE_URL=$$url JAGA_DATA_DIR=$(CURDIR)/.test-data/postgres $(BIN)/pytest -q --durations=15; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "FAIL: CI=true and PostgreSQL is not reachable (see above)"; exit 1; \
 	else \
@@ -99,7 +99,8 @@ pytest-postgres: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg
 # (on the monitor's 5 s checks, the browser, the database), so two cores finish both in
 # little more than the longer one. The browser tests run in the SQLite run only and the
 # multi-node test in the PostgreSQL run only (tests/conftest.py, tests/test_multinode.py).
-# Each run's output is printed whole when it ends.
+# Each run's output is printed whole when it ends, with its 15 slowest tests (where the
+# 20-minute budget goes).
 pytest: $(VENV)/.installed-test browser pdf-libs pdf-tools net-tools pg-tools nginx-tools
 	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
 

@@ -570,7 +570,8 @@ def test_it_loses_nothing_and_does_nothing_twice_when_one_process_of_each_kind_d
         note("migrated, demo loaded")
         check = int(re.findall(r"check (\d+)", cluster.log("setup"))[-1])
         for name in ("monitor-a", "monitor-b"):
-            cluster.start(name, [*JAGA, "monitor", "--agency", AGENCY])
+            # Two "machines" on one host: each its own heartbeat.
+            cluster.start(name, [*JAGA, "monitor", "--agency", AGENCY, "--name", name])
         cluster.start("scheduler", [*JAGA, "scheduler"])
         db = Db(database)
 

@@ -111,7 +111,7 @@ def keep(sock: socket.socket, keeper: Keeper, flush_s: float, reload_s: float) -
     or its end closes (False); everything held is written either way. Raises what the first
     load raises (the database unreachable at start)."""
     frames = Frames()
-    name = monitor_name(keeper.agencies)
+    name = keeper.name or monitor_name(keeper.agencies)
     started_at = timezone.now()
     known = {spec.id: spec for spec in keeper.load()}
     if not _send(sock, frame("checks", (list(known.values()), []))):

@@ -18,6 +18,8 @@ from jaga.tenancy.models import Agency
 HEARTBEAT_S = 30.0
 #: Most heartbeats the monitor page lists.
 SHOWN = 10
+#: Longest monitor name (``MonitorHeartbeat.name``).
+NAME_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ def monitor_name(agencies: list[int] | None) -> str:
     if agencies:
         slugs = Agency.objects.filter(pk__in=agencies).order_by("slug").values_list("slug")
         name += " (" + ", ".join(slug for (slug,) in slugs) + ")"
-    return name[:200]
+    return name[:NAME_LENGTH]
 
 
 def write_heartbeat(

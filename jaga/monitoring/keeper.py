@@ -93,13 +93,16 @@ class Keeper:
     monitor; an id: that agent's; ``ANY_AGENT``: all). ``flap_threshold`` result changes
     within ``flap_window_s`` seconds make a check flapping (``jaga.monitoring.state``).
     ``clock`` gives the current UNIX time in seconds (UTC), which ``LAST_RUN_STALE_S`` is
-    measured against."""
+    measured against. ``agencies`` limits a server monitor to those agencies' checks;
+    ``name`` is its heartbeat's name on the monitor page (empty: the host and the
+    agencies, ``heartbeat.monitor_name``)."""
 
     def __init__(
         self,
         *,
         agent: int | None = None,
         agencies: list[int] | None = None,
+        name: str = "",
         flap_threshold: int = 6,
         flap_window_s: float = 600.0,
         clock: Callable[[], float] = time.time,
@@ -107,6 +110,7 @@ class Keeper:
         self.agent = agent
         self.clock = clock
         self.agencies = agencies
+        self.name = name
         self.flap_threshold, self.flap_window_s = flap_threshold, flap_window_s
         self.specs: dict[int, CheckSpec] = {}
         self.states: dict[int, State] = {}

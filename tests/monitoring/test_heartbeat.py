@@ -9,6 +9,8 @@ import datetime as dt
 import socket
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from jaga.monitoring.heartbeat import Beat, heartbeats_for, monitor_name, write_heartbeat
 from jaga.monitoring.keeper import Keeper
@@ -107,3 +109,30 @@ def test_the_monitor_writes_its_heartbeat_as_it_starts_and_stops(agency_a: Agenc
     assert row.missed_intervals == 0
     assert row.bookkeeping_cpu_s > 0
     assert row.seen_at >= row.started_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_monitors_on_one_host_keep_a_heartbeat_each_under_their_names(
+    agency_a: Agency,
+) -> None:
+    require_icmp()
+
+    async def monitors() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.5, stop.set)
+        await asyncio.gather(
+            run_monitor(Keeper(agencies=[agency_a.pk], name="monitor-a"), stop, flush_s=0.1),
+            run_monitor(Keeper(agencies=[agency_a.pk], name="monitor-b"), stop, flush_s=0.1),
+        )
+
+    run(monitors())
+    rows = MonitorHeartbeat.objects.order_by("name")
+    assert [(row.name, row.agency_ids) for row in rows] == [
+        ("monitor-a", [agency_a.pk]),
+        ("monitor-b", [agency_a.pk]),
+    ]
+
+
+def test_it_refuses_a_monitor_name_too_long_for_the_page() -> None:
+    with pytest.raises(CommandError, match="--name is at most 200 characters"):
+        call_command("monitor", "--name", "m" * 201)
