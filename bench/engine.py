@@ -185,7 +185,7 @@ def content_time(done: list[Any], named: Any) -> float:
     spec_step = steps[0].case.definition.spec.step(steps[0].step_no)
     started = time.perf_counter()
     for step in steps:
-        day = step.completed_at.date()
+        day = (step.completed_at or step.started_at).date()
         content.build(DocumentType.LEMBAR_DISPOSISI, step, spec_step, day, named=[named])
     return time.perf_counter() - started
 
