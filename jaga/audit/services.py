@@ -163,22 +163,27 @@ def event_hash(
     return hashlib.sha256(_canonical(document)).hexdigest()
 
 
+def _hashed_fields(event: Event) -> dict[str, Any]:
+    """The fields of ``event`` its hash covers, by ``event_hash``'s argument names."""
+    return {
+        "agency_id": event.agency_id,
+        "seq": event.seq,
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "on_behalf_of": event.on_behalf_of,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+    }
+
+
 def _stored_hash(event: Event) -> str:
     """The hash of a stored event's contents as read back from the database."""
-    return event_hash(
-        agency_id=event.agency_id,
-        seq=event.seq,
-        at=event.at,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        on_behalf_of=event.on_behalf_of,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        before=event.before,
-        after=event.after,
-        prev_hash=event.prev_hash,
-    )
+    return event_hash(**_hashed_fields(event))
 
 
 # ---------------------------------------------------------------------------------------
@@ -353,32 +358,15 @@ def _append(events: Sequence[Event]) -> None:
     """Append ``events`` (unsaved, without ``seq``, ``prev_hash`` and ``hash``) to their
     agencies' chains in the given order, setting those three on each: per agency one
     compare-and-set of the head and one insert (a lone event is saved, so it gets its
-    primary key), retried from the stored head
-    after a lost compare-and-set; ``AuditChainBusy`` after ``MAX_ATTEMPTS`` losses. Runs in
-    the caller's transaction."""
+    primary key), retried from the stored head after a lost compare-and-set;
+    ``AuditChainBusy`` after ``MAX_ATTEMPTS`` losses. Runs in the caller's transaction."""
     by_agency: dict[int, list[Event]] = {}
     for event in events:
         by_agency.setdefault(event.agency_id, []).append(event)
     # savepoint=False: a failure here fails the caller's transaction, never half of it.
     with transaction.atomic(savepoint=False):
-        for agency_id, chain in by_agency.items():
-            rows: list[dict[str, Any]] = [
-                {
-                    "agency_id": agency_id,
-                    "seq": 0,
-                    "at": event.at,
-                    "actor_id": event.actor_id,
-                    "actor_label": event.actor_label,
-                    "on_behalf_of": event.on_behalf_of,
-                    "action": event.action,
-                    "object_type": event.object_type,
-                    "object_id": event.object_id,
-                    "before": event.before,
-                    "after": event.after,
-                    "prev_hash": "",
-                }
-                for event in chain
-            ]
+        for chain in by_agency.values():
+            rows = [_hashed_fields(event) for event in chain]  # numbered by ``_chain``
             _chain(chain[0].agency, rows)
             for event, row in zip(chain, rows, strict=True):
                 event.seq, event.prev_hash, event.hash = row["seq"], row["prev_hash"], row["hash"]

@@ -15,9 +15,8 @@ Keyword arguments (``at`` is the aware instant of the transition, UTC):
   ``for_reporter`` set: who it waits for), ``case``, ``at``, and ``cause``: the completed
   ``StepInstance`` that led here (None for a case's first step), and ``named``: the
   users the step waits for when ``cause`` has just named them all (else None: read its
-  ``assignees``). A step the engine
-  completes at once (the report that starts a case, filled in by the reporter) is not
-  announced.
+  ``assignees``). A step the engine completes at once (the report that starts a case,
+  filled in by the reporter) is not announced.
 - ``step_completed``: ``step`` (done: ``actor``, ``outcome``, ``note``, ``data``),
   ``spec_step`` (its ``jaga.sop.schema.Step``), ``case``, ``by`` (the ``User``), ``at``,
   and ``named``: the users it named (a disposition, assignment or forward), in the order
