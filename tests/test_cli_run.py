@@ -111,6 +111,13 @@ def test_jaga_run_exports_the_bind_address_as_public_url_to_the_web_server(
             children = children_of(process.pid)
         assert len(children) == 1, "the web server did not start"
         (web,) = children
+        # Between its fork and its exec the child still shows jaga run's own environment
+        # (a CI run read it there once): wait for the exec, then read the server's own.
+        parent_cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        while time.monotonic() < deadline:
+            if Path(f"/proc/{web}/cmdline").read_bytes() != parent_cmdline:
+                break
+            time.sleep(0.05)
         environ = Path(f"/proc/{web}/environ").read_bytes().split(b"\0")
         assert f"JAGA_PUBLIC_URL=http://127.0.0.1:{port}".encode() in environ
         process.send_signal(signal.SIGINT)
