@@ -165,6 +165,7 @@ def _write(tellings: Sequence[_Telling]) -> list[Notification]:
         for channel, people in wanted.items()
     }
     new: list[dict[str, Any]] = []
+    told: list[_Telling] = []  # the telling of each row of ``new``
     for telling in tellings:
         notice = telling.notice
         for person in telling.people:
@@ -187,24 +188,22 @@ def _write(tellings: Sequence[_Telling]) -> list[Notification]:
                     "read_at": None,
                 }
             )
+            told.append(telling)
     inserted = {
         (recipient_id, key): pk
         for pk, recipient_id, key in insert_new(Notification, new, ["id", "recipient_id", "key"])
     }
     made = [
-        Notification(pk=inserted[row["recipient_id"], row["key"]], **row)
-        for row in new
+        (Notification(pk=inserted[row["recipient_id"], row["key"]], **row), telling)
+        for row, telling in zip(new, told, strict=True)
         if (row["recipient_id"], row["key"]) in inserted
     ]
-    # Per notice: when it was made, and when its deliveries may go out.
-    sending = {
-        (t.notice.kind, t.notice.key): (t.at, send_after(t.agency, t.at, t.notice.urgent))
-        for t in tellings
-    }
+    # When each notice's deliveries may go out.
+    not_befores = {id(t): send_after(t.agency, t.at, t.notice.urgent) for t in tellings}
     deliveries: list[Delivery] = []
     queued: list[Delivery] = []
-    for notification in made:
-        made_at, not_before = sending[NotificationKind(notification.kind), notification.key]
+    for notification, telling in made:
+        not_before = not_befores[id(telling)]
         for channel in outside:
             wants = chosen.get(
                 (notification.recipient_id, notification.kind, channel),
@@ -218,7 +217,7 @@ def _write(tellings: Sequence[_Telling]) -> list[Notification]:
                     not_before=not_before,
                 )
                 deliveries.append(delivery)
-                if not_before <= made_at:
+                if not_before <= telling.at:
                     queued.append(delivery)
     Delivery.objects.bulk_create(deliveries)
     if queued:
@@ -226,7 +225,7 @@ def _write(tellings: Sequence[_Telling]) -> list[Notification]:
         # Robust: a queue that is down must not fail the committed action; the scheduler's
         # sweep queues what was not queued (``delivery.sweep``).
         transaction.on_commit(lambda: _enqueue(ids), robust=True)
-    return made
+    return [notification for notification, _ in made]
 
 
 def _enqueue(ids: list[int]) -> None:
